@@ -1,0 +1,146 @@
+// gan-compile: a thin CLI over compile(). It only turns argv into options, reads the file,
+// prints, and maps the outcome to the exit status of LANGUAGE-CORE.md:
+//   0 no errors, 1 errors in the spec, 2 usage or I/O errors (and internal errors).
+import { readFileSync, statSync } from "node:fs";
+import yargs from "yargs";
+import { compile, type CompileResult } from "../compile.ts";
+import { type Diagnostic, diagnostic } from "../diagnostic.ts";
+import { parseSetting } from "../params.ts";
+import { jsonReport, renderDiagnostic, renderModelTable, summary } from "../render.ts";
+import { SourceFile } from "../source.ts";
+
+export const EXIT_OK = 0;
+export const EXIT_SPEC_ERRORS = 1;
+export const EXIT_USAGE = 2;
+
+const MAX_SPEC_BYTES = 64 * 1024 * 1024;
+
+/** The option table: yargs builds both parsing and --help from it. */
+const options = {
+  set: {
+    type: "string",
+    array: true,
+    description: "Override a parameter: --set ngf=32 (repeatable; --set a=1 b=2 also works)",
+  },
+  check: { type: "boolean", default: false, description: "Parse and check only; write nothing" },
+  json: { type: "boolean", default: false, description: "Print one JSON report on stdout instead of text" },
+  out: { type: "string", description: "Output folder for generated code" },
+  color: { type: "boolean", description: "Colour diagnostics (default: when stderr is a terminal)" },
+} as const;
+
+export interface Io {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  isTTY: boolean;
+}
+
+const processIo: Io = {
+  stdout: (s) => void process.stdout.write(s),
+  stderr: (s) => void process.stderr.write(s),
+  isTTY: Boolean(process.stderr.isTTY),
+};
+
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let usageError: string | undefined;
+  let helpShown = false;
+  const parser = yargs([...argv])
+    .scriptName("gan-compile")
+    .usage("$0 SPEC.gan [--set NAME=VALUE]... [--check] [--json] [--out DIR]\n\nCheck a .gan spec: every layer's shape and parameter count, every mistake with its place and a fix.")
+    .options(options)
+    .strictOptions()
+    .help()
+    .version(false)
+    .exitProcess(false)
+    .fail((msg: string | null, err: Error | undefined) => {
+      usageError = msg ?? err?.message ?? "bad arguments";
+    })
+    .wrap(Math.min(100, process.stdout.columns ?? 100));
+  let args: Awaited<ReturnType<typeof parser.parse>>;
+  let helpText = "";
+  try {
+    args = await parser.parse([...argv], {}, (_err: unknown, _argv: unknown, output: string) => {
+      if (output) {
+        helpText = output;
+        helpShown = true;
+      }
+    });
+  } catch (e) {
+    usageError = e instanceof Error ? e.message : String(e);
+    args = { _: [], $0: "gan-compile" } as unknown as typeof args;
+  }
+  if (helpShown && !usageError) {
+    io.stdout(`${helpText}\n`);
+    return EXIT_OK;
+  }
+  const settings = [...((args.set as string[] | undefined) ?? [])];
+  const positional = (args._ ?? []).map(String);
+  // `--set a=1 spec.gan`: an array option swallows the spec; give it back.
+  for (let i = settings.length - 1; i >= 0; i--) {
+    if (!settings[i]!.includes("=")) positional.unshift(...settings.splice(i, 1));
+  }
+  const asJson = Boolean(args.json);
+  const color = typeof args.color === "boolean" ? args.color : io.isTTY && !process.env["NO_COLOR"];
+  const usage = (message: string): number => {
+    const d = diagnostic("Usage", null, [message]);
+    if (asJson) io.stdout(`${JSON.stringify({ ok: false, diagnostics: [{ severity: "error", code: d.code, message: d.message }], models: {} })}\n`);
+    else io.stderr(`gan-compile: error ${d.code}: ${d.message}\nusage: gan-compile SPEC.gan [--set NAME=VALUE]... [--check] [--json] [--out DIR]\n`);
+    return EXIT_USAGE;
+  };
+  if (usageError) return usage(usageError);
+  if (positional.length === 0) return usage("no spec given");
+  if (positional.length > 1) return usage(`one spec at a time, got ${positional.length}: ${positional.join(" ")}`);
+  const path = positional[0]!;
+
+  const overrides = new Map<string, number>();
+  const settingErrors: Diagnostic[] = [];
+  for (const raw of settings) {
+    const s = parseSetting(raw);
+    if ("error" in s) settingErrors.push(diagnostic("BadSetValue", null, [s.name || raw, s.error]));
+    else overrides.set(s.name, s.value);
+  }
+
+  let text: string;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new Error("it is a folder, not a .gan file");
+    if (st.size > MAX_SPEC_BYTES) throw new Error(`it is larger than ${MAX_SPEC_BYTES / 1024 / 1024} MB`);
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const reason = e instanceof Error && "code" in e && e.code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e);
+    return printUsageDiagnostics([diagnostic("CannotRead", null, [path, reason])], new SourceFile(path, ""), asJson, io, color);
+  }
+
+  const result = compile(text, path, { overrides });
+  const usageErrors = [...settingErrors, ...result.usageErrors];
+  if (usageErrors.length > 0) return printUsageDiagnostics(usageErrors, result.source, asJson, io, color);
+  if (!args.check && args.out !== undefined) {
+    return usage("code generation (--out) is not available yet; use --check");
+  }
+  return report(result, asJson, io, color);
+}
+
+function printUsageDiagnostics(ds: readonly Diagnostic[], source: SourceFile, asJson: boolean, io: Io, color: boolean): number {
+  if (asJson) {
+    io.stdout(`${JSON.stringify({ ok: false, file: source.path, diagnostics: ds.map((d) => ({ severity: d.severity, code: d.code, message: d.message, ...(d.hint ? { hint: d.hint } : {}) })), models: {} })}\n`);
+  } else {
+    for (const d of ds) io.stderr(`${renderDiagnostic(d, source, { color })}\n`);
+  }
+  return EXIT_USAGE;
+}
+
+function report(result: CompileResult, asJson: boolean, io: Io, color: boolean): number {
+  const errors = result.diagnostics.some((d) => d.severity === "error");
+  if (asJson) {
+    io.stdout(`${JSON.stringify(jsonReport(result), null, 2)}\n`);
+  } else {
+    for (const d of result.diagnostics) io.stderr(`${renderDiagnostic(d, result.source, { color })}\n`);
+    if (!errors) {
+      const params = [...result.parameters].map(([k, v]) => `${k}=${v ?? "?"}`).join(", ");
+      io.stdout(`${result.source.path}: ok${params ? ` (${params})` : ""}\n`);
+      for (const m of result.models) io.stdout(`\n${renderModelTable(m, result.source)}\n`);
+    }
+    if (result.diagnostics.length > 0) io.stderr(`${summary(result.diagnostics)}\n`);
+  }
+  if (result.internalError) return EXIT_USAGE;
+  return errors ? EXIT_SPEC_ERRORS : EXIT_OK;
+}

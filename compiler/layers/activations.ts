@@ -1,0 +1,29 @@
+// Element-wise activations: shape in = shape out, no parameters.
+import type { Shape } from "../shape.ts";
+import type { BoundArgs, LayerDef, LayerResult } from "./types.ts";
+
+function activation(name: string, pytorch: string): LayerDef {
+  return {
+    name,
+    signature: name,
+    pytorch,
+    schema: {},
+    infer: (input: Shape): LayerResult => ({ out: input, params: 0, attrs: {} }),
+  };
+}
+
+export const relu = activation("relu", "ReLU()");
+export const tanh = activation("tanh", "Tanh()");
+export const sigmoid = activation("sigmoid", "Sigmoid()");
+
+export const lrelu: LayerDef = {
+  name: "lrelu",
+  signature: "lrelu(A)",
+  pytorch: "LeakyReLU(A) (A defaults to 0.01, as in PyTorch)",
+  schema: { positional: [{ name: "slope", what: "negative slope", kind: "real", optional: true, default: 0.01 }] },
+  infer: (input: Shape, a: BoundArgs): LayerResult => ({
+    out: input,
+    params: 0,
+    attrs: { negativeSlope: (a.positional.get("slope")?.value as number | undefined) ?? 0.01 },
+  }),
+};

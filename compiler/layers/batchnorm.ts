@@ -1,0 +1,45 @@
+// bn / bn(C): BatchNorm2d on [C, H, W], BatchNorm1d on [C] or [C, L]; eps 1e-5,
+// momentum 0.1, affine (2C trainable parameters; running mean and var are buffers).
+import { hint } from "../diagnostic.ts";
+import { channels, formatShape, type Shape } from "../shape.ts";
+import type { BoundArgs, LayerContext, LayerDef, LayerResult } from "./types.ts";
+
+export const bn: LayerDef = {
+  name: "bn",
+  signature: "bn or bn(C)",
+  pytorch: "BatchNorm2d(C) on [C, H, W], BatchNorm1d(C) on [C]; eps 1e-5, momentum 0.1",
+  schema: {
+    positional: [
+      { name: "channels", what: "number of channels", kind: "int", optional: true, range: (v) => (v >= 1 ? undefined : "at least 1") },
+    ],
+  },
+  infer(input: Shape, a: BoundArgs, ctx: LayerContext): LayerResult {
+    const declared = a.positional.get("channels")?.value as number | undefined;
+    if (input !== null && (input.length < 1 || input.length > 3)) {
+      ctx.report("RankMismatch", ["bn", "[C], [C, L] or [C, H, W]", formatShape(input)]);
+      return { out: input, params: declared === undefined ? undefined : 2 * declared, attrs: { numFeatures: declared ?? -1 } };
+    }
+    const incoming = channels(input);
+    let c = incoming ?? declared ?? null;
+    if (declared !== undefined && incoming !== null && declared !== incoming) {
+      const downstream = ctx.downstreamChannels();
+      const p = ctx.producer;
+      const upstreamIsCulprit = downstream === declared && p.declaresChannels && p.layer !== null;
+      ctx.report("BatchNormMismatch", [declared, `${p.layer === null ? `${p.describe} has` : "the previous layer outputs"} ${incoming}`], {
+        hint: upstreamIsCulprit
+          ? `${p.layer} before it outputs ${incoming}, and the layers after expect ${declared}: make it output ${declared}`
+          : hint("BatchNormFix", [incoming]),
+        ...(p.span ? { notes: [{ message: `${incoming} channels come from here`, span: p.span }] } : {}),
+      });
+      // Go on with what the layers after expect, so one mistake is reported once.
+      c = downstream === declared ? declared : null;
+    }
+    const rank = input === null ? 3 : input.length;
+    const out: Shape = input === null ? (c === null ? null : [c, null, null]) : [c, ...input.slice(1)];
+    return {
+      out,
+      params: c === null ? (declared === undefined ? undefined : 2 * declared) : 2 * (declared ?? c),
+      attrs: { numFeatures: declared ?? c ?? -1, dims: rank === 3 ? 2 : 1, eps: 1e-5, momentum: 0.1 },
+    };
+  },
+};

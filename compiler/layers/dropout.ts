@@ -1,0 +1,27 @@
+// dropout(P): zeroes each element with probability P in training and scales the rest by
+// 1 / (1 - P), as PyTorch does; the identity in eval mode.
+import type { Shape } from "../shape.ts";
+import type { BoundArgs, LayerDef, LayerResult } from "./types.ts";
+
+export const dropout: LayerDef = {
+  name: "dropout",
+  signature: "dropout(P)",
+  pytorch: "Dropout(P) (P defaults to 0.5, as in PyTorch)",
+  schema: {
+    positional: [
+      {
+        name: "p",
+        what: "dropout probability",
+        kind: "real",
+        optional: true,
+        default: 0.5,
+        range: (v) => (v >= 0 && v <= 1 ? undefined : "between 0 and 1"),
+      },
+    ],
+  },
+  infer: (input: Shape, a: BoundArgs): LayerResult => ({
+    out: input,
+    params: 0,
+    attrs: { p: (a.positional.get("p")?.value as number | undefined) ?? 0.5 },
+  }),
+};

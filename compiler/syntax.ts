@@ -1,0 +1,28 @@
+// Syntax problems from the grammar stage -> coded diagnostics.
+import type { SyntaxProblem } from "../grammar/ast.ts";
+import { type Diagnostic, diagnostic, hint } from "./diagnostic.ts";
+
+export function syntaxDiagnostic(p: SyntaxProblem): Diagnostic {
+  switch (p.kind) {
+    case "unexpected-character": {
+      const cp = p.text.codePointAt(0) ?? 0;
+      const code = `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`;
+      const shown = cp < 0x20 || cp === 0x7f || (cp >= 0x80 && cp < 0xa0) ? code : `\`${p.text}\` (${code})`;
+      return diagnostic("UnexpectedCharacter", p.span, [cp < 0x7f && cp >= 0x20 ? `\`${p.text}\`` : shown]);
+    }
+    case "lookalike":
+      return diagnostic("LookalikeCharacter", p.span, [p.text, p.meant], { hint: hint("LookalikeFix", [p.meant]) });
+    case "expected": {
+      const missingComma = (p.expected === "`)`" || p.expected === "`]`") && /^`[A-Za-z0-9_.]/.test(p.found);
+      return diagnostic("SyntaxExpected", p.span, [p.expected, p.found], missingComma ? { hint: "separate arguments with `,`" } : {});
+    }
+    case "unexpected":
+      return diagnostic("UnexpectedInput", p.span, [p.found, p.context]);
+    case "too-deep":
+      return diagnostic("NestingTooDeep", p.span, [p.limit]);
+    case "parameter-after-model":
+      return diagnostic("ParameterAfterModel", p.span, [p.name], { hint: hint("ParametersFirst") });
+    case "layers-outside-model":
+      return diagnostic("LayersOutsideModel", p.span, [], { hint: hint("LayersNeedHeader") });
+  }
+}

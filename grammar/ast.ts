@@ -1,0 +1,130 @@
+// The AST of a .gan spec: plain data. Every node keeps its source range as offsets
+// (`start` inclusive, `end` exclusive); line and column are worked out only when a
+// diagnostic is rendered.
+
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+export type Expr =
+  | { readonly kind: "number"; readonly value: number; readonly text: string; readonly span: Span }
+  | { readonly kind: "name"; readonly name: string; readonly span: Span }
+  | {
+      readonly kind: "binary";
+      readonly op: "+" | "-" | "*" | "/" | "**";
+      readonly left: Expr;
+      readonly right: Expr;
+      readonly span: Span;
+    }
+  | { readonly kind: "negate"; readonly operand: Expr; readonly span: Span }
+  | { readonly kind: "call"; readonly callee: string; readonly args: readonly Expr[]; readonly span: Span }
+  | { readonly kind: "tuple"; readonly items: readonly Expr[]; readonly span: Span }
+  | { readonly kind: "list"; readonly items: readonly Expr[]; readonly span: Span }
+  /** Left where the parser recovered from a syntax error; already reported. */
+  | { readonly kind: "missing"; readonly span: Span };
+
+/** One argument of a layer or block call. */
+export type Arg =
+  | { readonly kind: "positional"; readonly value: Expr; readonly span: Span }
+  | { readonly kind: "channels"; readonly from: Expr; readonly to: Expr; readonly span: Span }
+  | {
+      readonly kind: "keyword";
+      readonly key: string;
+      readonly keySpan: Span;
+      readonly value: Expr;
+      readonly span: Span;
+    };
+
+/** `conv(...)`, `relu`, `down(64, 128)`, `e3`, `cat(a, b)`: resolved by the checker. */
+export interface Element {
+  readonly kind: "element";
+  readonly name: string;
+  readonly nameSpan: Span;
+  /** null when written without parentheses. */
+  readonly args: readonly Arg[] | null;
+  readonly span: Span;
+}
+
+export interface ForLoop {
+  readonly kind: "for";
+  readonly variable: string;
+  readonly variableSpan: Span;
+  readonly range: Expr;
+  readonly body: readonly Statement[];
+  readonly span: Span;
+}
+
+export type ChainItem = Element | ForLoop;
+
+/** `name = item item ...` or just `item item ...`. */
+export interface Statement {
+  readonly binding: { readonly name: string; readonly span: Span } | null;
+  readonly items: readonly ChainItem[];
+  readonly span: Span;
+}
+
+export interface ParamDef {
+  readonly kind: "param";
+  readonly name: string;
+  readonly nameSpan: Span;
+  readonly value: Expr;
+  readonly span: Span;
+}
+
+export interface ShapeExpr {
+  readonly dims: readonly Expr[];
+  readonly span: Span;
+}
+
+export interface InputDecl {
+  readonly name: string;
+  readonly nameSpan: Span;
+  readonly shape: ShapeExpr;
+}
+
+export interface BlockDef {
+  readonly kind: "block";
+  readonly name: string;
+  readonly nameSpan: Span;
+  readonly params: readonly { readonly name: string; readonly span: Span }[];
+  readonly body: readonly Statement[];
+  readonly headerSpan: Span;
+  readonly span: Span;
+  /** A syntax error was reported inside; the checker skips checks that would only echo it. */
+  readonly incomplete: boolean;
+}
+
+export interface ModelDef {
+  readonly kind: "model";
+  readonly name: string;
+  readonly nameSpan: Span;
+  /** null for a short header `G:` (the input follows from the first layer). */
+  readonly inputs: readonly InputDecl[] | null;
+  readonly output: ShapeExpr | null;
+  readonly body: readonly Statement[];
+  readonly headerSpan: Span;
+  readonly span: Span;
+  readonly incomplete: boolean;
+}
+
+export interface Spec {
+  readonly params: readonly ParamDef[];
+  readonly blocks: readonly BlockDef[];
+  readonly models: readonly ModelDef[];
+}
+
+/** A problem found while lexing or parsing, before it gets a diagnostic code. */
+export type SyntaxProblem =
+  | { readonly kind: "unexpected-character"; readonly text: string; readonly span: Span }
+  | { readonly kind: "lookalike"; readonly text: string; readonly meant: string; readonly span: Span }
+  | { readonly kind: "expected"; readonly expected: string; readonly found: string; readonly span: Span }
+  | { readonly kind: "unexpected"; readonly found: string; readonly context: string; readonly span: Span }
+  | { readonly kind: "too-deep"; readonly limit: number; readonly span: Span }
+  | { readonly kind: "parameter-after-model"; readonly name: string; readonly span: Span }
+  | { readonly kind: "layers-outside-model"; readonly span: Span };
+
+export interface ParseResult {
+  readonly spec: Spec;
+  readonly problems: readonly SyntaxProblem[];
+}

@@ -1,0 +1,299 @@
+// The grammar stage's entry point: text -> AST + syntax problems.
+//
+// The token stream is cut into top-level sections before parsing: the parameters, then one
+// section per `block` or model header. Header patterns are unambiguous without counting
+// brackets (`NAME:`, `NAME(x: ...`, `NAME -> [...`, `block`), so an unclosed bracket in one
+// model cannot swallow the models after it. Each section is parsed on its own, with
+// chevrotain's recovery on inside it; where a section stops early, parsing resumes after
+// the offending token, so every syntax error of the file is reported in one run.
+import type { CstNode, IRecognitionException, IToken } from "chevrotain";
+import type { BlockDef, ModelDef, ParamDef, ParseResult, Span, Statement, SyntaxProblem } from "./ast.ts";
+import { lex } from "./lexer.ts";
+import { parser } from "./parser.ts";
+import { astBuilder } from "./to-ast.ts";
+import {
+  Arrow,
+  Block,
+  Colon,
+  Comma,
+  Equals,
+  Identifier,
+  LBrace,
+  LBracket,
+  LParen,
+  Minus,
+  NumberLiteral,
+  Plus,
+  RBrace,
+  RBracket,
+  RParen,
+  Slash,
+  Star,
+  StarStar,
+} from "./tokens.ts";
+import type { TokenType } from "chevrotain";
+
+/** Deeper nesting than this is reported rather than parsed (the parser is recursive). */
+export const MAX_NESTING = 64;
+
+type SectionKind = "prelude" | "block" | "model";
+
+interface Section {
+  readonly kind: SectionKind;
+  readonly tokens: IToken[];
+}
+
+function is(t: IToken | undefined, type: TokenType): boolean {
+  return t !== undefined && t.tokenType === type;
+}
+
+function isHeaderStart(toks: IToken[], i: number): boolean {
+  const t = toks[i];
+  if (t === undefined) return false;
+  if (t.tokenType === Block) return true;
+  if (t.tokenType !== Identifier) return false;
+  const prev = toks[i - 1];
+  const a = toks[i + 1];
+  const b = toks[i + 2];
+  const c = toks[i + 3];
+  if (is(a, Colon)) return !is(prev, Comma) && !is(prev, LParen);
+  if (is(a, LParen)) {
+    if (is(b, Identifier) && is(c, Colon)) return true;
+    if (is(b, RParen) && (is(c, Colon) || is(c, Arrow))) return true;
+    return false;
+  }
+  if (is(a, Arrow) && is(b, LBracket)) return !is(prev, Comma) && !is(prev, LParen);
+  return false;
+}
+
+function split(toks: IToken[]): Section[] {
+  const sections: Section[] = [];
+  let start = 0;
+  let kind: SectionKind = "prelude";
+  for (let i = 0; i < toks.length; i++) {
+    if (!isHeaderStart(toks, i)) continue;
+    if (i > start || kind === "prelude") sections.push({ kind, tokens: toks.slice(start, i) });
+    start = i;
+    kind = toks[i]?.tokenType === Block ? "block" : "model";
+  }
+  sections.push({ kind, tokens: toks.slice(start) });
+  return sections;
+}
+
+function tokenSpan(t: IToken): Span {
+  return { start: t.startOffset, end: t.startOffset + t.image.length };
+}
+
+function maxNesting(toks: IToken[]): { depth: number; at: IToken | undefined } {
+  let depth = 0;
+  for (const t of toks) {
+    const ty = t.tokenType;
+    if (ty === LParen || ty === LBracket || ty === LBrace) {
+      depth++;
+      if (depth > MAX_NESTING) return { depth, at: t };
+    } else if (ty === RParen || ty === RBracket || ty === RBrace) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return { depth, at: undefined };
+}
+
+const exprContinuation = new Set<TokenType>([Plus, Minus, Star, Slash, StarStar]);
+
+/**
+ * `name = 3` inside a model body: a parameter written after the first model. Reported as
+ * such (rather than as a baffling "expected a layer") and skipped.
+ */
+function misplacedParameterEnd(toks: IToken[], i: number): number {
+  if (!is(toks[i], Identifier) || !is(toks[i + 1], Equals)) return -1;
+  const v = toks[i + 2];
+  if (v === undefined) return -1;
+  const looksNumeric =
+    v.tokenType === NumberLiteral ||
+    v.tokenType === LParen ||
+    v.tokenType === Minus ||
+    (v.tokenType === Identifier && toks[i + 3] !== undefined && exprContinuation.has(toks[i + 3]!.tokenType));
+  if (!looksNumeric) return -1;
+  // Skip the expression: operands and operators, balanced parentheses.
+  let j = i + 2;
+  let depth = 0;
+  let expectOperand = true;
+  while (j < toks.length) {
+    const t = toks[j]!;
+    const ty = t.tokenType;
+    if (ty === LParen) depth++;
+    else if (ty === RParen) {
+      if (depth === 0) break;
+      depth--;
+    } else if (depth === 0) {
+      if (expectOperand) {
+        if (ty === Minus) {
+          j++;
+          continue;
+        }
+        if (ty !== NumberLiteral && ty !== Identifier) break;
+        expectOperand = false;
+        j++;
+        continue;
+      }
+      if (!exprContinuation.has(ty)) break;
+      expectOperand = true;
+    }
+    j++;
+  }
+  return j;
+}
+
+interface RunResult {
+  cst: CstNode | undefined;
+  /** Index of the first token not parsed, or tokens.length. */
+  stoppedAt: number;
+  /** The generic "expected ..., found ..." for the token that stopped the rule. */
+  leftover: SyntaxProblem | undefined;
+}
+
+function run(rule: () => CstNode, toks: IToken[], problems: SyntaxProblem[]): RunResult {
+  parser.input = toks;
+  const cst = rule();
+  let stoppedAt = toks.length;
+  let leftover: SyntaxProblem | undefined;
+  for (const e of parser.errors) {
+    const p = problemFromError(e);
+    if (e.name === "NotAllInputParsedException") {
+      const idx = toks.indexOf(e.token);
+      if (idx >= 0) stoppedAt = idx;
+      leftover = p;
+    } else if (p) problems.push(p);
+  }
+  return { cst, stoppedAt, leftover };
+}
+
+function problemFromError(err: IRecognitionException): SyntaxProblem | undefined {
+  // Mismatch, no-viable-alternative and early-exit exceptions carry the token before too.
+  const e = err as IRecognitionException & { previousToken?: IToken };
+  const t = e.token;
+  let span: Span;
+  if (t && Number.isFinite(t.startOffset) && t.image !== undefined) span = tokenSpan(t);
+  else {
+    const prev = e.previousToken;
+    span =
+      prev && Number.isFinite(prev.startOffset)
+        ? { start: prev.startOffset + prev.image.length, end: prev.startOffset + prev.image.length }
+        : { start: 0, end: 0 };
+  }
+  // An error at the end of the section points just after the last real token.
+  if (t?.tokenType?.name === "EOF") {
+    const prev = e.previousToken;
+    if (prev && Number.isFinite(prev.startOffset)) {
+      const end = prev.startOffset + prev.image.length;
+      span = { start: end, end };
+    }
+  }
+  let expected = "something else";
+  let found = t?.image !== undefined ? `\`${t.image}\`` : "nothing";
+  try {
+    const parsed = JSON.parse(e.message) as { expected?: string; found?: string };
+    if (parsed.expected) expected = parsed.expected;
+    if (parsed.found) found = parsed.found;
+  } catch {
+    // keep the defaults
+  }
+  return { kind: "expected", expected, found, span };
+}
+
+export function parse(text: string): ParseResult {
+  const { tokens, problems } = lex(text);
+  const params: ParamDef[] = [];
+  const blocks: BlockDef[] = [];
+  const models: ModelDef[] = [];
+  let seenHeader = false;
+
+  for (const section of split(tokens)) {
+    const toks = section.tokens;
+    const first = toks[0];
+    const last = toks[toks.length - 1];
+    const sectionSpan: Span =
+      first && last ? { start: first.startOffset, end: last.startOffset + last.image.length } : { start: 0, end: 0 };
+    const problemsBefore = problems.length;
+
+    const nesting = maxNesting(toks);
+    if (nesting.at !== undefined) {
+      problems.push({ kind: "too-deep", limit: MAX_NESTING, span: tokenSpan(nesting.at) });
+    }
+
+    if (section.kind === "prelude") {
+      if (nesting.at !== undefined) continue;
+      let i = 0;
+      while (i < toks.length) {
+        const r = run(() => parser.prelude(), toks.slice(i), problems);
+        if (r.cst) params.push(...(astBuilder.visit(r.cst) as ParamDef[]));
+        if (r.stoppedAt + i >= toks.length) break;
+        // Not a parameter definition: most likely layers written before any model header.
+        const bad = toks[i + r.stoppedAt]!;
+        problems.push({ kind: "layers-outside-model", span: tokenSpan(bad) });
+        // Skip to the next thing that looks like a parameter definition.
+        let j = i + r.stoppedAt + 1;
+        while (j < toks.length && !(is(toks[j], Identifier) && is(toks[j + 1], Equals))) j++;
+        i = j;
+      }
+      continue;
+    }
+
+    seenHeader = true;
+    const ruleFor = section.kind === "block" ? () => parser.blockDef() : () => parser.modelDef();
+    let header: Omit<BlockDef, "span" | "incomplete"> | Omit<ModelDef, "span" | "incomplete"> | undefined;
+    const body: Statement[] = [];
+    if (nesting.at === undefined) {
+      let r = run(ruleFor, toks, problems);
+      header = r.cst ? (astBuilder.visit(r.cst) as typeof header) : undefined;
+      if (header) body.push(...header.body);
+      let consumed = r.stoppedAt;
+      while (consumed < toks.length) {
+        // Resume after the token that stopped the section, as a continuation of the body.
+        let next = consumed;
+        const paramEnd = misplacedParameterEnd(toks, consumed - 2 >= 0 ? consumed - 2 : consumed);
+        if (paramEnd > consumed && is(toks[consumed - 1], Equals)) {
+          const nameTok = toks[consumed - 2]!;
+          problems.push({ kind: "parameter-after-model", name: nameTok.image, span: tokenSpan(nameTok) });
+          // The `name =` was taken for a binding: drop it from the body.
+          const lastStatement = body[body.length - 1];
+          if (lastStatement?.binding?.name === nameTok.image && lastStatement.items.length === 0) body.pop();
+          next = paramEnd;
+        } else {
+          if (r.leftover) problems.push(r.leftover);
+          next = consumed + 1;
+        }
+        if (next >= toks.length) break;
+        r = run(() => parser.body(), toks.slice(next), problems);
+        if (r.cst) body.push(...(astBuilder.visit(r.cst) as Statement[]));
+        consumed = next + r.stoppedAt;
+      }
+    }
+    const incomplete = problems.length > problemsBefore;
+    if (section.kind === "block") {
+      const h = header as Omit<BlockDef, "span" | "incomplete"> | undefined;
+      if (h) blocks.push({ ...h, body, span: sectionSpan, incomplete });
+    } else {
+      const h = header as Omit<ModelDef, "span" | "incomplete"> | undefined;
+      if (h) models.push({ ...h, body, span: sectionSpan, incomplete });
+      else if (first && is(first, Identifier)) {
+        // The header itself was too broken to build; keep the name so later passes know it.
+        models.push({
+          kind: "model",
+          name: first.image,
+          nameSpan: tokenSpan(first),
+          inputs: null,
+          output: null,
+          body,
+          headerSpan: tokenSpan(first),
+          span: sectionSpan,
+          incomplete: true,
+        });
+      }
+    }
+  }
+  void seenHeader;
+  return { spec: { params, blocks, models }, problems };
+}
+
+export { LBrace, RBrace };
