@@ -17,6 +17,8 @@ export function bindArgs(
   elementSpan: Span,
   ctx: EvalContext,
   bag: DiagnosticBag,
+  /** The surrounding model has a syntax error: an argument may be missing because of it. */
+  incomplete = false,
 ): BoundArgs {
   const schema = def.schema;
   const signature = { hint: hint("LayerSignature", [def.signature]) };
@@ -118,13 +120,13 @@ export function bindArgs(
     setPositional(slot, positionalValue(v, slot, ctx, bag), arg.span);
   }
 
-  if (schema.channels && channels === undefined) {
+  if (schema.channels && channels === undefined && !incomplete) {
     bag.add(diagnostic("MissingArgument", elementSpan, [def.name, "its channels, `IN -> OUT`"], signature));
   }
   for (const p of pairSpecs) {
     if (pairs.has(p.key)) continue;
     if (p.default === undefined) {
-      bag.add(
+      if (!incomplete) bag.add(
         diagnostic("MissingArgument", elementSpan, [def.name, `a ${p.what}`], {
           hint: `add ${p.key}N, e.g. ${p.key}4 (or ${p.key}=4)`,
         }),
@@ -137,7 +139,7 @@ export function bindArgs(
   for (const q of posSpecs) {
     if (positional.has(q.name)) continue;
     if (!q.optional) {
-      bag.add(diagnostic("MissingArgument", elementSpan, [def.name, `a ${q.what}`], signature));
+      if (!incomplete) bag.add(diagnostic("MissingArgument", elementSpan, [def.name, `a ${q.what}`], signature));
       positional.set(q.name, { value: undefined, span: elementSpan });
     } else if (q.default !== undefined) {
       positional.set(q.name, { value: q.default, span: elementSpan });

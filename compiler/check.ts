@@ -254,55 +254,87 @@ class ModelChecker {
 
   // --- statements ----------------------------------------------------------------------
 
+  /**
+   * A line ends at the next `name =`, and also where a chain switches to other values: at
+   * `cat(...)` or at the name of a value. So `a = relu  b = tanh  cat(a, b) conv(...)`
+   * reads as three lines whatever the line breaks, and a binding names what its own line
+   * computes. The split is found as the lines run, since a line may use a name that the
+   * line before it has just bound.
+   */
+  private lineEnd(items: readonly ChainItem[], from: number, frame: Frame, binding: string | null): number {
+    for (let k = from + 1; k < items.length; k++) {
+      const item = items[k]!;
+      if (item.kind !== "element") continue;
+      if (item.name === CAT) return k;
+      if (item.args !== null || layers.has(item.name) || this.blocks.has(item.name)) continue;
+      // A value name, including the one this line is about to bind (`a = relu  a tanh`).
+      if (frame.names.has(item.name) || item.name === binding) return k;
+    }
+    return items.length;
+  }
+
   private body(statements: readonly Statement[], start: Value | null, frame: Frame, severalInputs: boolean): Value | null {
     let prev = start;
-    let reportedNoStart = false;
+    const noStart = { reported: false, severalInputs };
     for (const st of statements) {
-      if (this.tooMany) return prev;
-      let cur = prev;
-      let i = 0;
-      const first = st.items[0];
-      if (first?.kind === "element" && first.name === CAT && !layers.has(CAT)) {
-        cur = this.cat(first, frame);
-        i = 1;
-      } else if (first?.kind === "element" && first.args === null && frame.names.has(first.name)) {
-        const named = frame.names.get(first.name)!;
-        cur = named.value;
-        i = 1;
-      } else if (cur === null && first !== undefined) {
-        if (severalInputs && !reportedNoStart && !this.model.incomplete) {
-          const names = this.model.inputs?.map((d) => d.name).join(", ") ?? "";
-          this.bag.add(
-            diagnostic("SeveralInputs", first.span, [this.model.name], {
-              hint: hint("StartLine", [names.split(", ")[0] ?? "x"]) + ` (inputs: ${names})`,
-            }),
-          );
-          reportedNoStart = true;
-        }
-        cur = this.unknown();
-      } else if (cur !== null) {
-        this.used.add(cur.id);
+      if (st.items.length === 0) {
+        if (st.binding && prev !== null) this.line({ ...st, items: [] }, prev, frame, noStart);
+        continue;
       }
-      for (let j = i; j < st.items.length && cur !== null; j++) {
-        cur = this.item(st.items, j, cur, frame);
+      let from = 0;
+      let binding = st.binding;
+      while (from < st.items.length) {
+        if (this.tooMany) return prev;
+        const to = this.lineEnd(st.items, from, frame, binding?.name ?? null);
+        const items = st.items.slice(from, to);
+        prev = this.line({ binding, items, span: spanOf(items) }, prev, frame, noStart);
+        binding = null;
+        from = to;
       }
-      if (cur !== null && i === 1 && st.items.length === 1 && first?.kind === "element" && first.name !== CAT) {
-        // A line that only names a value (`e3`): the chain continues from it.
-        this.used.add(cur.id);
-      }
-      if (st.binding) {
-        if (frame.inLoop) {
-          this.bag.add(diagnostic("BindingInLoop", st.binding.span, [st.binding.name], { hint: hint("LoopBodyChain") }));
-        } else if (cur !== null) {
-          this.bind(st.binding.name, st.binding.span, cur, frame);
-        }
-      }
-      if (cur !== null && !frame.inLoop && cur !== prev) {
-        this.results.push({ value: cur, name: st.binding?.name ?? null, span: st.binding?.span ?? st.span });
-      }
-      prev = cur;
     }
     return prev;
+  }
+
+  private line(st: Statement, prev: Value | null, frame: Frame, noStart: { reported: boolean; severalInputs: boolean }): Value | null {
+    let cur = prev;
+    let i = 0;
+    const first = st.items[0];
+    if (first?.kind === "element" && first.name === CAT) {
+      cur = this.cat(first, frame);
+      i = 1;
+    } else if (first?.kind === "element" && first.args === null && frame.names.has(first.name) && !layers.has(first.name)) {
+      cur = frame.names.get(first.name)!.value;
+      i = 1;
+      // A line that only names a value (`e3`): the chain continues from it.
+      if (st.items.length === 1) this.used.add(cur.id);
+    } else if (cur === null && first !== undefined) {
+      if (noStart.severalInputs && !noStart.reported && !this.model.incomplete) {
+        const names = this.model.inputs?.map((d) => d.name) ?? [];
+        this.bag.add(
+          diagnostic("SeveralInputs", first.span, [this.model.name], {
+            hint: `${hint("StartLine", [names[0] ?? "x"])} (inputs: ${names.join(", ")})`,
+          }),
+        );
+        noStart.reported = true;
+      }
+      cur = this.unknown();
+    } else if (cur !== null && first !== undefined) {
+      this.used.add(cur.id);
+    }
+    for (let j = i; j < st.items.length && cur !== null; j++) {
+      cur = this.item(st.items, j, cur, frame);
+    }
+    if (st.binding) {
+      if (frame.inLoop) {
+        this.bag.add(diagnostic("BindingInLoop", st.binding.span, [st.binding.name], { hint: hint("LoopBodyChain") }));
+      } else if (cur !== null) {
+        this.bind(st.binding.name, st.binding.span, cur, frame);
+      }
+    }
+    if (cur !== null && !frame.inLoop && cur !== prev) {
+      this.results.push({ value: cur, name: st.binding?.name ?? null, span: st.binding?.span ?? st.span });
+    }
+    return cur;
   }
 
   private bind(name: string, span: Span, value: Value, frame: Frame): void {
@@ -333,20 +365,10 @@ class ModelChecker {
     const item = items[j]!;
     if (item.kind === "for") return this.forLoop(item, cur, frame);
     const name = item.name;
-    if (name === CAT) {
-      this.bag.add(diagnostic("CatMidChain", item.span, [], { hint: hint("NameTheValue") }));
-      return this.cat(item, frame);
-    }
     const def = layers.get(name);
     if (def) return this.layer(def, item, cur, frame, items, j);
     const block = this.blocks.get(name);
     if (block) return this.blockCall(block, item, cur, frame);
-    const named = frame.names.get(name);
-    if (named && item.args === null) {
-      this.bag.add(diagnostic("ReferenceMidChain", item.span, [name], { hint: hint("StartLine", [name]) }));
-      this.used.add(named.value.id);
-      return named.value;
-    }
     this.unknownElement(item, frame);
     return this.unknown();
   }
@@ -367,7 +389,7 @@ class ModelChecker {
   // --- layers ----------------------------------------------------------------------------
 
   private layer(def: LayerDef, el: Element, cur: Value, frame: Frame, items: readonly ChainItem[], j: number): Value {
-    const args = bindArgs(def, el.args, el.span, this.evalCtx(frame), this.bag);
+    const args = bindArgs(def, el.args, el.span, this.evalCtx(frame), this.bag, this.model.incomplete);
     const ctx: LayerContext = {
       op: def.name,
       span: el.span,
@@ -597,6 +619,10 @@ class ModelChecker {
       }
     }
   }
+}
+
+function spanOf(items: readonly ChainItem[]): Span {
+  return { start: items[0]!.span.start, end: items[items.length - 1]!.span.end };
 }
 
 function inputProducer(input: CheckedInput): Producer {

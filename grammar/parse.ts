@@ -9,7 +9,7 @@
 import type { CstNode, IRecognitionException, IToken } from "chevrotain";
 import type { BlockDef, ModelDef, ParamDef, ParseResult, Span, Statement, SyntaxProblem } from "./ast.ts";
 import { lex } from "./lexer.ts";
-import { parser } from "./parser.ts";
+import { END_OF_SECTION, parser } from "./parser.ts";
 import { astBuilder } from "./to-ast.ts";
 import {
   Arrow,
@@ -53,6 +53,7 @@ function isHeaderStart(toks: IToken[], i: number): boolean {
   if (t.tokenType === Block) return true;
   if (t.tokenType !== Identifier) return false;
   const prev = toks[i - 1];
+  if (is(prev, Block)) return false;
   const a = toks[i + 1];
   const b = toks[i + 2];
   const c = toks[i + 3];
@@ -152,13 +153,13 @@ interface RunResult {
   leftover: SyntaxProblem | undefined;
 }
 
-function run(rule: () => CstNode, toks: IToken[], problems: SyntaxProblem[]): RunResult {
+function run(rule: () => CstNode, toks: IToken[], problems: SyntaxProblem[], isLast: boolean): RunResult {
   parser.input = toks;
   const cst = rule();
   let stoppedAt = toks.length;
   let leftover: SyntaxProblem | undefined;
   for (const e of parser.errors) {
-    const p = problemFromError(e);
+    const p = problemFromError(e, isLast);
     if (e.name === "NotAllInputParsedException") {
       const idx = toks.indexOf(e.token);
       if (idx >= 0) stoppedAt = idx;
@@ -168,7 +169,7 @@ function run(rule: () => CstNode, toks: IToken[], problems: SyntaxProblem[]): Ru
   return { cst, stoppedAt, leftover };
 }
 
-function problemFromError(err: IRecognitionException): SyntaxProblem | undefined {
+function problemFromError(err: IRecognitionException, isLast: boolean): SyntaxProblem | undefined {
   // Mismatch, no-viable-alternative and early-exit exceptions carry the token before too.
   const e = err as IRecognitionException & { previousToken?: IToken };
   const t = e.token;
@@ -194,11 +195,32 @@ function problemFromError(err: IRecognitionException): SyntaxProblem | undefined
   try {
     const parsed = JSON.parse(e.message) as { expected?: string; found?: string };
     if (parsed.expected) expected = parsed.expected;
-    if (parsed.found) found = parsed.found;
+    if (parsed.found) found = parsed.found === END_OF_SECTION ? (isLast ? "the end of the file" : "the next header") : parsed.found;
   } catch {
     // keep the defaults
   }
   return { kind: "expected", expected, found, span };
+}
+
+/**
+ * The parameters: `NAME = EXPR` definitions, each parsed on its own, so a broken one does
+ * not take the next with it. Anything else here is layers written before any model header.
+ */
+function prelude(toks: IToken[], problems: SyntaxProblem[], isLast: boolean): ParamDef[] {
+  const starts: number[] = [];
+  for (let i = 0; i < toks.length; i++) if (is(toks[i], Identifier) && is(toks[i + 1], Equals)) starts.push(i);
+  const defs: ParamDef[] = [];
+  if ((starts[0] ?? toks.length) > 0 && toks.length > 0) {
+    problems.push({ kind: "layers-outside-model", span: tokenSpan(toks[0]!) });
+  }
+  for (const [k, start] of starts.entries()) {
+    const segment = toks.slice(start, starts[k + 1] ?? toks.length);
+    const r = run(() => parser.paramDef(), segment, problems, isLast && k === starts.length - 1);
+    if (r.leftover) problems.push(r.leftover);
+    const def = r.cst ? (astBuilder.visit(r.cst) as ParamDef | undefined) : undefined;
+    if (def) defs.push(def);
+  }
+  return defs;
 }
 
 export function parse(text: string): ParseResult {
@@ -208,7 +230,9 @@ export function parse(text: string): ParseResult {
   const models: ModelDef[] = [];
   let seenHeader = false;
 
-  for (const section of split(tokens)) {
+  const sections = split(tokens);
+  for (const [index, section] of sections.entries()) {
+    const isLast = index === sections.length - 1;
     const toks = section.tokens;
     const first = toks[0];
     const last = toks[toks.length - 1];
@@ -222,20 +246,7 @@ export function parse(text: string): ParseResult {
     }
 
     if (section.kind === "prelude") {
-      if (nesting.at !== undefined) continue;
-      let i = 0;
-      while (i < toks.length) {
-        const r = run(() => parser.prelude(), toks.slice(i), problems);
-        if (r.cst) params.push(...(astBuilder.visit(r.cst) as ParamDef[]));
-        if (r.stoppedAt + i >= toks.length) break;
-        // Not a parameter definition: most likely layers written before any model header.
-        const bad = toks[i + r.stoppedAt]!;
-        problems.push({ kind: "layers-outside-model", span: tokenSpan(bad) });
-        // Skip to the next thing that looks like a parameter definition.
-        let j = i + r.stoppedAt + 1;
-        while (j < toks.length && !(is(toks[j], Identifier) && is(toks[j + 1], Equals))) j++;
-        i = j;
-      }
+      if (nesting.at === undefined) params.push(...prelude(toks, problems, isLast));
       continue;
     }
 
@@ -244,7 +255,7 @@ export function parse(text: string): ParseResult {
     let header: Omit<BlockDef, "span" | "incomplete"> | Omit<ModelDef, "span" | "incomplete"> | undefined;
     const body: Statement[] = [];
     if (nesting.at === undefined) {
-      let r = run(ruleFor, toks, problems);
+      let r = run(ruleFor, toks, problems, isLast);
       header = r.cst ? (astBuilder.visit(r.cst) as typeof header) : undefined;
       if (header) body.push(...header.body);
       let consumed = r.stoppedAt;
@@ -264,7 +275,7 @@ export function parse(text: string): ParseResult {
           next = consumed + 1;
         }
         if (next >= toks.length) break;
-        r = run(() => parser.body(), toks.slice(next), problems);
+        r = run(() => parser.body(), toks.slice(next), problems, isLast);
         if (r.cst) body.push(...(astBuilder.visit(r.cst) as Statement[]));
         consumed = next + r.stoppedAt;
       }

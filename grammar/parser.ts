@@ -32,8 +32,11 @@ function display(t: TokenType): string {
   return tokenDisplay[t.name] ?? t.name;
 }
 
+/** Replaced by the driver with "the end of the file" or "the next header". */
+export const END_OF_SECTION = "<end of section>";
+
 function shown(t: IToken): string {
-  if (t.tokenType === EOF) return "the end of the section";
+  if (t.tokenType === EOF) return END_OF_SECTION;
   const img = t.image.length > 20 ? `${t.image.slice(0, 20)}…` : t.image;
   return `\`${img}\``;
 }

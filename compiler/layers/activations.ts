@@ -5,7 +5,7 @@ import type { BoundArgs, LayerDef, LayerResult } from "./types.ts";
 function activation(name: string, pytorch: string): LayerDef {
   return {
     name,
-    signature: name,
+    signature: `${name} takes no arguments: write \`${name}\``,
     pytorch,
     schema: {},
     infer: (input: Shape): LayerResult => ({ out: input, params: 0, attrs: {} }),

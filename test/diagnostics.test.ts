@@ -1,0 +1,161 @@
+// Table tests: spec text -> the diagnostics it must produce (code and place), and for some
+// rows the exact text as gan-compile prints it. Every code of compiler/diagnostics.ts is
+// triggered somewhere in test/ (test/diagnostic-table.test.ts checks that).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { codes, rendered } from "./helpers.ts";
+
+interface Row {
+  readonly name: string;
+  readonly spec: string;
+  readonly expect: readonly string[];
+  readonly set?: Record<string, number>;
+}
+
+const rows: Row[] = [
+  // --- characters and syntax
+  { name: "unexpected character", spec: "G(x: [4, 4, 4]): relu @ tanh", expect: ["GAN0001@1:23"] },
+  { name: "look-alike arrow is reported, parse goes on", spec: "G(x: [4, 4, 4]): conv(4 −> 4, k1, nobias) bn", expect: ["GAN0002@1:25"] },
+  { name: "look-alike times", spec: "n = 2 × 3\nG(x: [4, 4, 4]): conv(4 -> n, k1)", expect: ["GAN0002@1:7"] },
+  { name: "missing colon after header", spec: "G(x: [4, 4, 4]) relu", expect: ["GAN0003@1:17"] },
+  { name: "missing comma between arguments", spec: "G(x: [4, 4, 4]): conv(4 -> 4 k1) relu", expect: ["GAN0003@1:30"] },
+  { name: "stray closing parenthesis", spec: "G(x: [4, 4, 4]): relu ) tanh", expect: ["GAN0003@1:23"] },
+  { name: "nesting too deep", spec: `n = ${"(".repeat(80)}1${")".repeat(80)}\nG(x: [4]): relu`, expect: ["GAN0005@1:69"] },
+  { name: "parameter after a model", spec: "G(x: [4]): relu\nn = 3\nH(x: [4]): tanh", expect: ["GAN0006@2:1"] },
+  { name: "layers before any model", spec: "relu tanh\nG(x: [4]): relu", expect: ["GAN0007@1:1"] },
+  { name: "broken model does not hide the next", spec: "G(x: [4, 4, 4]): relu\nH(x: [4, 4, 4]): conv(4 -> 4, k1\nK(x: [4, 4, 4]): conv(3 -> 4, k1)", expect: ["GAN0003@2:33", "GAN0101@3:18"] },
+  // --- shapes and layers
+  { name: "channel mismatch", spec: "G(x: [3, 8, 8]): conv(3 -> 8, k3, nobias) relu conv(3 -> 4, k3)", expect: ["GAN0101@1:48"] },
+  { name: "linear feature mismatch", spec: "G(x: [3, 8, 8]): conv(3 -> 4, k3) flatten linear(100 -> 2)", expect: ["GAN0101@1:43"] },
+  { name: "bn channels", spec: "G(x: [3]): bn(4)", expect: ["GAN0102@1:12"] },
+  { name: "kernel larger than padded input", spec: "G(x: [3, 2, 2]): conv(3 -> 4, k5)", expect: ["GAN0103@1:18"] },
+  { name: "convT output too small", spec: "G(x: [3, 2, 1]): convT(3 -> 4, k5, p3)", expect: ["GAN0104@1:18"] },
+  { name: "output padding too large", spec: "G(x: [3, 2, 2]): convT(3 -> 4, k3, s2, op2)", expect: ["GAN0105@1:18"] },
+  { name: "output padding below dilation is fine", spec: "G(x: [3, 2, 2]): convT(3 -> 4, k3, s1, d3, op2)", expect: [] },
+  { name: "declared output", spec: "G(z: [10]) -> [5]: linear(10 -> 4)", expect: ["GAN0106@1:15"] },
+  { name: "cat sizes", spec: "G(x: [2, 4, 4]): a = relu  b = upsample(2)  cat(a, b)", expect: ["GAN0107@1:45"] },
+  { name: "cat ranks", spec: "G(x: [2, 4, 4]): a = relu  b = flatten  cat(a, b)", expect: ["GAN0107@1:41"] },
+  { name: "reshape count", spec: "G(x: [4, 4, 4]): reshape([2, 3])", expect: ["GAN0108@1:18"] },
+  { name: "reshape -1 must divide", spec: "G(x: [4, 4, 4]): reshape([-1, 5])", expect: ["GAN0108@1:18"] },
+  { name: "linear on an image", spec: "G(x: [3, 8, 8]): linear(192 -> 2)", expect: ["GAN0109@1:18"] },
+  { name: "conv on a vector", spec: "G(x: [192]): conv(3 -> 2, k1)", expect: ["GAN0109@1:14"] },
+  { name: "short header before conv", spec: "G: conv(3 -> 4, k3)", expect: ["GAN0110@1:1"] },
+  { name: "empty model", spec: "G(x: [4, 4, 4]):", expect: ["GAN0111@1:1"] },
+  { name: "zero dimension", spec: "G(x: [4, 0, 4]): relu", expect: ["GAN0112@1:10"] },
+  { name: "two -1 in reshape", spec: "G(x: [4, 4, 4]): reshape([-1, -1])", expect: ["GAN0113@1:18"] },
+  { name: "upsample below 1", spec: "G(x: [4, 4, 4]): upsample(0.1)", expect: ["GAN0116@1:18"] },
+  { name: "cat of one value", spec: "G(x: [4]): cat(x) relu", expect: ["GAN0115@1:12"] },
+  // --- names, expressions, arguments
+  { name: "unknown name with suggestion", spec: "ngf = 4\nG(x: [3, 8, 8]): conv(3 -> ngg, k3)", expect: ["GAN0504@1:1", "GAN0201@2:28"] },
+  { name: "unknown layer", spec: "G(z: [100]): linear(100 -> 10) rleu", expect: ["GAN0202@1:32"] },
+  { name: "parameter used as a layer", spec: "ngf = 4\nG(x: [4, 4, 4]): ngf", expect: ["GAN0202@2:18"] },
+  { name: "inexact division", spec: "n = 6\nG(x: [3, 8, 8]): conv(3 -> n / 4, k3)", expect: ["GAN0203@2:28"] },
+  { name: "division by zero", spec: "n = 6\nG(x: [3, 8, 8]): conv(3 -> n / 0, k3)", expect: ["GAN0204@2:28"] },
+  { name: "fractional channels", spec: "G(x: [3, 8, 8]): conv(3 -> 2.5, k3)", expect: ["GAN0205@1:28"] },
+  { name: "zero stride", spec: "G(x: [3, 8, 8]): conv(3 -> 4, k3, s0)", expect: ["GAN0206@1:35"] },
+  { name: "dropout above 1", spec: "G(x: [4, 4, 4]): dropout(1.5)", expect: ["GAN0206@1:26"] },
+  { name: "huge literal", spec: "n = 99999999999999999999\nG(x: [n]): relu", expect: ["GAN0207@1:5"] },
+  { name: "huge power", spec: "n = 2 ** 80\nG(x: [n]): relu", expect: ["GAN0207@1:5"] },
+  { name: "duplicate parameter", spec: "n = 1\nn = 2\nG(x: [n]): relu", expect: ["GAN0208@2:1"] },
+  { name: "value named like an input", spec: "G(x: [4, 4, 4]): x = relu", expect: ["GAN0208@1:18"] },
+  { name: "argument the layer does not take", spec: "G(z: [100]): linear(100 -> 10) relu(3)", expect: ["GAN0209@1:37"] },
+  { name: "output padding on conv", spec: "G(x: [3, 8, 8]): conv(3 -> 4, k3, op1)", expect: ["GAN0209@1:35"] },
+  { name: "channels on lrelu", spec: "G(x: [4, 4, 4]): lrelu(0.2 -> 3)", expect: ["GAN0209@1:24"] },
+  { name: "missing kernel", spec: "G(x: [3, 8, 8]): conv(3 -> 4)", expect: ["GAN0210@1:18"] },
+  { name: "missing channels", spec: "G(x: [3, 8, 8]): conv(k3)", expect: ["GAN0210@1:18"] },
+  { name: "kernel given twice", spec: "G(x: [3, 8, 8]): conv(3 -> 4, k3, k4)", expect: ["GAN0211@1:35"] },
+  { name: "unknown keyword", spec: "G(x: [3, 8, 8]): conv(3 -> 4, k3, kernel=3)", expect: ["GAN0212@1:35"] },
+  { name: "block argument count", spec: "block b(c): conv(c -> c, k1)\nG(x: [4, 4, 4]): b(4, 5)", expect: ["GAN0213@2:18"] },
+  { name: "recursive block", spec: "block b(c): b(c)\nG(x: [4, 4, 4]): b(4)", expect: ["GAN0214@1:13"] },
+  { name: "parameter in cat", spec: "n = 4\nG(x: [4]): a = relu  cat(a, n)", expect: ["GAN0215@2:29"] },
+  { name: "unknown function", spec: "n = sqrt(16)\nG(x: [n]): relu", expect: ["GAN0218@1:5"] },
+  { name: "log2 of a non-power", spec: "n = log2(48)\nG(x: [n]): relu", expect: ["GAN0219@1:5"] },
+  { name: "value named like a layer", spec: "G(x: [4, 4, 4]): relu = tanh", expect: ["GAN0220@1:18"] },
+  { name: "binding inside a loop", spec: "G(x: [4, 4, 4]): for i in range(2) { y = relu }", expect: ["GAN0221@1:38"] },
+  { name: "loop too long", spec: "G(x: [4, 4, 4]): for i in range(100000) { relu }", expect: ["GAN0222@1:27"] },
+  { name: "pair with three numbers", spec: "G(x: [4, 4, 4]): conv(4 -> 4, k=(3, 5, 1))", expect: ["GAN0223@1:33"] },
+  { name: "upsample mode typo", spec: "G(x: [4, 4, 4]): upsample(2, bilinar)", expect: ["GAN0223@1:30"] },
+  { name: "two inputs, no start", spec: "G(a: [4, 4, 4], b: [4, 4, 4]): relu", expect: ["GAN0224@1:32"] },
+  { name: "bad range", spec: "G(x: [4]): for i in 3 { relu }", expect: ["GAN0225@1:21"] },
+  { name: "value used as a number", spec: "G(x: [4]): a = relu  a linear(a -> 2)", expect: ["GAN0226@1:31"] },
+  // --- models and blocks
+  { name: "duplicate model", spec: "G(x: [4, 4, 4]): relu\nG(y: [4]): relu", expect: ["GAN0301@2:1"] },
+  { name: "block named like a layer", spec: "block conv(c): relu\nG(x: [4, 4, 4]): relu", expect: ["GAN0302@1:7"] },
+  { name: "duplicate block", spec: "block b: relu\nblock b: tanh\nG(x: [4]): b", expect: ["GAN0303@2:7"] },
+  { name: "duplicate input", spec: "G(x: [4], x: [4]): relu", expect: ["GAN0304@1:11"] },
+  // --- warnings
+  { name: "unused value", spec: "G(x: [4]): a = relu  cat(x, x)", expect: ["GAN0501@1:12"] },
+  { name: "bias before bn", spec: "G(x: [4, 4, 4]): conv(4 -> 4, k1) bn relu", expect: ["GAN0502@1:18"] },
+  { name: "dead line", spec: "G(x: [4]): relu  cat(x, x)", expect: ["GAN0503@1:12"] },
+  { name: "unused parameter", spec: "n = 3\nG(x: [4]): relu", expect: ["GAN0504@1:1"] },
+  { name: "no models", spec: "# nothing yet\n", expect: ["GAN0505"] },
+  { name: "unused block", spec: "block b: relu\nG(x: [4]): tanh", expect: ["GAN0506@1:7"] },
+  // --- the command line
+  { name: "--set of an unknown parameter", spec: "ngf = 4\nG(x: [ngf]): relu", set: { ndf: 8 }, expect: ["GAN0902"] },
+  // --- accepted
+  { name: "pairs for kernel and padding", spec: "G(x: [4, 4, 4]): conv(4 -> 4, k=(3, 5), p=(1, 2)) relu", expect: [] },
+  { name: "three lines on one line", spec: "G(x: [2, 4, 4]): a = relu  b = tanh  cat(a, b) conv(4 -> 1, k1)", expect: [] },
+  { name: "short headers", spec: "G: convT(100 -> 4, k4) tanh\nD: linear(784 -> 1) sigmoid", expect: [] },
+];
+
+describe("diagnostics: spec -> codes and places", () => {
+  for (const row of rows) {
+    it(row.name, () => {
+      assert.deepEqual(codes(row.spec, row.set), row.expect);
+    });
+  }
+});
+
+describe("diagnostics: exact text", () => {
+  it("channel mismatch names both sides and suggests the fix", () => {
+    assert.equal(
+      rendered("G(x: [3, 8, 8]):\n    conv(3 -> 64, k3, nobias) relu\n    conv(3 -> 128, k3) bn(128)\n"),
+      [
+        "t.gan:3:5: error GAN0101: conv(3 -> 128) expects 3 input channels here, but the previous layer outputs 64",
+        "    conv(3 -> 128, k3) bn(128)",
+        "    ^~~~~~~~~~~~~~~~~~",
+        "  hint: write conv(64 -> 128, ...)",
+        "t.gan:2:5: note: 64 channels come from here",
+        "    conv(3 -> 64, k3, nobias) relu",
+        "    ^~~~~~~~~~~~~~~~~~~~~~~~~",
+        "t.gan:3:5: warning GAN0502: the bias of this conv is cancelled by the bn after it",
+        "    conv(3 -> 128, k3) bn(128)",
+        "    ^~~~~~~~~~~~~~~~~~",
+        "  hint: add `nobias` (as DCGAN does): 128 parameters that training can't use",
+      ].join("\n"),
+    );
+  });
+
+  it("unknown layer suggests the closest name", () => {
+    assert.equal(
+      rendered("G(z: [100]): linear(100 -> 10) rleu"),
+      [
+        "t.gan:1:32: error GAN0202: unknown layer `rleu`",
+        "G(z: [100]): linear(100 -> 10) rleu",
+        "                               ^~~~",
+        "  hint: did you mean `relu`?",
+      ].join("\n"),
+    );
+  });
+
+  it("PyTorch's kernel rule is quoted", () => {
+    assert.match(rendered("G(x: [3, 2, 2]): conv(3 -> 4, k5)"), /padded input is 2 x 2 but the dilated kernel is 5 x 5 \(PyTorch: Kernel size can't be greater than actual input size\)/);
+  });
+
+  it("tabs in the source keep the caret aligned", () => {
+    const out = rendered("G(x: [3, 8, 8]):\n\tconv(4 -> 4, k3)");
+    assert.match(out, /\n\tconv\(4 -> 4, k3\)\n\t\^~~~~~~~~~~~~~~~\n/);
+  });
+
+  it("a very long line is shown as a window around the error", () => {
+    const out = rendered(`G(x: [4]): ${"relu ".repeat(2000)}rleu`);
+    const lines = out.split("\n");
+    assert.ok(lines[1]!.length < 200, `shown line has ${lines[1]!.length} characters`);
+    assert.equal(lines[1]!.indexOf("rleu"), lines[2]!.indexOf("^"));
+  });
+
+  it("an error inside a block called many times is reported once", () => {
+    const spec = "block b(c): conv(c -> c, k1, nobias) bn(5)\nG(x: [4, 4, 4]): b(4) b(4) b(4)";
+    assert.deepEqual(codes(spec), ["GAN0102@1:38"]);
+  });
+});

@@ -1,0 +1,31 @@
+// Shared helpers for the table tests: compile a spec text, render its diagnostics the way
+// gan-compile prints them (no colour), and read the checked models.
+import { compile, type CompileResult } from "../compiler/compile.ts";
+import { renderDiagnostic } from "../compiler/render.ts";
+import { formatShape } from "../compiler/shape.ts";
+
+export function compileText(text: string, set: Record<string, number> = {}): CompileResult {
+  return compile(text, "t.gan", { overrides: new Map(Object.entries(set)) });
+}
+
+/** Every diagnostic as printed, one block per diagnostic, joined by newlines. */
+export function rendered(text: string, set: Record<string, number> = {}): string {
+  const r = compileText(text, set);
+  return [...r.usageErrors, ...r.diagnostics].map((d) => renderDiagnostic(d, r.source, { color: false })).join("\n");
+}
+
+/** Just `CODE@line:col` of each diagnostic, for compact rows. */
+export function codes(text: string, set: Record<string, number> = {}): string[] {
+  const r = compileText(text, set);
+  return [...r.usageErrors, ...r.diagnostics].map((d) => {
+    if (d.span === null) return d.code;
+    const p = r.source.position(d.span.start);
+    return `${d.code}@${p.line}:${p.col}`;
+  });
+}
+
+/** "G: [3, 64, 64] 3576704" for each model. */
+export function summaries(text: string, set: Record<string, number> = {}): string[] {
+  const r = compileText(text, set);
+  return r.models.map((m) => `${m.name}: ${formatShape(m.output)} ${m.params}`);
+}
