@@ -488,7 +488,7 @@ class ModelChecker {
     }
     const shapes = operands.map((o) => o.value.shape);
     let out: Shape = null;
-    if (!failed && shapes.every((s) => s !== null)) {
+    if (!failed && operands.length > 0 && shapes.every((s) => s !== null)) {
       const known = shapes as (readonly (number | null)[])[];
       const rank = known[0]?.length ?? 0;
       if (known.some((s) => s.length !== rank)) {
@@ -564,6 +564,8 @@ class ModelChecker {
 
   private forLoop(loop: ForLoop, cur: Value, frame: Frame): Value {
     const values = this.range(loop, frame);
+    // An unknown number of iterations: nothing is known about what comes out.
+    if (values === undefined) return this.unknown();
     let value = cur;
     for (const v of values) {
       if (this.tooMany) break;
@@ -575,28 +577,29 @@ class ModelChecker {
     return value;
   }
 
-  private range(loop: ForLoop, frame: Frame): number[] {
+  /** The loop variable's values; undefined when they can't be known (already reported). */
+  private range(loop: ForLoop, frame: Frame): number[] | undefined {
     const r = loop.range;
     if (r.kind !== "call" || r.callee !== "range" || r.args.length < 1 || r.args.length > 3) {
       if (r.kind !== "missing") this.bag.add(diagnostic("BadRange", r.span, ["write e.g. `for i in range(3) { ... }`"]));
-      return [];
+      return undefined;
     }
     const nums = r.args.map((a) => evaluate(a, this.evalCtx(frame)));
-    if (nums.some((n) => n === undefined)) return [];
+    if (nums.some((n) => n === undefined)) return undefined;
     const ints = nums as number[];
     if (ints.some((n) => !Number.isInteger(n))) {
       this.bag.add(diagnostic("BadRange", r.span, ["its bounds must be whole numbers"]));
-      return [];
+      return undefined;
     }
     const [start, stop, step] = ints.length === 1 ? [0, ints[0]!, 1] : [ints[0]!, ints[1]!, ints[2] ?? 1];
     if (step === 0) {
       this.bag.add(diagnostic("BadRange", r.span, ["its step can't be 0"]));
-      return [];
+      return undefined;
     }
     const n = Math.max(0, Math.ceil((stop - start) / step));
     if (n > MAX_LOOP_ITERATIONS) {
       this.bag.add(diagnostic("LoopTooLong", r.span, [n, MAX_LOOP_ITERATIONS]));
-      return [];
+      return undefined;
     }
     return Array.from({ length: n }, (_, i) => start + i * step);
   }

@@ -85,10 +85,21 @@ function tokenSpan(t: IToken): Span {
   return { start: t.startOffset, end: t.startOffset + t.image.length };
 }
 
+/**
+ * How deep the parser would recurse: brackets, plus runs of prefix `-` and chains of `**`
+ * (each is one more level of the expression rules).
+ */
 function maxNesting(toks: IToken[]): { depth: number; at: IToken | undefined } {
   let depth = 0;
+  let run = 0;
   for (const t of toks) {
     const ty = t.tokenType;
+    if (ty === Minus || ty === StarStar) {
+      run++;
+      if (depth + run > MAX_NESTING) return { depth: depth + run, at: t };
+      continue;
+    }
+    if (ty !== NumberLiteral && ty !== Identifier) run = 0;
     if (ty === LParen || ty === LBracket || ty === LBrace) {
       depth++;
       if (depth > MAX_NESTING) return { depth, at: t };
@@ -155,7 +166,16 @@ interface RunResult {
 
 function run(rule: () => CstNode, toks: IToken[], problems: SyntaxProblem[], isLast: boolean): RunResult {
   parser.input = toks;
-  const cst = rule();
+  let cst: CstNode;
+  try {
+    cst = rule();
+  } catch (e) {
+    // The nesting check bounds recursion; this is the last line of defence.
+    if (!(e instanceof RangeError)) throw e;
+    const at = toks[0];
+    problems.push({ kind: "too-deep", limit: MAX_NESTING, span: at ? tokenSpan(at) : { start: 0, end: 0 } });
+    return { cst: undefined, stoppedAt: toks.length, leftover: undefined };
+  }
   let stoppedAt = toks.length;
   let leftover: SyntaxProblem | undefined;
   for (const e of parser.errors) {
@@ -225,6 +245,7 @@ function prelude(toks: IToken[], problems: SyntaxProblem[], isLast: boolean): Pa
 
 export function parse(text: string): ParseResult {
   const { tokens, problems } = lex(text);
+  astBuilder.reset();
   const params: ParamDef[] = [];
   const blocks: BlockDef[] = [];
   const models: ModelDef[] = [];

@@ -84,10 +84,11 @@ export class AstBuilder extends BaseVisitor {
       .filter((p): p is ParamDef => p !== undefined);
   }
 
-  paramDef(ctx: Children, _?: unknown, self?: CstNode): ParamDef | undefined {
+  paramDef(ctx: Children): ParamDef | undefined {
     const name = tokens(ctx, "Identifier")[0];
     if (!name) return undefined;
     const nameSpan = tokenSpan(name);
+    this.here = nameSpan;
     const valueNode = nodes(ctx, "expr")[0];
     const value = this.exprOf(valueNode, nameSpan);
     return { kind: "param", name: name.image, nameSpan, value, span: join(nameSpan, value.span) };
@@ -98,6 +99,7 @@ export class AstBuilder extends BaseVisitor {
     const kw = tokens(ctx, "Block")[0];
     const name = ids[0];
     if (!name || !kw) return undefined;
+    this.here = tokenSpan(name);
     const colon = tokens(ctx, "Colon")[0];
     const headerEnd = colon ? tokenSpan(colon) : tokenSpan(name);
     const body = this.node<Statement[]>(nodes(ctx, "body")[0]) ?? [];
@@ -115,6 +117,7 @@ export class AstBuilder extends BaseVisitor {
     const name = tokens(ctx, "Identifier")[0];
     if (!name) return undefined;
     const nameSpan = tokenSpan(name);
+    this.here = nameSpan;
     const hasParens = tokens(ctx, "LParen").length > 0 || nodes(ctx, "inputDecl").length > 0;
     const inputs = hasParens
       ? nodes(ctx, "inputDecl")
@@ -148,6 +151,11 @@ export class AstBuilder extends BaseVisitor {
     if (close) span = join(span, tokenSpan(close));
     for (const d of dims) span = join(span, d.span);
     return { dims, span };
+  }
+
+  /** Call before visiting a new CST so recovered nodes never point into an older text. */
+  reset(): void {
+    this.here = { start: 0, end: 0 };
   }
 
   body(ctx: Children): Statement[] {

@@ -1,7 +1,7 @@
 // gan-compile: a thin CLI over compile(). It only turns argv into options, reads the file,
 // prints, and maps the outcome to the exit status of LANGUAGE-CORE.md:
 //   0 no errors, 1 errors in the spec, 2 usage or I/O errors (and internal errors).
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import yargs from "yargs";
 import { compile, type CompileResult } from "../compile.ts";
 import { type Diagnostic, diagnostic } from "../diagnostic.ts";
@@ -76,7 +76,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const positional = (args._ ?? []).map(String);
   // `--set a=1 spec.gan`: an array option swallows the spec; give it back.
   for (let i = settings.length - 1; i >= 0; i--) {
-    if (!settings[i]!.includes("=")) positional.unshift(...settings.splice(i, 1));
+    const s = settings[i]!;
+    if (!s.includes("=") && (s.endsWith(".gan") || existsSync(s))) positional.unshift(...settings.splice(i, 1));
   }
   const asJson = Boolean(args.json);
   const color = typeof args.color === "boolean" ? args.color : io.isTTY && !process.env["NO_COLOR"];
