@@ -25,7 +25,6 @@ export const Diagnostics = {
   UnexpectedCharacter: error("GAN0001", "unexpected character {0}"),
   LookalikeCharacter: error("GAN0002", "`{0}` looks like `{1}` but is another character"),
   SyntaxExpected: error("GAN0003", "expected {0}, found {1}"),
-  UnexpectedInput: error("GAN0004", "unexpected {0}: {1}"),
   NestingTooDeep: error("GAN0005", "brackets are nested more than {0} deep"),
   ParameterAfterModel: error("GAN0006", "parameter `{0}` is defined after the first model or block"),
   LayersOutsideModel: error("GAN0007", "layers outside a model"),

@@ -16,8 +16,6 @@ export function syntaxDiagnostic(p: SyntaxProblem): Diagnostic {
       const missingComma = (p.expected === "`)`" || p.expected === "`]`") && /^`[A-Za-z0-9_.]/.test(p.found);
       return diagnostic("SyntaxExpected", p.span, [p.expected, p.found], missingComma ? { hint: "separate arguments with `,`" } : {});
     }
-    case "unexpected":
-      return diagnostic("UnexpectedInput", p.span, [p.found, p.context]);
     case "too-deep":
       return diagnostic("NestingTooDeep", p.span, [p.limit]);
     case "parameter-after-model":

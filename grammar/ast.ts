@@ -119,7 +119,6 @@ export type SyntaxProblem =
   | { readonly kind: "unexpected-character"; readonly text: string; readonly span: Span }
   | { readonly kind: "lookalike"; readonly text: string; readonly meant: string; readonly span: Span }
   | { readonly kind: "expected"; readonly expected: string; readonly found: string; readonly span: Span }
-  | { readonly kind: "unexpected"; readonly found: string; readonly context: string; readonly span: Span }
   | { readonly kind: "too-deep"; readonly limit: number; readonly span: Span }
   | { readonly kind: "parameter-after-model"; readonly name: string; readonly span: Span }
   | { readonly kind: "layers-outside-model"; readonly span: Span };

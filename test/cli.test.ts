@@ -110,11 +110,11 @@ describe("gan-compile --check", () => {
   it("usage and I/O problems exit with 2 and say what is wrong", () => {
     const cases: [string[], RegExp][] = [
       [["specs/dcgan.gan", "--check", "--set", "ngff=8"], /--set ngff: the spec has no parameter `ngff`[\s\S]*did you mean `ngf`/],
-      [["specs/dcgan.gan", "--check", "--set", "ngf=eight"], /--set ngf: `eight` is not a number/],
-      [["specs/dcgan.gan", "--check", "--set", "ngf"], /--set ngf: expected NAME=VALUE/],
-      [["specs/nope.gan", "--check"], /cannot read specs\/nope\.gan: no such file/],
-      [["specs", "--check"], /cannot read specs: it is a folder/],
-      [["--check"], /no spec given/],
+      [["specs/dcgan.gan", "--check", "--set", "ngf=eight"], /error GAN0903: --set ngf: `eight` is not a number/],
+      [["specs/dcgan.gan", "--check", "--set", "ngf"], /error GAN0903: --set ngf: expected NAME=VALUE/],
+      [["specs/nope.gan", "--check"], /error GAN0901: cannot read specs\/nope\.gan: no such file/],
+      [["specs", "--check"], /error GAN0901: cannot read specs: it is a folder/],
+      [["--check"], /error GAN0904: no spec given/],
       [["specs/dcgan.gan", "--frobnicate"], /Unknown argument: frobnicate/],
       [["specs/dcgan.gan", "specs/pix2pix.gan"], /one spec at a time/],
     ];

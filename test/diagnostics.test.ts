@@ -44,6 +44,7 @@ const rows: Row[] = [
   { name: "zero dimension", spec: "G(x: [4, 0, 4]): relu", expect: ["GAN0112@1:10"] },
   { name: "two -1 in reshape", spec: "G(x: [4, 4, 4]): reshape([-1, -1])", expect: ["GAN0113@1:18"] },
   { name: "upsample below 1", spec: "G(x: [4, 4, 4]): upsample(0.1)", expect: ["GAN0116@1:18"] },
+  { name: "too many layers", spec: "G(x: [4]): for i in range(400) { for j in range(400) { relu } }", expect: ["GAN0114@1:1"] },
   { name: "cat of one value", spec: "G(x: [4]): cat(x) relu", expect: ["GAN0115@1:12"] },
   // --- names, expressions, arguments
   { name: "unknown name with suggestion", spec: "ngf = 4\nG(x: [3, 8, 8]): conv(3 -> ngg, k3)", expect: ["GAN0504@1:1", "GAN0201@2:28"] },
