@@ -74,6 +74,10 @@ export function bindArgs(
         setPositional(q, positionalValue(arg.value, q, ctx, bag), arg.span);
         continue;
       }
+      if (arg.key === "op" && pairSpecs.some((s) => s.key === "k") && evaluate(arg.value, { ...ctx, bag: null }) === 0) {
+        bag.add(diagnostic("NoOpArgument", arg.span, ["op=0", def.name], { hint: hint("RemoveIt") }));
+        continue;
+      }
       const keys = [...pairSpecs.map((s) => s.key), ...posSpecs.map((s) => s.name)];
       const near = closest(arg.key, keys);
       bag.add(
@@ -92,6 +96,9 @@ export function bindArgs(
         if (p) {
           const n = Number(m[2]);
           setPair(p, checkPair([n, n], p, arg.span, bag), arg.span);
+        } else if (m[1] === "op" && Number(m[2]) === 0) {
+          // PyTorch's Conv2d has no output padding; a zero one changes nothing.
+          bag.add(diagnostic("NoOpArgument", arg.span, [v.name, def.name], { hint: hint("RemoveIt") }));
         } else {
           bag.add(diagnostic("UnexpectedArgument", arg.span, [def.name, `\`${v.name}\` (${compactWhat(m[1]!)})`], signature));
         }

@@ -37,12 +37,14 @@ export function compile(text: string, path: string, options: CompileOptions = {}
     checkOverrides(parsed.spec.params, overrides.keys(), usage);
     const params = evaluateParams(parsed.spec.params, overrides, bag);
     const models = check({ spec: parsed.spec, params, bag });
+    const diagnostics = sortByPosition(bag.items);
+    if (bag.dropped > 0) diagnostics.push(diagnostic("DiagnosticsCut", null, [bag.dropped]));
     return {
       source,
       spec: parsed.spec,
       parameters: params.values,
       models,
-      diagnostics: sortByPosition(bag.items),
+      diagnostics,
       usageErrors: usage.items,
       internalError: false,
     };

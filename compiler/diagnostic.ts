@@ -43,17 +43,26 @@ export function hint(key: HintKey, args: Args = []): string {
 
 /** Collects diagnostics; drops exact repeats (a block called six times reports its error once). */
 export class DiagnosticBag {
+  /** Nobody reads more than this; the rest are counted, not kept. */
+  static readonly LIMIT = 1000;
   readonly items: Diagnostic[] = [];
   private readonly seen = new Set<string>();
+  private errors = 0;
+  dropped = 0;
 
   add(d: Diagnostic): void {
     const key = `${d.code}|${d.span?.start}|${d.span?.end}|${d.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
+    if (d.severity === "error") this.errors++;
+    if (this.items.length >= DiagnosticBag.LIMIT) {
+      this.dropped++;
+      return;
+    }
     this.items.push(d);
   }
 
   get errorCount(): number {
-    return this.items.filter((d) => d.severity === "error").length;
+    return this.errors;
   }
 }

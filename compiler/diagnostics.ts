@@ -28,6 +28,7 @@ export const Diagnostics = {
   NestingTooDeep: error("GAN0005", "brackets are nested more than {0} deep"),
   ParameterAfterModel: error("GAN0006", "parameter `{0}` is defined after the first model or block"),
   LayersOutsideModel: error("GAN0007", "layers outside a model"),
+  TooManyErrors: error("GAN0008", "more than {0} syntax errors: the rest of the file is not checked"),
 
   // --- GAN01xx: shapes and layers ------------------------------------------------------
   ChannelMismatch: error("GAN0101", "{0} expects {1} input {2} here, but {3}"),
@@ -95,6 +96,8 @@ export const Diagnostics = {
   UnusedParameter: warning("GAN0504", "parameter `{0}` is never used"),
   NoModels: warning("GAN0505", "the spec defines no model"),
   UnusedBlock: warning("GAN0506", "block `{0}` is never used"),
+  NoOpArgument: warning("GAN0507", "`{0}` does nothing: {1} has no output padding"),
+  DiagnosticsCut: warning("GAN0508", "{0} more diagnostics not shown"),
 
   // --- GAN09xx: command line, files, internal errors ----------------------------------------
   CannotRead: error("GAN0901", "cannot read {0}: {1}"),
@@ -136,6 +139,7 @@ export const Hints = {
   LoopBodyChain: "name values outside the loop",
   ChooseAnotherName: "choose another name",
   RemoveOrUse: "remove it, or use it",
+  RemoveIt: "remove it",
 } as const;
 
 export type HintKey = keyof typeof Hints;

@@ -20,6 +20,8 @@ export function syntaxDiagnostic(p: SyntaxProblem): Diagnostic {
       return diagnostic("NestingTooDeep", p.span, [p.limit]);
     case "parameter-after-model":
       return diagnostic("ParameterAfterModel", p.span, [p.name], { hint: hint("ParametersFirst") });
+    case "too-many-errors":
+      return diagnostic("TooManyErrors", p.span, [p.limit]);
     case "layers-outside-model":
       return diagnostic("LayersOutsideModel", p.span, [], { hint: hint("LayersNeedHeader") });
   }

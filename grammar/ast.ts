@@ -121,7 +121,8 @@ export type SyntaxProblem =
   | { readonly kind: "expected"; readonly expected: string; readonly found: string; readonly span: Span }
   | { readonly kind: "too-deep"; readonly limit: number; readonly span: Span }
   | { readonly kind: "parameter-after-model"; readonly name: string; readonly span: Span }
-  | { readonly kind: "layers-outside-model"; readonly span: Span };
+  | { readonly kind: "layers-outside-model"; readonly span: Span }
+  | { readonly kind: "too-many-errors"; readonly limit: number; readonly span: Span };
 
 export interface ParseResult {
   readonly spec: Spec;

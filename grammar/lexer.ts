@@ -17,6 +17,9 @@ const meantBy: ReadonlyMap<string, string> = new Map([
   [LookalikeStar.name, "*"],
 ]);
 
+/** Past this many bad characters a file is not a spec; the rest are not reported. */
+export const MAX_CHARACTER_PROBLEMS = 100;
+
 export interface LexResult {
   readonly tokens: IToken[];
   readonly problems: SyntaxProblem[];
@@ -25,7 +28,7 @@ export interface LexResult {
 export function lex(text: string): LexResult {
   const result = lexer.tokenize(text);
   const problems: SyntaxProblem[] = [];
-  for (const e of result.errors) {
+  for (const e of result.errors.slice(0, MAX_CHARACTER_PROBLEMS)) {
     // chevrotain reports one error per run of unlexable characters.
     const start = e.offset;
     const ch = String.fromCodePoint(text.codePointAt(start) ?? 0);

@@ -36,6 +36,9 @@ import type { TokenType } from "chevrotain";
 /** Deeper nesting than this is reported rather than parsed (the parser is recursive). */
 export const MAX_NESTING = 64;
 
+/** After this many syntax problems the rest of the file is not parsed. */
+export const MAX_SYNTAX_PROBLEMS = 200;
+
 type SectionKind = "prelude" | "block" | "model";
 
 interface Section {
@@ -254,6 +257,11 @@ export function parse(text: string): ParseResult {
   const sections = split(tokens);
   for (const [index, section] of sections.entries()) {
     const isLast = index === sections.length - 1;
+    if (problems.length >= MAX_SYNTAX_PROBLEMS) {
+      const at = section.tokens[0];
+      problems.push({ kind: "too-many-errors", limit: MAX_SYNTAX_PROBLEMS, span: at ? tokenSpan(at) : { start: 0, end: 0 } });
+      break;
+    }
     const toks = section.tokens;
     const first = toks[0];
     const last = toks[toks.length - 1];
@@ -280,7 +288,7 @@ export function parse(text: string): ParseResult {
       header = r.cst ? (astBuilder.visit(r.cst) as typeof header) : undefined;
       if (header) body.push(...header.body);
       let consumed = r.stoppedAt;
-      while (consumed < toks.length) {
+      while (consumed < toks.length && problems.length < MAX_SYNTAX_PROBLEMS) {
         // Resume after the token that stopped the section, as a continuation of the body.
         let next = consumed;
         const paramEnd = misplacedParameterEnd(toks, consumed - 2 >= 0 ? consumed - 2 : consumed);

@@ -101,7 +101,7 @@ describe("gan-compile --check", () => {
     let r = json("specs/dcgan.gan", "--check", "--set", "ngf=8", "ndf=8", "--set", "isize=32");
     assert.equal(r.status, 0);
     assert.deepEqual(r.report.models["G"]!.output, [3, 32, 32]);
-    assert.equal(r.report.models["G"]!.layers[0]!.out[0], 32);
+    assert.equal(r.report.models["G"]!.layers[0]!.out?.[0], 32);
     r = json("--set", "nc=1", "specs/dcgan.gan", "--check");
     assert.equal(r.status, 0);
     assert.deepEqual(r.report.models["D"]!.inputs["x"], [1, 64, 64]);

@@ -22,6 +22,8 @@ const rows: Row[] = [
   { name: "stray closing parenthesis", spec: "G(x: [4, 4, 4]): relu ) tanh", expect: ["GAN0003@1:23"] },
   { name: "nesting too deep", spec: `n = ${"(".repeat(80)}1${")".repeat(80)}\nG(x: [4]): relu`, expect: ["GAN0005@1:69"] },
   { name: "parameter after a model", spec: "G(x: [4]): relu\nn = 3\nH(x: [4]): tanh", expect: ["GAN0006@2:1"] },
+  { name: "too many syntax errors", spec: Array.from({ length: 300 }, (_, i) => `M${String(i).padStart(3, "0")}(x: [4]): relu )`).join("\n"), expect: [...Array.from({ length: 200 }, (_, i) => `GAN0003@${i + 1}:20`), "GAN0008@201:1"] },
+  { name: "too many diagnostics", spec: `G(x: [4]): ${"rleu ".repeat(1200)}`, expect: [...Array.from({ length: 1000 }, (_, i) => `GAN0202@1:${12 + 5 * i}`), "GAN0508"] },
   { name: "layers before any model", spec: "relu tanh\nG(x: [4]): relu", expect: ["GAN0007@1:1"] },
   { name: "broken model does not hide the next", spec: "G(x: [4, 4, 4]): relu\nH(x: [4, 4, 4]): conv(4 -> 4, k1\nK(x: [4, 4, 4]): conv(3 -> 4, k1)", expect: ["GAN0003@2:33", "GAN0101@3:18"] },
   // --- shapes and layers
@@ -90,6 +92,7 @@ const rows: Row[] = [
   { name: "dead line", spec: "G(x: [4]): relu  cat(x, x)", expect: ["GAN0503@1:12"] },
   { name: "unused parameter", spec: "n = 3\nG(x: [4]): relu", expect: ["GAN0504@1:1"] },
   { name: "no models", spec: "# nothing yet\n", expect: ["GAN0505"] },
+  { name: "zero output padding on conv", spec: "G(x: [3, 8, 8]): conv(3 -> 4, k3, op0) conv(4 -> 4, k1, op=0)", expect: ["GAN0507@1:35", "GAN0507@1:57"] },
   { name: "unused block", spec: "block b: relu\nG(x: [4]): tanh", expect: ["GAN0506@1:7"] },
   // --- the command line
   { name: "--set of an unknown parameter", spec: "ngf = 4\nG(x: [ngf]): relu", set: { ndf: 8 }, expect: ["GAN0902"] },
