@@ -55,7 +55,6 @@ export const Diagnostics = {
   ReshapeBadDims: error("GAN0113", "reshape {0}"),
   TooManyLayers: error("GAN0114", "{0} expands to more than {1} layers"),
   CatNeedsTwo: error("GAN0115", "cat needs at least two values, got {0}"),
-  UpsampleTooSmall: error("GAN0116", "upsample by {0} turns {1} into {2}; every size must stay at least 1"),
 
   // --- GAN02xx: names, expressions, arguments --------------------------------------------
   UnknownName: error("GAN0201", "unknown name `{0}`"),

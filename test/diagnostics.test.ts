@@ -45,7 +45,7 @@ const rows: Row[] = [
   { name: "empty model", spec: "G(x: [4, 4, 4]):", expect: ["GAN0111@1:1"] },
   { name: "zero dimension", spec: "G(x: [4, 0, 4]): relu", expect: ["GAN0112@1:10"] },
   { name: "two -1 in reshape", spec: "G(x: [4, 4, 4]): reshape([-1, -1])", expect: ["GAN0113@1:18"] },
-  { name: "upsample below 1", spec: "G(x: [4, 4, 4]): upsample(0.1)", expect: ["GAN0116@1:18"] },
+  { name: "fractional upsample", spec: "G(x: [4, 4, 4]): upsample(1.5)", expect: ["GAN0205@1:27"] },
   { name: "too many layers", spec: "G(x: [4]): for i in range(400) { for j in range(400) { relu } }", expect: ["GAN0114@1:1"] },
   { name: "cat of one value", spec: "G(x: [4]): cat(x) relu", expect: ["GAN0115@1:12"] },
   // --- names, expressions, arguments

@@ -1,7 +1,9 @@
 // upsample(S, nearest|bilinear): nn.Upsample(scale_factor=S, mode=...), align_corners=False.
-// No parameters (seed 000: unlike convT, nothing here is learned). Output size floor(H * S).
+// No parameters (seed 000: unlike convT, nothing here is learned). S is a whole number:
+// for fractional factors PyTorch maps coordinates with 1/S rather than in/out, which no
+// other framework reproduces exactly.
 import { hint } from "../diagnostic.ts";
-import { formatShape, formatSpatial, type Shape } from "../shape.ts";
+import { formatShape, type Shape } from "../shape.ts";
 import type { BoundArgs, LayerContext, LayerDef, LayerResult } from "./types.ts";
 
 export const upsample: LayerDef = {
@@ -10,7 +12,7 @@ export const upsample: LayerDef = {
   pytorch: "Upsample(scale_factor=S, mode='nearest'|'bilinear', align_corners=False for bilinear)",
   schema: {
     positional: [
-      { name: "scale", what: "scale factor", kind: "real", optional: false, range: (v) => (v > 0 ? undefined : "above 0") },
+      { name: "scale", what: "scale factor", kind: "int", optional: false, range: (v) => (v >= 1 ? undefined : "at least 1") },
       { name: "mode", what: "mode", kind: "mode", optional: true, default: "nearest", modes: ["nearest", "bilinear"] },
     ],
   },
@@ -23,11 +25,7 @@ export const upsample: LayerDef = {
       return { out: null, params: 0, attrs };
     }
     if (input === null || scale === undefined) return { out: input === null ? null : [input[0] ?? null, null, null], params: 0, attrs };
-    const spatial = input.slice(1).map((d) => (d === null ? null : Math.floor(d * scale)));
-    if (spatial.some((d) => d !== null && d < 1)) {
-      ctx.report("UpsampleTooSmall", [scale, formatSpatial(input.slice(1)), formatSpatial(spatial)]);
-      return { out: [input[0] ?? null, null, null], params: 0, attrs };
-    }
+    const spatial = input.slice(1).map((d) => (d === null ? null : d * scale));
     return { out: [input[0] ?? null, ...spatial], params: 0, attrs };
   },
 };

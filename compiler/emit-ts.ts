@@ -1,0 +1,236 @@
+// The TypeScript emitter (ts-morph): checked IR -> one module per model and an index.
+// It decides nothing about shapes or errors: it validates the IR, then prints it, one
+// line of TypeScript per layer with the PyTorch shape after it and the spec position.
+import { Project, type SourceFile, StructureKind, VariableDeclarationKind } from "ts-morph";
+import { validateIr } from "./ir-validate.ts";
+import type { IrLayer, IrModel, IrSpec } from "./ir.ts";
+
+export interface EmittedFile {
+  /** Relative to the output folder. */
+  readonly path: string;
+  readonly text: string;
+}
+
+const RESERVED = new Set(
+  (
+    "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await abstract any as async boolean constructor declare get module require number set string symbol type from of undefined never unknown object bigint " +
+    "tf Model Conv2d ConvTranspose2d Linear BatchNorm Dropout ForwardOptions ModelOptions relu tanh sigmoid lrelu flatten reshape2 reshape3 reshape4 upsample cat opts inputs spec"
+  ).split(" "),
+);
+
+/** A spec name as a safe TypeScript identifier (names are already [A-Za-z_][A-Za-z0-9_]*). */
+export function identifier(name: string): string {
+  return RESERVED.has(name) ? `${name}_` : name;
+}
+
+const shapeText = (s: readonly number[]) => `[${s.join(", ")}]`;
+const tensorType = (s: readonly number[]) => (s.length === 3 ? "tf.Tensor4D" : s.length === 2 ? "tf.Tensor3D" : "tf.Tensor2D");
+const pairText = (v: unknown) => `[${(v as number[]).join(", ")}]`;
+
+function layerConfig(l: IrLayer): { cls: string; args: string } | null {
+  const a = l.attrs;
+  switch (l.op) {
+    case "conv":
+      return {
+        cls: "Conv2d",
+        args: `{ inChannels: ${a["inChannels"]}, outChannels: ${a["outChannels"]}, kernel: ${pairText(a["kernel"])}, stride: ${pairText(a["stride"])}, padding: ${pairText(a["padding"])}, dilation: ${pairText(a["dilation"])}, bias: ${a["bias"]} }`,
+      };
+    case "convT":
+      return {
+        cls: "ConvTranspose2d",
+        args: `{ inChannels: ${a["inChannels"]}, outChannels: ${a["outChannels"]}, kernel: ${pairText(a["kernel"])}, stride: ${pairText(a["stride"])}, padding: ${pairText(a["padding"])}, dilation: ${pairText(a["dilation"])}, outputPadding: ${pairText(a["outputPadding"])}, bias: ${a["bias"]} }`,
+      };
+    case "linear":
+      return { cls: "Linear", args: `{ inFeatures: ${a["inFeatures"]}, outFeatures: ${a["outFeatures"]}, bias: ${a["bias"]} }` };
+    case "bn":
+      return { cls: "BatchNorm", args: `{ numFeatures: ${a["numFeatures"]}, eps: ${a["eps"]}, momentum: ${a["momentum"]} }` };
+    default:
+      return null;
+  }
+}
+
+/** The source-level description of a layer, for its doc comment. */
+function describe(l: IrLayer): string {
+  const a = l.attrs;
+  const defaults: Record<string, number> = { stride: 1, padding: 0, dilation: 1, outputPadding: 0 };
+  const pairs = (keys: [string, string][]) =>
+    keys
+      .map(([k, short]) => {
+        const v = a[k] as number[] | undefined;
+        if (!v || (v[0] === defaults[k] && v[1] === defaults[k])) return "";
+        return v[0] === v[1] ? `, ${short}${v[0]}` : `, ${short}=(${v.join(", ")})`;
+      })
+      .join("");
+  switch (l.op) {
+    case "conv":
+    case "convT":
+      return `${l.op}(${a["inChannels"]} -> ${a["outChannels"]}${pairs([["kernel", "k"], ["stride", "s"], ["padding", "p"], ["dilation", "d"], ["outputPadding", "op"]])}${a["bias"] ? "" : ", nobias"})`;
+    case "linear":
+      return `linear(${a["inFeatures"]} -> ${a["outFeatures"]}${a["bias"] ? "" : ", nobias"})`;
+    case "bn":
+      return `bn(${a["numFeatures"]}) (BatchNorm${l.inShape.length === 3 ? "2d" : "1d"})`;
+    default:
+      return l.op;
+  }
+}
+
+function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string): SourceFile {
+  const className = identifier(m.name);
+  const file = project.createSourceFile(`${folder}/${m.name}.ts`, "", { overwrite: true });
+  const settings = Object.entries(spec.parameters)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
+  const used = new Set<string>(["Model", "type ForwardOptions", "type ModelOptions"]);
+  const fields: { name: string; initializer: string; doc: string }[] = [];
+  const names = new Map<number, string>();
+  const taken = new Set<string>();
+  const local = (base: string): string => {
+    let n = identifier(base);
+    while (taken.has(n)) n = `${n}_`;
+    taken.add(n);
+    return n;
+  };
+  for (const input of m.inputs) names.set(input.value, local(input.name));
+  const lines: string[] = [];
+  for (const l of m.layers) {
+    const ins = l.inputs.map((v) => names.get(v) ?? `v${v}`);
+    const out = local(l.name ?? `v${l.id}`);
+    names.set(l.id, out);
+    const at = `${spec.file}:${l.line}:${l.col}`;
+    let expr: string;
+    const cfg = layerConfig(l);
+    if (cfg) {
+      used.add(cfg.cls);
+      const field = `l${l.index}`;
+      fields.push({
+        name: field,
+        initializer: `this.add("${l.index}", new ${cfg.cls}(${cfg.args}, this.rng))`,
+        doc: `${describe(l)} at ${at}; state_dict keys "${l.index}.*"`,
+      });
+      expr = l.op === "bn" ? `this.${field}.forward(${ins[0]}, opts)` : `this.${field}.forward(${ins[0]})`;
+    } else {
+      switch (l.op) {
+        case "relu":
+        case "tanh":
+        case "sigmoid":
+          used.add(l.op);
+          expr = `${l.op}(${ins[0]})`;
+          break;
+        case "lrelu":
+          used.add("lrelu");
+          expr = `lrelu(${ins[0]}, ${l.attrs["negativeSlope"]})`;
+          break;
+        case "dropout": {
+          used.add("Dropout");
+          const field = `l${l.index}`;
+          fields.push({ name: field, initializer: `new Dropout(${l.attrs["p"]})`, doc: `dropout(${l.attrs["p"]}) at ${at}` });
+          expr = `this.${field}.forward(${ins[0]}, opts)`;
+          break;
+        }
+        case "flatten":
+          used.add("flatten");
+          expr = `flatten(${ins[0]})`;
+          break;
+        case "reshape": {
+          const dims = l.out;
+          const fn = `reshape${dims.length + 1}`;
+          used.add(fn);
+          expr = `${fn}(${ins[0]}, ${shapeText(dims)})`;
+          break;
+        }
+        case "upsample":
+          used.add("upsample");
+          expr = `upsample(${ins[0]}, ${l.attrs["scale"]}, "${l.attrs["mode"]}")`;
+          break;
+        case "cat":
+          used.add("cat");
+          expr = `cat(${ins.join(", ")})`;
+          break;
+        default:
+          throw new Error(`the emitter has no rule for op ${l.op}`);
+      }
+    }
+    lines.push(`const ${out} = ${expr}; // ${shapeText(l.out)}  ${l.line}:${l.col}`);
+  }
+  const result = names.get(m.output.value) ?? m.inputs[0]!.name;
+  lines.push(`return ${result};`);
+
+  file.addImportDeclaration({ moduleSpecifier: "@tensorflow/tfjs", namespaceImport: "tf", isTypeOnly: true });
+  file.addImportDeclaration({
+    moduleSpecifier: "../../runtime/nn/index.ts",
+    namedImports: [...used].sort((a, b) => a.replace("type ", "").localeCompare(b.replace("type ", ""))),
+  });
+  file.insertStatements(0, [
+    `// Generated by gan-compile from ${spec.file}${settings ? ` (${settings})` : ""}.`,
+    "// Do not edit: `npm run generate` rewrites this file from the spec.",
+  ]);
+
+  const inputList = m.inputs.map((i) => `${i.name}: ${shapeText(i.shape)}`).join(", ");
+  const cls = file.addClass({
+    name: className,
+    isExported: true,
+    extends: "Model",
+    docs: [
+      `${m.name}(${inputList}) -> ${shapeText(m.output.shape)}: ${m.params.toLocaleString("en-US")} parameters.\n` +
+        "Shapes are PyTorch's ([C, H, W], batch left out); the tensors themselves are channels-last\n" +
+        "(a batch of [C, H, W] images is [N, H, W, C]).",
+    ],
+  });
+  cls.addProperty({ name: "spec", isStatic: true, isReadonly: true, initializer: `${JSON.stringify(spec.file)}` });
+  cls.addProperty({
+    name: "inputShapes",
+    isStatic: true,
+    isReadonly: true,
+    initializer: `{ ${m.inputs.map((i) => `${i.name}: ${shapeText(i.shape)}`).join(", ")} } as const`,
+  });
+  cls.addProperty({ name: "outputShape", isStatic: true, isReadonly: true, initializer: `${shapeText(m.output.shape)} as const` });
+  cls.addProperty({ name: "parameterCount", isStatic: true, isReadonly: true, initializer: String(m.params) });
+  cls.addConstructor({
+    parameters: [{ name: "options", type: "ModelOptions", initializer: "{}" }],
+    statements: ["super(options);"],
+  });
+  // Layer fields: one per layer with state or a mode, in the order they run.
+  for (const f of fields) cls.addProperty({ name: f.name, isReadonly: true, initializer: f.initializer, docs: [f.doc] });
+  const params = m.inputs.map((i) => ({ name: names.get(i.value)!, type: tensorType(i.shape) }));
+  cls.addMethod({
+    name: "forward",
+    docs: [`${m.inputs.map((i) => `${i.name}: ${shapeText(i.shape)}`).join(", ")} -> ${shapeText(m.output.shape)}`],
+    parameters: [...params, { name: "opts", type: "ForwardOptions", initializer: "{ training: false }" }],
+    returnType: tensorType(m.output.shape),
+    statements: lines,
+  });
+  cls.addMethod({
+    name: "forwardAll",
+    parameters: [
+      { name: "inputs", type: "readonly tf.Tensor[]" },
+      { name: "opts", type: "ForwardOptions" },
+    ],
+    returnType: "tf.Tensor",
+    statements: [`return this.forward(${params.map((p, i) => `inputs[${i}] as ${p.type}`).join(", ")}, opts);`],
+  });
+  return file;
+}
+
+/** Validates the IR and emits every model's module plus index.ts. */
+export function emitTypeScript(spec: IrSpec): EmittedFile[] {
+  validateIr(JSON.parse(JSON.stringify(spec)));
+  const project = new Project({ useInMemoryFileSystem: true });
+  const files = spec.models.map((m) => emitModel(project, spec, m, "/out"));
+  const index = project.createSourceFile("/out/index.ts", "", { overwrite: true });
+  index.addStatements([
+    `// Generated by gan-compile from ${spec.file}. Do not edit: \`npm run generate\` rewrites it.`,
+    ...spec.models.map((m) => `export { ${identifier(m.name)} } from "./${m.name}.ts";`),
+  ]);
+  index.addVariableStatement({
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    declarations: [
+      {
+        name: "spec",
+        initializer: `${JSON.stringify({ file: spec.file, parameters: spec.parameters })} as const`,
+      },
+    ],
+    kind: StructureKind.VariableStatement,
+  });
+  return [...files, index].map((f) => ({ path: f.getFilePath().replace(/^\/out\//, ""), text: f.getFullText() }));
+}

@@ -1,0 +1,278 @@
+// PyTorch's layer semantics on TensorFlow.js tensors. Activations inside the runtime are
+// channels-last (images NHWC, [C, L] as [N, L, C], vectors [N, F]); weights keep PyTorch's
+// layout (conv [out, in, kH, kW], convT [in, out, kH, kW], linear [out, in]) so that loading
+// and saving state_dicts needs no transposes. Every function here is differentiable with
+// TF.js's autodiff and uses only ops whose gradients TF.js supports (no dilated conv2d,
+// no conv2dTranspose with padding): dilation and transposition are expressed exactly as
+// zero-insertion, padding or cropping, and a stride-1 or strided plain convolution.
+import * as tf from "@tensorflow/tfjs";
+
+export type Pair = readonly [number, number];
+
+export interface ConvOptions {
+  readonly stride: Pair;
+  readonly padding: Pair;
+  readonly dilation: Pair;
+}
+
+export interface ConvTransposeOptions extends ConvOptions {
+  readonly outputPadding: Pair;
+}
+
+/** [kH, kW, in, out] with D-1 zeros between taps: a dilated kernel as a plain one. */
+function dilateKernel(w: tf.Tensor4D, d: Pair): tf.Tensor4D {
+  if (d[0] === 1 && d[1] === 1) return w;
+  const [kh, kw, ci, co] = w.shape;
+  const spread = w
+    .reshape([kh, 1, kw, 1, ci, co])
+    .pad([
+      [0, 0],
+      [0, d[0] - 1],
+      [0, 0],
+      [0, d[1] - 1],
+      [0, 0],
+      [0, 0],
+    ])
+    .reshape([kh * d[0], kw * d[1], ci, co]);
+  return spread.slice([0, 0, 0, 0], [(kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1, ci, co]) as tf.Tensor4D;
+}
+
+/** Pads (positive) or crops (negative) H and W of an NHWC tensor, per side. */
+function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+  let y = x;
+  if (top > 0 || bottom > 0 || left > 0 || right > 0) {
+    y = y.pad([
+      [0, 0],
+      [Math.max(top, 0), Math.max(bottom, 0)],
+      [Math.max(left, 0), Math.max(right, 0)],
+      [0, 0],
+    ]);
+  }
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+    const [n, h, w, c] = y.shape;
+    const t = Math.max(-top, 0);
+    const l = Math.max(-left, 0);
+    y = y.slice([0, t, l, 0], [n, h - t - Math.max(-bottom, 0), w - l - Math.max(-right, 0), c]);
+  }
+  return y;
+}
+
+/** Conv2d: x NHWC, weight [out, in, kH, kW], bias [out] or null. */
+export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.Tensor1D | null, o: ConvOptions): tf.Tensor4D {
+  return tf.tidy(() => {
+    const w = dilateKernel(weight.transpose<tf.Tensor4D>([2, 3, 1, 0]), o.dilation);
+    const padded = padOrCrop(x, o.padding[0], o.padding[0], o.padding[1], o.padding[1]);
+    const y = tf.conv2d(padded, w, [o.stride[0], o.stride[1]], "valid");
+    return bias ? y.add(bias) : y;
+  });
+}
+
+/** Inserts S-1 zeros between pixels: [N, H, W, C] -> [N, (H-1)S+1, (W-1)S+1, C]. */
+function spreadPixels(x: tf.Tensor4D, s: Pair): tf.Tensor4D {
+  if (s[0] === 1 && s[1] === 1) return x;
+  const [n, h, w, c] = x.shape;
+  return x
+    .reshape([n, h, 1, w, 1, c])
+    .pad([
+      [0, 0],
+      [0, 0],
+      [0, s[0] - 1],
+      [0, 0],
+      [0, s[1] - 1],
+      [0, 0],
+    ])
+    .reshape([n, h * s[0], w * s[1], c])
+    .slice([0, 0, 0, 0], [n, (h - 1) * s[0] + 1, (w - 1) * s[1] + 1, c]) as tf.Tensor4D;
+}
+
+/**
+ * ConvTranspose2d: x NHWC, weight [in, out, kH, kW]. The transposed convolution is a plain
+ * stride-1 convolution of the zero-spread input with the flipped kernel, padded by
+ * D(K-1) - P on each side and by the output padding at the bottom and right (negative
+ * amounts crop): out = (H-1)S - 2P + D(K-1) + OP + 1, exactly PyTorch's size and values.
+ */
+export function convTranspose2d(
+  x: tf.Tensor4D,
+  weight: tf.Tensor4D,
+  bias: tf.Tensor1D | null,
+  o: ConvTransposeOptions,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const flipped = weight.transpose<tf.Tensor4D>([2, 3, 0, 1]).reverse([0, 1]);
+    const w = dilateKernel(flipped, o.dilation);
+    const kh = w.shape[0];
+    const kw = w.shape[1];
+    const spread = spreadPixels(x, o.stride);
+    const ph = kh - 1 - o.padding[0];
+    const pw = kw - 1 - o.padding[1];
+    const padded = padOrCrop(spread, ph, ph + o.outputPadding[0], pw, pw + o.outputPadding[1]);
+    const y = tf.conv2d(padded, w, 1, "valid");
+    return bias ? y.add(bias) : y;
+  });
+}
+
+/** Linear: x [N, in], weight [out, in]. */
+export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D | null): tf.Tensor2D {
+  return tf.tidy(() => {
+    const y = tf.matMul(x, weight, false, true);
+    return (bias ? y.add(bias) : y) as tf.Tensor2D;
+  });
+}
+
+export interface BatchNormState {
+  readonly weight: tf.Tensor1D;
+  readonly bias: tf.Tensor1D;
+  readonly runningMean: tf.Tensor1D;
+  readonly runningVar: tf.Tensor1D;
+}
+
+export interface BatchNormResult {
+  readonly y: tf.Tensor;
+  /** New running statistics (training mode only). */
+  readonly runningMean?: tf.Tensor1D;
+  readonly runningVar?: tf.Tensor1D;
+}
+
+/**
+ * BatchNorm over the last (channel) axis. Training: normalise with the batch mean and the
+ * biased variance; running_var moves towards the *unbiased* variance (n / (n - 1)), as
+ * PyTorch does. Eval: the running statistics.
+ */
+export function batchNorm(
+  x: tf.Tensor,
+  s: BatchNormState,
+  o: { readonly training: boolean; readonly momentum: number; readonly eps: number },
+): BatchNormResult {
+  const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+  if (!o.training) {
+    const y = tf.tidy(() => x.sub(s.runningMean).div(s.runningVar.add(o.eps).sqrt()).mul(s.weight).add(s.bias));
+    return { y };
+  }
+  const n = x.size / (x.shape[x.rank - 1] as number);
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, axes);
+    const y = x.sub(mean).div(variance.add(o.eps).sqrt()).mul(s.weight).add(s.bias);
+    // The running statistics never reach a loss, so no gradient flows through them.
+    const m = mean as tf.Tensor1D;
+    const v = variance as tf.Tensor1D;
+    const unbiased = n > 1 ? v.mul(n / (n - 1)) : v;
+    return {
+      y,
+      runningMean: s.runningMean.mul(1 - o.momentum).add(m.mul(o.momentum)) as tf.Tensor1D,
+      runningVar: s.runningVar.mul(1 - o.momentum).add(unbiased.mul(o.momentum)) as tf.Tensor1D,
+    };
+  });
+}
+
+export function leakyRelu(x: tf.Tensor, slope: number): tf.Tensor {
+  return tf.leakyRelu(x, slope);
+}
+
+/** Dropout: zero with probability p, scale the rest by 1 / (1 - p); p = 1 gives zeros. */
+export function dropout(x: tf.Tensor, p: number, training: boolean, seed: number): tf.Tensor {
+  if (!training || p === 0) return x;
+  if (p >= 1) return tf.zerosLike(x);
+  return tf.tidy(() => {
+    const keep = tf.randomUniform(x.shape, 0, 1, "float32", seed).greaterEqual(p).cast("float32");
+    return x.mul(keep).div(1 - p);
+  });
+}
+
+/**
+ * Linear interpolation along one spatial axis (1 = H, 2 = W) of an NHWC tensor, as PyTorch's
+ * bilinear with align_corners=False: source (dst + 0.5) / S - 0.5, clamped at 0, taps
+ * floor(src) and min(floor(src) + 1, size - 1).
+ */
+function lerpAxis(x: tf.Tensor4D, axis: 1 | 2, scale: number): tf.Tensor4D {
+  const size = x.shape[axis];
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const frac: number[] = [];
+  for (let o = 0; o < size * scale; o++) {
+    const src = Math.max((o + 0.5) / scale - 0.5, 0);
+    const i0 = Math.min(Math.floor(src), size - 1);
+    lo.push(i0);
+    hi.push(Math.min(i0 + 1, size - 1));
+    frac.push(src - i0);
+  }
+  const shape = [1, 1, 1, 1];
+  shape[axis] = size * scale;
+  const a = tf.gather(x, tf.tensor1d(lo, "int32"), axis);
+  const b = tf.gather(x, tf.tensor1d(hi, "int32"), axis);
+  return a.add(b.sub(a).mul(tf.tensor(frac, shape))) as tf.Tensor4D;
+}
+
+/**
+ * Upsample by a whole factor: nearest (PyTorch's floor(dst / S): each pixel repeated S×S) or
+ * bilinear with align_corners=False (half-pixel centres, source clamped at 0), both as
+ * gathers along H then W rather than tf.image.resize*: in TF.js 4.22 (CPU),
+ * ResizeBilinearGrad ignores halfPixelCenters and fails when H != W, and
+ * ResizeNearestNeighborGrad is wrong for batches larger than 1.
+ */
+export function upsample(x: tf.Tensor4D, scale: number, mode: "nearest" | "bilinear"): tf.Tensor4D {
+  if (scale === 1) return x;
+  return tf.tidy(() => {
+    if (mode === "bilinear") return lerpAxis(lerpAxis(x, 1, scale), 2, scale);
+    const repeat = (t: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D => {
+      const src = Array.from({ length: t.shape[axis] * scale }, (_, o) => Math.floor(o / scale));
+      return tf.gather(t, tf.tensor1d(src, "int32"), axis);
+    };
+    return repeat(repeat(x, 1), 2);
+  });
+}
+
+// --- layout changes -----------------------------------------------------------------------
+
+/** Internal (channels-last) -> PyTorch order, keeping the batch first. */
+export function toTorchOrder(x: tf.Tensor): tf.Tensor {
+  if (x.rank === 4) return x.transpose([0, 3, 1, 2]);
+  if (x.rank === 3) return x.transpose([0, 2, 1]);
+  return x;
+}
+
+/** PyTorch order -> internal (channels-last). */
+export function fromTorchOrder(x: tf.Tensor): tf.Tensor {
+  if (x.rank === 4) return x.transpose([0, 2, 3, 1]);
+  if (x.rank === 3) return x.transpose([0, 2, 1]);
+  return x;
+}
+
+/** Flatten as PyTorch does ([C, H, W] -> C·H·W, channel-major). */
+export function flatten(x: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => toTorchOrder(x).reshape([x.shape[0] as number, -1]));
+}
+
+/** view(-1, *dims) in PyTorch order, returned channels-last. */
+export function reshape(x: tf.Tensor, dims: readonly number[]): tf.Tensor {
+  return tf.tidy(() => fromTorchOrder(toTorchOrder(x).reshape([x.shape[0] as number, ...dims])));
+}
+
+/** torch.cat(values, dim=1): the channel axis, last inside the runtime. */
+export function cat(values: readonly tf.Tensor[]): tf.Tensor {
+  return tf.concat([...values], -1);
+}
+
+// --- losses (mean reduction) ------------------------------------------------------------------
+
+/** BCELoss on probabilities; log is clamped at -100 as in PyTorch. */
+export function bce(p: tf.Tensor, target: tf.Tensor | number): tf.Scalar {
+  return tf.tidy(() => {
+    const y = typeof target === "number" ? tf.fill(p.shape, target) : target;
+    const logP = tf.log(p).maximum(-100);
+    const log1mP = tf.log(tf.sub(1, p)).maximum(-100);
+    return y.mul(logP).add(tf.sub(1, y).mul(log1mP)).mean().neg() as tf.Scalar;
+  });
+}
+
+/** BCEWithLogitsLoss: max(x, 0) - x·y + log(1 + exp(-|x|)), stable for large logits. */
+export function bceWithLogits(x: tf.Tensor, target: tf.Tensor | number): tf.Scalar {
+  return tf.tidy(() => {
+    const y = typeof target === "number" ? tf.fill(x.shape, target) : target;
+    return tf.relu(x).sub(x.mul(y)).add(tf.log1p(tf.exp(tf.abs(x).neg()))).mean() as tf.Scalar;
+  });
+}
+
+/** L1Loss: mean absolute difference. */
+export function l1(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => a.sub(b).abs().mean() as tf.Scalar);
+}
