@@ -1,0 +1,74 @@
+// Adam exactly as torch.optim.Adam computes it (no weight decay, no amsgrad), in float32
+// and in PyTorch's order of operations:
+//   m = b1·m + (1 - b1)·g;  v = b2·v + (1 - b2)·g²
+//   p -= (lr / (1 - b1^t)) · m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+// Its state (m, v, t) can be saved and restored, for checkpoints.
+import * as tf from "@tensorflow/tfjs";
+
+export interface AdamOptions {
+  readonly lr: number;
+  readonly betas?: readonly [number, number];
+  readonly eps?: number;
+}
+
+export class Adam {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  private t = 0;
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+
+  constructor(
+    readonly params: readonly tf.Variable[],
+    options: AdamOptions,
+  ) {
+    this.lr = options.lr;
+    [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+  }
+
+  get steps(): number {
+    return this.t;
+  }
+
+  /** grads: by variable name, as tf.variableGrads returns them; a missing one is zero. */
+  step(grads: Readonly<Record<string, tf.Tensor>>): void {
+    this.t++;
+    const bc1 = 1 - this.beta1 ** this.t;
+    const bc2Sqrt = Math.sqrt(1 - this.beta2 ** this.t);
+    const stepSize = this.lr / bc1;
+    tf.tidy(() => {
+      this.params.forEach((p, i) => {
+        const g = grads[p.name];
+        if (g === undefined) return;
+        const m = this.m[i]!;
+        const v = this.v[i]!;
+        m.assign(m.mul(this.beta1).add(g.mul(1 - this.beta1)));
+        v.assign(v.mul(this.beta2).add(g.mul(g).mul(1 - this.beta2)));
+        const denom = v.sqrt().div(bc2Sqrt).add(this.eps);
+        p.assign(p.sub(m.div(denom).mul(stepSize)));
+      });
+    });
+  }
+
+  /** m and v of every parameter (in order) and the step count. */
+  state(): { readonly t: number; readonly m: readonly tf.Variable[]; readonly v: readonly tf.Variable[] } {
+    return { t: this.t, m: this.m, v: this.v };
+  }
+
+  restore(t: number, m: readonly Float32Array[], v: readonly Float32Array[]): void {
+    this.t = t;
+    tf.tidy(() => {
+      this.m.forEach((x, i) => x.assign(tf.tensor(m[i]!, x.shape)));
+      this.v.forEach((x, i) => x.assign(tf.tensor(v[i]!, x.shape)));
+    });
+  }
+
+  dispose(): void {
+    for (const x of [...this.m, ...this.v]) x.dispose();
+  }
+}
