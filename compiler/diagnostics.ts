@@ -103,6 +103,7 @@ export const Diagnostics = {
   UnknownSetParameter: error("GAN0902", "--set {0}: the spec has no parameter `{0}`"),
   BadSetValue: error("GAN0903", "--set {0}: {1}"),
   Usage: error("GAN0904", "{0}"),
+  CannotWrite: error("GAN0905", "cannot write {0}: {1}"),
   InternalError: error(
     "GAN0999",
     "internal error: {0}. This is a bug in gan-compile, not in your spec; please report it with the spec",

@@ -5,6 +5,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import yargs from "yargs";
 import { compile, type CompileResult } from "../compile.ts";
 import { type Diagnostic, diagnostic } from "../diagnostic.ts";
+import type { WriteReport } from "../generate.ts";
+import { buildIr } from "../ir.ts";
 import { parseSetting } from "../params.ts";
 import { jsonReport, renderDiagnostic, renderModelTable, summary } from "../render.ts";
 import { SourceFile } from "../source.ts";
@@ -24,7 +26,8 @@ const options = {
   },
   check: { type: "boolean", default: false, description: "Parse and check only; write nothing" },
   json: { type: "boolean", default: false, description: "Print one JSON report on stdout instead of text" },
-  out: { type: "string", description: "Output folder for generated code" },
+  out: { type: "string", description: "Output folder for generated code (default generated/<spec name>/)" },
+  emit: { type: "string", choices: ["ts", "ir"], default: "ts", description: "ts: write TypeScript modules; ir: print the checked IR (JSON) on stdout" },
   color: { type: "boolean", description: "Colour diagnostics (default: when stderr is a terminal)" },
 } as const;
 
@@ -114,10 +117,27 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const result = compile(text, path, { overrides });
   const usageErrors = [...settingErrors, ...result.usageErrors];
   if (usageErrors.length > 0) return printUsageDiagnostics(usageErrors, result.source, asJson, io, color);
-  if (!args.check && args.out !== undefined) {
-    return usage("code generation (--out) is not available yet; use --check");
+  const status = report(result, asJson || args.emit === "ir", io, color, args.emit === "ir" ? null : undefined);
+  if (status !== EXIT_OK || args.check) return status;
+  if (args.emit === "ir") {
+    io.stdout(`${JSON.stringify(buildIr(result), null, 2)}\n`);
+    return EXIT_OK;
   }
-  return report(result, asJson, io, color);
+  // The emitter (ts-morph, TypeScript itself) loads only when code is generated.
+  const { defaultOutDir, emitFiles, writeFiles } = await import("../generate.ts");
+  const { InvalidIrError } = await import("../ir-validate.ts");
+  const outDir = args.out ?? defaultOutDir(path);
+  let written: WriteReport;
+  try {
+    written = writeFiles(outDir, emitFiles(result));
+  } catch (e) {
+    if (e instanceof InvalidIrError) throw e;
+    return printUsageDiagnostics([diagnostic("CannotWrite", null, [outDir, e instanceof Error ? e.message : String(e)])], result.source, asJson, io, color);
+  }
+  if (!asJson) {
+    io.stdout(`\n${outDir}: ${written.written.length} file(s) written, ${written.unchanged.length} unchanged\n`);
+  }
+  return EXIT_OK;
 }
 
 function printUsageDiagnostics(ds: readonly Diagnostic[], source: SourceFile, asJson: boolean, io: Io, color: boolean): number {
@@ -129,9 +149,12 @@ function printUsageDiagnostics(ds: readonly Diagnostic[], source: SourceFile, as
   return EXIT_USAGE;
 }
 
-function report(result: CompileResult, asJson: boolean, io: Io, color: boolean): number {
+/** `quiet` (null): print diagnostics only, leaving stdout to the caller (--emit ir). */
+function report(result: CompileResult, asJson: boolean, io: Io, color: boolean, quiet?: null): number {
   const errors = result.diagnostics.some((d) => d.severity === "error");
-  if (asJson) {
+  if (quiet === null) {
+    for (const d of result.diagnostics) io.stderr(`${renderDiagnostic(d, result.source, { color })}\n`);
+  } else if (asJson) {
     io.stdout(`${JSON.stringify(jsonReport(result), null, 2)}\n`);
   } else {
     for (const d of result.diagnostics) io.stderr(`${renderDiagnostic(d, result.source, { color })}\n`);
