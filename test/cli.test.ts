@@ -1,7 +1,7 @@
 // gan-compile as a user runs it: a real process, its exit status, stdout and stderr.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -131,6 +131,27 @@ describe("gan-compile --check", () => {
     assert.equal(r.status, 2);
     assert.equal(r.report.ok, false);
     assert.equal(r.report.diagnostics[0]!.code, "GAN0902");
+  });
+
+  it("without --check: writes the generated modules (only what changed), or prints the IR", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gan-out-"));
+    let r = run("specs/mnist-gan.gan", "--out", dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /3 file\(s\) written, 0 unchanged/);
+    assert.match(readFileSync(join(dir, "G.ts"), "utf8"), /export class G extends Model/);
+    r = run("specs/mnist-gan.gan", "--out", dir);
+    assert.match(r.stdout, /0 file\(s\) written, 3 unchanged/);
+    r = run("specs/mnist-gan.gan", "--emit", "ir", "--set", "nz=10");
+    assert.equal(r.status, 0);
+    const ir = JSON.parse(r.stdout) as { irVersion: number; models: { name: string; inputs: { shape: number[] }[] }[] };
+    assert.equal(ir.irVersion, 1);
+    assert.deepEqual(ir.models[0]!.inputs[0]!.shape, [10]);
+    r = run("specs/errors/pix2pix-seed003-d.gan", "--out", dir);
+    assert.equal(r.status, 1, "a spec with errors generates nothing");
+    const file = join(dir, "G.ts");
+    r = run("specs/mnist-gan.gan", "--out", join(file, "sub"));
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /error GAN0905: cannot write/);
   });
 
   it("--help exits 0 and lists the options", () => {
