@@ -6,6 +6,7 @@
 // no conv2dTranspose with padding): dilation and transposition are expressed exactly as
 // zero-insertion, padding or cropping, and a stride-1 or strided plain convolution.
 import * as tf from "@tensorflow/tfjs";
+import "../kernels/register.ts";
 
 export type Pair = readonly [number, number];
 
@@ -98,7 +99,11 @@ export function convTranspose2d(
   o: ConvTransposeOptions,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const flipped = weight.transpose<tf.Tensor4D>([2, 3, 0, 1]).reverse([0, 1]);
+    // Flip kH and kW with one gather over the flattened taps (TF.js's CPU reverse is slow).
+    const [ci, co, kh0, kw0] = weight.shape;
+    const taps = kh0 * kw0;
+    const reversed = tf.tensor1d(Array.from({ length: taps }, (_, i) => taps - 1 - i), "int32");
+    const flipped = tf.gather(weight.transpose([2, 3, 0, 1]).reshape([taps, ci, co]), reversed).reshape([kh0, kw0, ci, co]) as tf.Tensor4D;
     const w = dilateKernel(flipped, o.dilation);
     const kh = w.shape[0];
     const kw = w.shape[1];

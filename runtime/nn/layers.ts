@@ -31,7 +31,11 @@ export abstract class Layer {
 
   protected state(name: string, shape: readonly number[], init: Init, rng: Rng, kind: "parameter" | "buffer" = "parameter", dtype: "F32" | "I64" = "F32"): tf.Variable {
     const size = shape.reduce((a, b) => a * b, 1);
-    const variable = tf.variable(tf.tensor(initialValues(init, size, rng), [...shape], "float32"), kind === "parameter");
+    // tf.variable shares the initial tensor's data and leaves that tensor alive: dispose it,
+    // or Model.dispose() would leave every initial value behind.
+    const initial = tf.tensor(initialValues(init, size, rng), [...shape], "float32");
+    const variable = tf.variable(initial, kind === "parameter");
+    initial.dispose();
     this.entries.push({ name, variable, kind, dtype, init });
     return variable;
   }
@@ -169,7 +173,9 @@ export class BatchNorm extends Layer {
     if (opts.training && (opts.updateStats ?? true) && r.runningMean && r.runningVar) {
       this.runningMean.assign(r.runningMean);
       this.runningVar.assign(r.runningVar);
-      this.numBatchesTracked.assign(this.numBatchesTracked.add(1));
+      const count = this.numBatchesTracked.add<tf.Scalar>(1);
+      this.numBatchesTracked.assign(count);
+      count.dispose();
       r.runningMean.dispose();
       r.runningVar.dispose();
     }

@@ -1,0 +1,70 @@
+// Conv2DBackpropFilter for TF.js's CPU backend: the weight gradient of a convolution.
+// The stock kernel reads every operand through TensorBuffer.get() (about 20 s for one
+// DCGAN layer); this one walks the flat arrays, accumulating the outer product of an input
+// pixel's channels and an output gradient pixel's channels into each kernel tap, and skips
+// zero inputs (transposed convolutions run on zero-spread inputs, 3/4 zeros at stride 2).
+// Same result up to float32 summation order.
+import * as tf from "@tensorflow/tfjs";
+
+interface Attrs {
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  filterShape: [number, number, number, number];
+}
+
+interface CpuBackend {
+  readSync(dataId: object): Float32Array;
+  makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo;
+}
+
+export function conv2dBackpropFilter(args: { inputs: { x: tf.TensorInfo; dy: tf.TensorInfo }; backend: object; attrs: object }): tf.TensorInfo {
+  const { x, dy } = args.inputs;
+  const backend = args.backend as CpuBackend;
+  const attrs = args.attrs as unknown as Attrs;
+  if (attrs.dataFormat !== "NHWC") throw new Error("conv2dBackpropFilter: only NHWC is supported");
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  const xs = backend.readSync(x.dataId);
+  const dys = backend.readSync(dy.dataId);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: O } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, dilationHeight: DH, dilationWidth: DW } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const dw = new Float32Array(KH * KW * C * O);
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const ih0 = oh * SH - top;
+      for (let ow = 0; ow < OW; ow++) {
+        const iw0 = ow * SW - left;
+        const dyOff = ((n * OH + oh) * OW + ow) * O;
+        for (let fh = 0; fh < KH; fh++) {
+          const ih = ih0 + fh * DH;
+          if (ih < 0 || ih >= H) continue;
+          for (let fw = 0; fw < KW; fw++) {
+            const iw = iw0 + fw * DW;
+            if (iw < 0 || iw >= W) continue;
+            const xOff = ((n * H + ih) * W + iw) * C;
+            const wOff = (fh * KW + fw) * C * O;
+            for (let c = 0; c < C; c++) {
+              const xv = xs[xOff + c]!;
+              if (xv === 0) continue;
+              const base = wOff + c * O;
+              for (let o = 0; o < O; o++) dw[base + o]! += xv * dys[dyOff + o]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return backend.makeTensorInfo([KH, KW, C, O], "float32", dw);
+}
