@@ -43,6 +43,14 @@ describe("gan-sample", () => {
     assertClose(tensor(file, "output"), tensor(`${ref}/mnist_mlp_forward.safetensors`, "G_z"));
   });
 
+  it("MLP D on G_z given as [N, 784] and weights saved from a `main` submodule, with --prefix D.", () => {
+    const file = join(out, "dgz.safetensors");
+    const r = run("specs/mnist-gan.gan", "--model", "D", "--weights", `${ref}/mnist_mlp_forward.safetensors`, "--prefix", "D.", "--input", `${out}/gz.safetensors:output`, "--out", file);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /viewing output \[8, 784\] as \[8, 1, 28, 28\]/);
+    assertClose(tensor(file, "output"), tensor(`${ref}/mnist_mlp_forward.safetensors`, "D_G_z"));
+  });
+
   it("Pix2Pix G at width 8 with the seed's module names (--by-order) reproduces fake_ab", () => {
     const file = join(out, "ab.safetensors");
     const r = run("specs/pix2pix.gan", "--set", "ngf=8", "ndf=8", "--model", "G", "--weights", `${ref}/pix2pix_w8_forward.safetensors`, "--prefix", "G.", "--by-order", "--input", `${ref}/pix2pix_w8_forward.safetensors:L`, "--out", file);

@@ -131,7 +131,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         const tensors = readTensors(file);
         const t = name === undefined ? (tensors.length === 1 ? tensors[0] : tensors.find((x) => x.name === want.name || x.name === "input")) : tensors.find((x) => x.name === name);
         if (!t) throw new UsageError(`--input ${spec}: no tensor ${name ?? `named ${want.name}`} (the file has ${tensors.map((x) => x.name).join(", ")})`);
-        const shape = t.shape.length === want.shape.length ? [1, ...t.shape] : [...t.shape];
+        let shape = t.shape.length === want.shape.length ? [1, ...t.shape] : [...t.shape];
+        const perSample = want.shape.reduce((a, b) => a * b, 1);
+        if (shape.length !== want.shape.length + 1 && shape.length >= 2 && shape.slice(1).reduce((a, b) => a * b, 1) === perSample) {
+          // A view, as PyTorch code does with x.view(-1, 784): same elements, same order.
+          const viewed = [shape[0]!, ...want.shape];
+          io.stderr(`gan-sample: viewing ${t.name} [${t.shape.join(", ")}] as [${viewed.join(", ")}]\n`);
+          shape = viewed;
+        }
         if (shape.length !== want.shape.length + 1 || want.shape.some((d, k) => shape[k + 1] !== d)) {
           throw new UsageError(`--input ${spec}: ${t.name} is [${t.shape.join(", ")}], but ${irModel.name}'s input ${want.name} is [N, ${want.shape.join(", ")}]`);
         }

@@ -1,5 +1,7 @@
 // Weights in and out, by PyTorch's state_dict names or by order.
-//  - by name: the model's keys ("3.weight"), each looked up as PREFIX + key;
+//  - by name: the model's keys ("3.weight"), each looked up as PREFIX + key (or as
+//    PREFIX + "main." + key when the file keeps the layers in one submodule, as the
+//    seeds' `self.main = nn.Sequential(...)` does);
 //  - by order (--by-order): the file's tensors under PREFIX, in the order its header lists
 //    them, must have the model's shapes in the model's order (PyTorch's registration
 //    order); num_batches_tracked entries may be present or absent on either side.
@@ -58,6 +60,24 @@ export function loadStateDict(model: Model, tensors: readonly NamedTensor[], opt
     if (counters.length === myCounters.length) myCounters.forEach((c, i) => assign(c, counters[i]!));
     return;
   }
+  const problems = nameProblems(state, mine, prefix);
+  if (problems.length > 0) {
+    // A model kept in a submodule (`self.main = nn.Sequential(...)`, saved as main.0.weight):
+    // when every name has one more leading part and the rest match, take them.
+    const first = mine[0]!.name.slice(prefix.length).split(".")[0]!;
+    const wrapped = `${prefix}${first}.`;
+    if (!/^\d+$/.test(first) && mine.every((t) => t.name.startsWith(wrapped)) && nameProblems(state, mine, wrapped).length === 0) {
+      assignByName(state, mine, wrapped);
+      return;
+    }
+    throw new StateDictError(
+      `the weights do not match the model by name: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? `; and ${problems.length - 5} more` : ""} (try --by-order, or --prefix)`,
+    );
+  }
+  assignByName(state, mine, prefix);
+}
+
+function nameProblems(state: readonly NamedState[], mine: readonly NamedTensor[], prefix: string): string[] {
   const byName = new Map(mine.map((t) => [t.name.slice(prefix.length), t]));
   const problems: string[] = [];
   for (const s of state) {
@@ -70,11 +90,10 @@ export function loadStateDict(model: Model, tensors: readonly NamedTensor[], opt
     byName.delete(s.key);
   }
   for (const [name, t] of byName) problems.push(`unexpected ${prefix}${name} ${shapeText(t.shape)}`);
-  if (problems.length > 0) {
-    throw new StateDictError(
-      `the weights do not match the model by name: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? `; and ${problems.length - 5} more` : ""} (try --by-order, or --prefix)`,
-    );
-  }
+  return problems;
+}
+
+function assignByName(state: readonly NamedState[], mine: readonly NamedTensor[], prefix: string): void {
   const all = new Map(mine.map((t) => [t.name.slice(prefix.length), t]));
   for (const s of state) {
     const t = all.get(s.key);
