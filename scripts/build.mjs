@@ -1,7 +1,7 @@
 // Bundles each CLI into dist/ with esbuild (run by `npm install` through `prepare`): one
 // file loads much faster than hundreds of ES modules (chevrotain alone: 0.45 s -> 0.1 s).
 // bin/launch.js falls back to the TypeScript sources whenever a bundle is older than them.
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, unlinkSync } from "node:fs";
 import { build } from "esbuild";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,4 +32,21 @@ const entries = { "gan-compile": "compiler/cli/gan-compile.ts", "gan-sample": "r
 for (const dir of ["dist", "dist/chunks"]) {
   mkdirSync(join(root, dir), { recursive: true });
   copyFileSync(join(root, "compiler", "ir.schema.json"), join(root, dir, "ir.schema.json"));
+}
+
+// `npx gan-compile` / `npx gan-sample` in this checkout: npm links a package's bins for
+// its dependents, not for itself, so link them into node_modules/.bin here.
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const binDir = join(root, "node_modules", ".bin");
+if (existsSync(join(root, "node_modules"))) {
+  mkdirSync(binDir, { recursive: true });
+  for (const [name, file] of Object.entries(pkg.bin ?? {})) {
+    const link = join(binDir, name);
+    try {
+      if (lstatSync(link)) unlinkSync(link);
+    } catch {
+      // not there yet
+    }
+    symlinkSync(join("..", "..", file), link);
+  }
 }

@@ -154,6 +154,14 @@ describe("gan-compile --check", () => {
     assert.match(r.stderr, /error GAN0905: cannot write/);
   });
 
+  it("npm links both commands for this checkout (npx gan-compile, npx gan-sample)", () => {
+    for (const name of ["gan-compile", "gan-sample"]) {
+      const r = spawnSync(join(root, "node_modules", ".bin", name), ["--help"], { cwd: root, encoding: "utf8" });
+      assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(name));
+    }
+  });
+
   it("--help exits 0 and lists the options", () => {
     const r = run("--help");
     assert.equal(r.status, 0);
