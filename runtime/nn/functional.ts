@@ -98,6 +98,7 @@ export function convTranspose2d(
   bias: tf.Tensor1D | null,
   o: ConvTransposeOptions,
 ): tf.Tensor4D {
+  if (o.dilation[0] === 1 && o.dilation[1] === 1) return convTranspose2dUndilated(x, weight, bias, o);
   return tf.tidy(() => {
     // Flip kH and kW with one gather over the flattened taps (TF.js's CPU reverse is slow).
     const [ci, co, kh0, kw0] = weight.shape;
@@ -113,6 +114,23 @@ export function convTranspose2d(
     const padded = padOrCrop(spread, ph, ph + o.outputPadding[0], pw, pw + o.outputPadding[1]);
     const y = tf.conv2d(padded, w, 1, "valid");
     return bias ? y.add(bias) : y;
+  });
+}
+
+/**
+ * Without dilation, TF.js's own transposed convolution (Conv2DBackpropInput; its
+ * gradients are conv2d and Conv2DBackpropFilter) gives the full output
+ * (H-1)S + K; PyTorch's is that cropped by P on each side and extended by OP at the end.
+ */
+function convTranspose2dUndilated(x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.Tensor1D | null, o: ConvTransposeOptions): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w] = x.shape;
+    const [, co, kh, kw] = weight.shape;
+    const full: [number, number, number, number] = [n, (h - 1) * o.stride[0] + kh, (w - 1) * o.stride[1] + kw, co];
+    const filter = weight.transpose<tf.Tensor4D>([2, 3, 1, 0]); // [kH, kW, out, in]
+    const y = tf.conv2dTranspose(x, filter, full, [o.stride[0], o.stride[1]], "valid");
+    const cropped = padOrCrop(y, -o.padding[0], o.outputPadding[0] - o.padding[0], -o.padding[1], o.outputPadding[1] - o.padding[1]);
+    return bias ? cropped.add(bias) : cropped;
   });
 }
 
