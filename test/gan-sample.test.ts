@@ -51,11 +51,27 @@ describe("gan-sample", () => {
     assertClose(tensor(file, "output"), tensor(`${ref}/mnist_mlp_forward.safetensors`, "D_G_z"));
   });
 
+  it("the same on the wasm backend (--backend wasm)", () => {
+    const file = join(out, "gz-wasm.safetensors");
+    const r = run("specs/mnist-gan.gan", "--backend", "wasm", "--model", "G", "--weights", `${ref}/mnist_mlp_forward.safetensors`, "--prefix", "G.main.", "--input", `${ref}/mnist_mlp_forward.safetensors:z`, "--out", file);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /backend wasm/);
+    assertClose(tensor(file, "output"), tensor(`${ref}/mnist_mlp_forward.safetensors`, "G_z"));
+  });
+
   it("Pix2Pix G at width 8 with the seed's module names (--by-order) reproduces fake_ab", () => {
     const file = join(out, "ab.safetensors");
     const r = run("specs/pix2pix.gan", "--set", "ngf=8", "ndf=8", "--model", "G", "--weights", `${ref}/pix2pix_w8_forward.safetensors`, "--prefix", "G.", "--by-order", "--input", `${ref}/pix2pix_w8_forward.safetensors:L`, "--out", file);
     assert.equal(r.status, 0, r.stderr);
     assertClose(tensor(file, "output"), tensor(`${ref}/pix2pix_w8_forward.safetensors`, "fake_ab"));
+  });
+
+  it("--train-mode uses batch statistics: DCGAN G(noise) equals PyTorch's training-mode fake batch", () => {
+    const file = join(out, "fake.safetensors");
+    const w = `${ref}/dcgan_w8_step.safetensors`;
+    const r = run("specs/dcgan.gan", "--set", "ngf=8", "--model", "G", "--weights", w, "--prefix", "before.G.main.", "--input", `${w}:noise`, "--train-mode", "--out", file);
+    assert.equal(r.status, 0, r.stderr);
+    assertClose(tensor(file, "output"), tensor(w, "fake"));
   });
 
   it("DCGAN G from noise writes an 8-per-row image grid", async () => {

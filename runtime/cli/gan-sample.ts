@@ -26,7 +26,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .scriptName("gan-sample")
     .usage(
       "$0 SPEC.gan --model G --weights FILE [--prefix P] [--by-order] [--set NAME=VALUE]...\n" +
-        "     (--input FILE.safetensors[:TENSOR] | --noise N --seed S) [--train-mode] --out OUT.png|OUT.safetensors",
+        "     (--input FILE.safetensors[:TENSOR] | --noise N --seed S) [--train-mode] [--backend cpu|wasm] --out OUT.png|OUT.safetensors",
     )
     .options({
       model: { type: "string", demandOption: true, description: "Which model of the spec to run" },
@@ -38,6 +38,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       noise: { type: "number", description: "Sample N latent vectors from N(0, 1)" },
       seed: { type: "number", default: 0, description: "Seed for --noise (and dropout with --train-mode)" },
       "train-mode": { type: "boolean", default: false, description: "Batch statistics and dropout, as in training" },
+      backend: { type: "string", choices: ["cpu", "wasm"], default: "cpu", description: "TF.js backend: cpu, or wasm (faster for fully connected models)" },
       out: { type: "string", demandOption: true, description: "OUT.png (an image grid) or OUT.safetensors (tensor `output`)" },
     })
     .strictOptions()
@@ -92,7 +93,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const { loadStateDict } = await import("../nn/state-dict.ts");
   const { fromTorchOrder, toTorchOrder } = await import("../nn/functional.ts");
   const { startBackend } = await import("../backend.ts");
-  const backend = await startBackend();
+  const backend = await startBackend(args.backend as "cpu" | "wasm");
   io.stderr(`gan-sample: backend ${backend.name} (${backend.why})\n`);
 
   const readTensors = (file: string) => {
