@@ -252,7 +252,6 @@ export function parse(text: string): ParseResult {
   const params: ParamDef[] = [];
   const blocks: BlockDef[] = [];
   const models: ModelDef[] = [];
-  let seenHeader = false;
 
   const sections = split(tokens);
   for (const [index, section] of sections.entries()) {
@@ -279,7 +278,6 @@ export function parse(text: string): ParseResult {
       continue;
     }
 
-    seenHeader = true;
     const ruleFor = section.kind === "block" ? () => parser.blockDef() : () => parser.modelDef();
     let header: Omit<BlockDef, "span" | "incomplete"> | Omit<ModelDef, "span" | "incomplete"> | undefined;
     const body: Statement[] = [];
@@ -332,8 +330,6 @@ export function parse(text: string): ParseResult {
       }
     }
   }
-  void seenHeader;
   return { spec: { params, blocks, models }, problems };
 }
 
-export { LBrace, RBrace };

@@ -333,4 +333,3 @@ hooks.canRecoverWithSingleTokenInsertion = function (this: RecoveryHooks, expect
 };
 
 export const parser = new GanParser();
-export { Block, For, In, LBrace, RBrace };

@@ -41,23 +41,11 @@ function tokenSpan(t: IToken): Span {
   return { start: t.startOffset, end: t.startOffset + t.image.length };
 }
 
-function nodeSpan(n: CstNode | undefined, fallback: Span): Span {
-  const loc = n?.location;
-  if (loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset ?? NaN)) {
-    return { start: loc.startOffset, end: (loc.endOffset as number) + 1 };
-  }
-  return fallback;
-}
 
 function join(a: Span, b: Span): Span {
   return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
 }
 
-/** Spans of the tokens that begin each child, to order operators between operands. */
-function offsetOf(e: CstElement): number {
-  if (isToken(e)) return e.startOffset;
-  return e.location?.startOffset ?? Number.NaN;
-}
 
 export class AstBuilder extends BaseVisitor {
   /** Where to point when a recovered node has no position of its own. */
@@ -135,7 +123,7 @@ export class AstBuilder extends BaseVisitor {
     return { kind: "model", name: name.image, nameSpan, inputs, output, body, headerSpan };
   }
 
-  inputDecl(ctx: Children, _?: unknown): InputDecl | undefined {
+  inputDecl(ctx: Children): InputDecl | undefined {
     const name = tokens(ctx, "Identifier")[0];
     if (!name) return undefined;
     const nameSpan = tokenSpan(name);
@@ -143,7 +131,7 @@ export class AstBuilder extends BaseVisitor {
     return { name: name.image, nameSpan, shape };
   }
 
-  shape(ctx: Children, _?: unknown): ShapeExpr {
+  shape(ctx: Children): ShapeExpr {
     const open = tokens(ctx, "LBracket")[0];
     const close = tokens(ctx, "RBracket")[0];
     const dims = nodes(ctx, "expr").map((n) => this.exprOf(n, this.here));
@@ -197,7 +185,7 @@ export class AstBuilder extends BaseVisitor {
     return { binding: { name: name.image, span: tokenSpan(name) } };
   }
 
-  forLoop(ctx: Children, _?: unknown, self?: CstNode): ForLoop | undefined {
+  forLoop(ctx: Children): ForLoop | undefined {
     const kw = tokens(ctx, "For")[0];
     const variable = tokens(ctx, "Identifier")[0];
     if (!kw) return undefined;
@@ -321,4 +309,3 @@ function withSpan(e: Expr, span: Span): Expr {
 }
 
 export const astBuilder = new AstBuilder();
-export { offsetOf };
