@@ -3,7 +3,7 @@
 // line of TypeScript per layer with the PyTorch shape after it and the spec position.
 import { Project, type SourceFile, StructureKind, VariableDeclarationKind } from "ts-morph";
 import { validateIr } from "./ir-validate.ts";
-import type { IrLayer, IrModel, IrSpec } from "./ir.ts";
+import { type IrLayer, type IrModel, type IrSpec, layerConfig } from "./ir.ts";
 
 export interface EmittedFile {
   /** Relative to the output folder. */
@@ -25,28 +25,11 @@ export function identifier(name: string): string {
 
 const shapeText = (s: readonly number[]) => `[${s.join(", ")}]`;
 const tensorType = (s: readonly number[]) => (s.length === 3 ? "tf.Tensor4D" : s.length === 2 ? "tf.Tensor3D" : "tf.Tensor2D");
-const pairText = (v: unknown) => `[${(v as number[]).join(", ")}]`;
 
-function layerConfig(l: IrLayer): { cls: string; args: string } | null {
-  const a = l.attrs;
-  switch (l.op) {
-    case "conv":
-      return {
-        cls: "Conv2d",
-        args: `{ inChannels: ${a["inChannels"]}, outChannels: ${a["outChannels"]}, kernel: ${pairText(a["kernel"])}, stride: ${pairText(a["stride"])}, padding: ${pairText(a["padding"])}, dilation: ${pairText(a["dilation"])}, bias: ${a["bias"]} }`,
-      };
-    case "convT":
-      return {
-        cls: "ConvTranspose2d",
-        args: `{ inChannels: ${a["inChannels"]}, outChannels: ${a["outChannels"]}, kernel: ${pairText(a["kernel"])}, stride: ${pairText(a["stride"])}, padding: ${pairText(a["padding"])}, dilation: ${pairText(a["dilation"])}, outputPadding: ${pairText(a["outputPadding"])}, bias: ${a["bias"]} }`,
-      };
-    case "linear":
-      return { cls: "Linear", args: `{ inFeatures: ${a["inFeatures"]}, outFeatures: ${a["outFeatures"]}, bias: ${a["bias"]} }` };
-    case "bn":
-      return { cls: "BatchNorm", args: `{ numFeatures: ${a["numFeatures"]}, eps: ${a["eps"]}, momentum: ${a["momentum"]} }` };
-    default:
-      return null;
-  }
+/** An object literal as source text: `{ inChannels: 3, kernel: [4, 4], bias: false }`. */
+function literal(config: Readonly<Record<string, number | boolean | readonly number[]>>): string {
+  const value = (v: number | boolean | readonly number[]) => (Array.isArray(v) ? `[${v.join(", ")}]` : String(v));
+  return `{ ${Object.entries(config).map(([k, v]) => `${k}: ${value(v)}`).join(", ")} }`;
 }
 
 /** The source-level description of a layer, for its doc comment. */
@@ -104,7 +87,7 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string): 
       const field = `l${l.index}`;
       fields.push({
         name: field,
-        initializer: `this.add("${l.index}", new ${cfg.cls}(${cfg.args}, this.rng))`,
+        initializer: `this.add("${l.index}", new ${cfg.cls}(${literal(cfg.config)}, this.rng))`,
         doc: `${describe(l)} at ${at}; state_dict keys "${l.index}.*"`,
       });
       expr = l.op === "bn" ? `this.${field}.forward(${ins[0]}, opts)` : `this.${field}.forward(${ins[0]})`;

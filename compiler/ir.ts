@@ -145,3 +145,41 @@ export function buildIr(result: CompileResult): IrSpec {
   for (const [k, v] of result.parameters) if (v !== undefined) parameters[k] = v;
   return { irVersion: IR_VERSION, file: result.source.path, parameters, models: result.models.map((m) => model(m, result)) };
 }
+
+/**
+ * The constructor arguments of a layer's runtime class, read from its IR attributes: the
+ * one mapping that both the emitter (which prints it) and the runtime's interpreter (which
+ * passes it) use, so generated classes and interpreted models cannot drift apart.
+ */
+export type LayerConfig =
+  | { readonly cls: "Conv2d"; readonly config: { inChannels: number; outChannels: number; kernel: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number]; bias: boolean } }
+  | {
+      readonly cls: "ConvTranspose2d";
+      readonly config: { inChannels: number; outChannels: number; kernel: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number]; outputPadding: [number, number]; bias: boolean };
+    }
+  | { readonly cls: "Linear"; readonly config: { inFeatures: number; outFeatures: number; bias: boolean } }
+  | { readonly cls: "BatchNorm"; readonly config: { numFeatures: number; eps: number; momentum: number } };
+
+export function layerConfig(l: IrLayer): LayerConfig | null {
+  const a = l.attrs;
+  const n = (k: string) => a[k] as number;
+  const pair = (k: string): [number, number] => {
+    const v = a[k] as readonly number[];
+    return [v[0]!, v[1]!];
+  };
+  switch (l.op) {
+    case "conv":
+      return { cls: "Conv2d", config: { inChannels: n("inChannels"), outChannels: n("outChannels"), kernel: pair("kernel"), stride: pair("stride"), padding: pair("padding"), dilation: pair("dilation"), bias: a["bias"] as boolean } };
+    case "convT":
+      return {
+        cls: "ConvTranspose2d",
+        config: { inChannels: n("inChannels"), outChannels: n("outChannels"), kernel: pair("kernel"), stride: pair("stride"), padding: pair("padding"), dilation: pair("dilation"), outputPadding: pair("outputPadding"), bias: a["bias"] as boolean },
+      };
+    case "linear":
+      return { cls: "Linear", config: { inFeatures: n("inFeatures"), outFeatures: n("outFeatures"), bias: a["bias"] as boolean } };
+    case "bn":
+      return { cls: "BatchNorm", config: { numFeatures: n("numFeatures"), eps: n("eps"), momentum: n("momentum") } };
+    default:
+      return null;
+  }
+}
