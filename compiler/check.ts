@@ -102,18 +102,20 @@ export function check({ spec, params, bag }: CheckInput): CheckedModel[] {
     } else modelNames.set(m.name, m);
     models.push(new ModelChecker(m, blocks, modelNames, params, bag, usedBlocks).run());
   }
-  for (const [name, p] of params.values) {
-    if (!params.used.has(name)) {
-      const def = spec.params.find((d) => d.name === name);
-      if (def) bag.add(diagnostic("UnusedParameter", def.nameSpan, [name], { hint: hint("RemoveOrUse") }));
-    }
-    void p;
-  }
   for (const b of blocks.values()) {
     if (!usedBlocks.has(b.name)) bag.add(diagnostic("UnusedBlock", b.nameSpan, [b.name], { hint: hint("RemoveOrUse") }));
   }
   if (spec.models.length === 0) bag.add(diagnostic("NoModels", null));
   return models;
+}
+
+/** After the models and the training section: parameters that nothing reads. */
+export function reportUnusedParameters(spec: Spec, params: ParamValues, bag: DiagnosticBag): void {
+  for (const name of params.values.keys()) {
+    if (params.used.has(name)) continue;
+    const def = spec.params.find((d) => d.name === name);
+    if (def) bag.add(diagnostic("UnusedParameter", def.nameSpan, [name], { hint: hint("RemoveOrUse") }));
+  }
 }
 
 class ModelChecker {

@@ -3,7 +3,9 @@
 // and an exception from a bug becomes an internal-error diagnostic (GAN0999).
 import { parse } from "../grammar/parse.ts";
 import type { Spec } from "../grammar/ast.ts";
-import { type CheckedModel, check } from "./check.ts";
+import { type CheckedModel, check, reportUnusedParameters } from "./check.ts";
+import { checkTrain } from "./train-check.ts";
+import type { TrainPlan } from "./train-plan.ts";
 import { type Diagnostic, DiagnosticBag, diagnostic } from "./diagnostic.ts";
 import { checkOverrides, evaluateParams } from "./params.ts";
 import { SourceFile } from "./source.ts";
@@ -19,6 +21,8 @@ export interface CompileResult {
   readonly spec: Spec | null;
   readonly parameters: ReadonlyMap<string, number | undefined>;
   readonly models: readonly CheckedModel[];
+  /** The checked `train:` section; null when there is none or it has errors. */
+  readonly train: TrainPlan | null;
   /** In source order, errors and warnings together. */
   readonly diagnostics: readonly Diagnostic[];
   /** Problems with the invocation itself (--set of an unknown parameter): exit status 2. */
@@ -37,6 +41,8 @@ export function compile(text: string, path: string, options: CompileOptions = {}
     checkOverrides(parsed.spec.params, overrides.keys(), usage);
     const params = evaluateParams(parsed.spec.params, overrides, bag);
     const models = check({ spec: parsed.spec, params, bag });
+    const train = checkTrain({ sections: parsed.spec.train, models, params, bag, source });
+    reportUnusedParameters(parsed.spec, params, bag);
     const diagnostics = sortByPosition(bag.items);
     if (bag.dropped > 0) diagnostics.push(diagnostic("DiagnosticsCut", null, [bag.dropped]));
     return {
@@ -44,6 +50,7 @@ export function compile(text: string, path: string, options: CompileOptions = {}
       spec: parsed.spec,
       parameters: params.values,
       models,
+      train,
       diagnostics,
       usageErrors: usage.items,
       internalError: false,
@@ -57,6 +64,7 @@ export function compile(text: string, path: string, options: CompileOptions = {}
       spec: null,
       parameters: new Map(),
       models: [],
+      train: null,
       diagnostics: bag.items,
       usageErrors: usage.items,
       internalError: true,

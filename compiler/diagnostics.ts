@@ -5,6 +5,7 @@
 //   GAN01xx  shapes and layers (compiler/check.ts, compiler/layers/)
 //   GAN02xx  names, expressions and arguments
 //   GAN03xx  models, blocks and headers
+//   GAN04xx  the training section (compiler/train-check.ts)
 //   GAN05xx  warnings
 //   GAN09xx  the command line, files, internal errors (exit status 2)
 // test/diagnostic-table.test.ts fails on a duplicate code or a code that no test triggers.
@@ -88,6 +89,29 @@ export const Diagnostics = {
   DuplicateBlock: error("GAN0303", "a block named `{0}` is already defined"),
   DuplicateInput: error("GAN0304", "input `{0}` is declared twice"),
 
+  // --- GAN04xx: the training section -----------------------------------------------------
+  SecondTrainSection: error("GAN0401", "a second `train:` section: a spec has one"),
+  ModelArity: error("GAN0402", "{0} takes {1}, but the call gives {2}"),
+  TrainShapeMismatch: error("GAN0403", "{0} takes {1} as `{2}`, but gets {3}"),
+  BceNeedsProbabilities: error("GAN0404", "bce needs probabilities, but {0} does not end with sigmoid: its outputs are logits"),
+  LossNeedsModelOutput: error("GAN0405", "{0} needs the output of a model as its first argument, not {1}"),
+  LossShapeMismatch: error("GAN0406", "{0} compares {1} with {2}: the shapes differ"),
+  LabelOutOfRange: error("GAN0407", "a {0} target must be between 0 and 1, got {1}"),
+  NotALoss: error("GAN0408", "a step's value must be a loss, got {0}"),
+  NotAModel: error("GAN0409", "`{0} {1}`: the spec has no model `{1}`"),
+  NothingToTrain: error("GAN0410", "{0} has no parameters to train"),
+  LossIgnoresModel: error("GAN0411", "the loss of `step {0}` does not depend on {0}: the step would change nothing"),
+  DuplicateStep: error("GAN0412", "{0} already has {1}"),
+  TrainMissing: error("GAN0413", "the training section has no {0}"),
+  EpochsAndIters: error("GAN0414", "give `epochs` or `iters`, not both"),
+  DataNames: error("GAN0415", "{0} gives {1}, but the line names {2}"),
+  SecondDataSource: error("GAN0416", "a second data source: the training section reads one"),
+  NoTrainSection: error("GAN0417", "{0} has no `train:` section, so there is nothing to train"),
+  BadSample: error("GAN0418", "`sample` must name a value that a model computes, got {0}"),
+  OptimWithoutStep: error("GAN0419", "`optim {0}`: {0} has no step"),
+  LabNeedsColour: error("GAN0420", "lab() needs colour pictures (3 channels), but {0} gives {1}"),
+  NotAValueHere: error("GAN0421", "{0} is {1}, not a tensor: it can't be used here"),
+
   // --- GAN05xx: warnings -----------------------------------------------------------------
   UnusedValue: warning("GAN0501", "value `{0}` is never used"),
   BiasBeforeBatchNorm: warning("GAN0502", "the bias of this {0} is cancelled by the bn after it"),
@@ -97,6 +121,8 @@ export const Diagnostics = {
   UnusedBlock: warning("GAN0506", "block `{0}` is never used"),
   NoOpArgument: warning("GAN0507", "`{0}` does nothing: {1} has no output padding"),
   DiagnosticsCut: warning("GAN0508", "{0} more diagnostics not shown"),
+  DoubleSigmoid: warning("GAN0509", "{0} ends with sigmoid and bce_logits applies another: the loss sees sigmoid(sigmoid(x))"),
+  ModelNotTrained: warning("GAN0510", "{0} is used in the losses but never trained (no `step {0} = ...`)"),
 
   // --- GAN09xx: command line, files, internal errors ----------------------------------------
   CannotRead: error("GAN0901", "cannot read {0}: {1}"),
@@ -140,6 +166,13 @@ export const Hints = {
   ChooseAnotherName: "choose another name",
   RemoveOrUse: "remove it, or use it",
   RemoveIt: "remove it",
+  UseBceLogits: "write bce_logits(...), which applies the sigmoid itself (and is numerically stabler), or end {0} with sigmoid",
+  UseBce: "write bce(...), or remove the sigmoid at the end of {0}",
+  TrainExample: "e.g. {0}",
+  DataChannels: "the data gives {0}-channel images and {1} takes {2}: {3}",
+  ReshapeModel: "add `reshape([{0}])` as the last layer of {1}",
+  LabelRange: "labels are probabilities: 1 for real, 0 for fake (0.9 for one-sided label smoothing)",
+  TrainFunctions: "{0}",
 } as const;
 
 export type HintKey = keyof typeof Hints;

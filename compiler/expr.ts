@@ -57,6 +57,8 @@ export interface EvalContext {
   readonly bag: DiagnosticBag | null;
   /** Extra names to suggest from when a name is unknown (values, layers...). */
   readonly describeUnknown?: (name: string, span: Span) => boolean;
+  /** Plain division (training hyperparameters such as `lr = 1 / 5000`) instead of exact division. */
+  readonly realDivision?: boolean;
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -97,6 +99,11 @@ export function evaluate(expr: Expr, ctx: EvalContext): number | undefined {
     }
     case "call": {
       if (expr.callee === "log2") {
+        const kw = expr.keywords[0];
+        if (kw !== undefined) {
+          report?.add(diagnostic("UnknownKeyword", kw.keySpan, ["log2", kw.key]));
+          return undefined;
+        }
         if (expr.args.length !== 1) {
           report?.add(diagnostic("WrongValueKind", expr.span, ["log2", "given one number", `${expr.args.length} arguments`]));
           return undefined;
@@ -150,7 +157,7 @@ function binary(
         return undefined;
       }
       r = a / b;
-      if (Number.isInteger(a) && Number.isInteger(b) && !Number.isInteger(r)) {
+      if (!ctx.realDivision && Number.isInteger(a) && Number.isInteger(b) && !Number.isInteger(r)) {
         report?.add(
           diagnostic("InexactDivision", expr.span, [a, b, trimNumber(r)], { hint: hint("ExactDivision", [a, b]) }),
         );

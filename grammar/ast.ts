@@ -18,11 +18,26 @@ export type Expr =
       readonly span: Span;
     }
   | { readonly kind: "negate"; readonly operand: Expr; readonly span: Span }
-  | { readonly kind: "call"; readonly callee: string; readonly args: readonly Expr[]; readonly span: Span }
+  | {
+      readonly kind: "call";
+      readonly callee: string;
+      readonly calleeSpan: Span;
+      readonly args: readonly Expr[];
+      /** `lr = 2e-4`: only the training section's functions take keywords. */
+      readonly keywords: readonly KeywordArg[];
+      readonly span: Span;
+    }
   | { readonly kind: "tuple"; readonly items: readonly Expr[]; readonly span: Span }
   | { readonly kind: "list"; readonly items: readonly Expr[]; readonly span: Span }
   /** Left where the parser recovered from a syntax error; already reported. */
   | { readonly kind: "missing"; readonly span: Span };
+
+export interface KeywordArg {
+  readonly key: string;
+  readonly keySpan: Span;
+  readonly value: Expr;
+  readonly span: Span;
+}
 
 /** One argument of a layer or block call. */
 export type Arg =
@@ -108,10 +123,32 @@ export interface ModelDef {
   readonly incomplete: boolean;
 }
 
+/** One line of the `train:` section. */
+export interface TrainStatement {
+  /** `let`: `NAME = ...` / `L, ab = ...`; `step` / `optim`: `step MODEL = ...`. */
+  readonly kind: "let" | "step" | "optim";
+  /** let: the names bound; step / optim: the model (one entry). */
+  readonly names: readonly { readonly name: string; readonly span: Span }[];
+  /** `step D * 5 = ...`: the repeat count, else null. */
+  readonly repeat: Expr | null;
+  readonly value: Expr;
+  readonly span: Span;
+}
+
+export interface TrainDef {
+  readonly kind: "train";
+  readonly statements: readonly TrainStatement[];
+  readonly headerSpan: Span;
+  readonly span: Span;
+  readonly incomplete: boolean;
+}
+
 export interface Spec {
   readonly params: readonly ParamDef[];
   readonly blocks: readonly BlockDef[];
   readonly models: readonly ModelDef[];
+  /** `train:` sections in source order (more than one is an error). */
+  readonly train: readonly TrainDef[];
 }
 
 /** A problem found while lexing or parsing, before it gets a diagnostic code. */

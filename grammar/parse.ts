@@ -7,7 +7,7 @@
 // chevrotain's recovery on inside it; where a section stops early, parsing resumes after
 // the offending token, so every syntax error of the file is reported in one run.
 import type { CstNode, IRecognitionException, IToken } from "chevrotain";
-import type { BlockDef, ModelDef, ParamDef, ParseResult, Span, Statement, SyntaxProblem } from "./ast.ts";
+import type { BlockDef, ModelDef, ParamDef, ParseResult, Span, Statement, SyntaxProblem, TrainDef, TrainStatement } from "./ast.ts";
 import { lex } from "./lexer.ts";
 import { END_OF_SECTION, parser } from "./parser.ts";
 import { astBuilder } from "./to-ast.ts";
@@ -39,7 +39,10 @@ export const MAX_NESTING = 64;
 /** After this many syntax problems the rest of the file is not parsed. */
 export const MAX_SYNTAX_PROBLEMS = 200;
 
-type SectionKind = "prelude" | "block" | "model";
+type SectionKind = "prelude" | "block" | "model" | "train";
+
+/** `train:` opens the training section (so no model can be called `train` with a short header). */
+export const TRAIN_HEADER = "train";
 
 interface Section {
   readonly kind: SectionKind;
@@ -78,7 +81,8 @@ function split(toks: IToken[]): Section[] {
     if (!isHeaderStart(toks, i)) continue;
     if (i > start || kind === "prelude") sections.push({ kind, tokens: toks.slice(start, i) });
     start = i;
-    kind = toks[i]?.tokenType === Block ? "block" : "model";
+    const t = toks[i]!;
+    kind = t.tokenType === Block ? "block" : t.image === TRAIN_HEADER && is(toks[i + 1], Colon) ? "train" : "model";
   }
   sections.push({ kind, tokens: toks.slice(start) });
   return sections;
@@ -246,12 +250,69 @@ function prelude(toks: IToken[], problems: SyntaxProblem[], isLast: boolean): Pa
   return defs;
 }
 
+/** Where a line of the training section starts: `NAME =`, `A, B =`, `step M [* N] =`, `optim M =`. */
+function trainLineEnd(toks: IToken[], i: number): number {
+  const t = toks[i];
+  if (!is(t, Identifier)) return -1;
+  if ((t!.image === "step" || t!.image === "optim") && is(toks[i + 1], Identifier)) {
+    if (is(toks[i + 2], Equals)) return i + 3;
+    if (is(toks[i + 2], Star) && is(toks[i + 4], Equals)) return i + 5;
+  }
+  let j = i;
+  while (is(toks[j + 1], Comma) && is(toks[j + 2], Identifier)) j += 2;
+  return is(toks[j + 1], Equals) ? j + 2 : -1;
+}
+
+/** The training section: `train:` then lines, each parsed on its own like the parameters. */
+function trainSection(toks: IToken[], problems: SyntaxProblem[], isLast: boolean, span: Span): TrainDef {
+  const header = toks[0]!;
+  const colon = toks[1]!;
+  const starts: number[] = [];
+  let depth = 0;
+  for (let i = 2; i < toks.length; i++) {
+    const ty = toks[i]!.tokenType;
+    if (ty === LParen || ty === LBracket) depth++;
+    else if (ty === RParen || ty === RBracket) depth = Math.max(0, depth - 1);
+    if (depth > 0) continue;
+    const end = trainLineEnd(toks, i);
+    if (end < 0) continue;
+    starts.push(i);
+    i = end - 1;
+  }
+  const before = problems.length;
+  if ((starts[0] ?? toks.length) > 2) {
+    const stray = toks[2]!;
+    problems.push({
+      kind: "expected",
+      expected: "`NAME = ...`, `step MODEL = LOSS` or `optim MODEL = adam(...)`",
+      found: `\`${stray.image.length > 20 ? `${stray.image.slice(0, 20)}…` : stray.image}\``,
+      span: tokenSpan(stray),
+    });
+  }
+  const statements: TrainStatement[] = [];
+  for (const [k, start] of starts.entries()) {
+    const segment = toks.slice(start, starts[k + 1] ?? toks.length);
+    const r = run(() => parser.trainStatement(), segment, problems, isLast && k === starts.length - 1);
+    if (r.leftover) problems.push(r.leftover);
+    const st = r.cst ? (astBuilder.visit(r.cst) as TrainStatement | undefined) : undefined;
+    if (st) statements.push(st);
+  }
+  return {
+    kind: "train",
+    statements,
+    headerSpan: { start: header.startOffset, end: colon.startOffset + colon.image.length },
+    span,
+    incomplete: problems.length > before,
+  };
+}
+
 export function parse(text: string): ParseResult {
   const { tokens, problems } = lex(text);
   astBuilder.reset();
   const params: ParamDef[] = [];
   const blocks: BlockDef[] = [];
   const models: ModelDef[] = [];
+  const train: TrainDef[] = [];
 
   const sections = split(tokens);
   for (const [index, section] of sections.entries()) {
@@ -275,6 +336,10 @@ export function parse(text: string): ParseResult {
 
     if (section.kind === "prelude") {
       if (nesting.at === undefined) params.push(...prelude(toks, problems, isLast));
+      continue;
+    }
+    if (section.kind === "train") {
+      if (nesting.at === undefined) train.push(trainSection(toks, problems, isLast, sectionSpan));
       continue;
     }
 
@@ -330,6 +395,6 @@ export function parse(text: string): ParseResult {
       }
     }
   }
-  return { spec: { params, blocks, models }, problems };
+  return { spec: { params, blocks, models, train }, problems };
 }
 

@@ -81,6 +81,7 @@ const errorMessageProvider = {
 
 const ruleExpectation: Record<string, string> = {
   primary: "a number, a name or `(`",
+  trainStatement: "`NAME = ...`, `step MODEL = LOSS` or `optim MODEL = adam(...)`",
   arg: "an argument",
   bodyItem: "a layer",
 };
@@ -269,6 +270,55 @@ export class GanParser extends CstParser {
     });
   });
 
+  /** An argument of a function call: `x` or `lr = 2e-4` (keywords: the training section). */
+  public callArg = this.RULE("callArg", () => {
+    this.OR([
+      {
+        GATE: () => this.LA(1).tokenType === Identifier && this.LA(2).tokenType === Equals,
+        ALT: () => {
+          this.CONSUME(Identifier);
+          this.CONSUME(Equals);
+          this.SUBRULE(this.expr);
+        },
+        IGNORE_AMBIGUITIES: true,
+      },
+      { ALT: () => this.SUBRULE2(this.expr), IGNORE_AMBIGUITIES: true },
+    ]);
+  });
+
+  /**
+   * One line of the training section (the driver cuts the section into lines):
+   * `NAME = expr`, `NAME, NAME = expr`, `step MODEL [* N] = loss`, `optim MODEL = adam(...)`.
+   */
+  public trainStatement = this.RULE("trainStatement", () => {
+    this.OR([
+      {
+        GATE: () => (this.LA(1).image === "step" || this.LA(1).image === "optim") && this.LA(2).tokenType === Identifier,
+        ALT: () => {
+          this.CONSUME(Identifier, { LABEL: "keyword" });
+          this.CONSUME2(Identifier, { LABEL: "model" });
+          this.OPTION(() => {
+            this.CONSUME(Star);
+            this.SUBRULE(this.primary, { LABEL: "repeat" });
+          });
+        },
+        IGNORE_AMBIGUITIES: true,
+      },
+      {
+        ALT: () => {
+          this.CONSUME3(Identifier, { LABEL: "target" });
+          this.MANY(() => {
+            this.CONSUME(Comma);
+            this.CONSUME4(Identifier, { LABEL: "target" });
+          });
+        },
+        IGNORE_AMBIGUITIES: true,
+      },
+    ]);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expr);
+  });
+
   public primary = this.RULE("primary", () => {
     this.OR([
       { ALT: () => this.CONSUME(NumberLiteral) },
@@ -278,10 +328,10 @@ export class GanParser extends CstParser {
           this.OPTION(() => {
             this.CONSUME(LParen);
             this.OPTION2(() => {
-              this.SUBRULE(this.expr);
+              this.SUBRULE(this.callArg);
               this.MANY(() => {
                 this.CONSUME(Comma);
-                this.SUBRULE2(this.expr);
+                this.SUBRULE2(this.callArg);
               });
             });
             this.CONSUME(RParen);

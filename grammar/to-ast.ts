@@ -10,11 +10,13 @@ import type {
   Expr,
   ForLoop,
   InputDecl,
+  KeywordArg,
   ModelDef,
   ParamDef,
   ShapeExpr,
   Span,
   Statement,
+  TrainStatement,
 } from "./ast.ts";
 import { parser } from "./parser.ts";
 
@@ -275,10 +277,39 @@ export class AstBuilder extends BaseVisitor {
     return { kind: "binary", op: "**", left: base, right: exponent, span: join(base.span, exponent.span) };
   }
 
+  callArg(ctx: Children): Expr | KeywordArg | undefined {
+    const key = tokens(ctx, "Identifier")[0];
+    const value = nodes(ctx, "expr")[0];
+    if (key && (ctx["Equals"] ?? []).length > 0) {
+      const v = this.exprOf(value, tokenSpan(key));
+      return { key: key.image, keySpan: tokenSpan(key), value: v, span: join(tokenSpan(key), v.span) };
+    }
+    return this.node<Expr>(value);
+  }
+
+  trainStatement(ctx: Children): TrainStatement | undefined {
+    const keyword = tokens(ctx, "keyword")[0];
+    const model = tokens(ctx, "model")[0];
+    const targets = tokens(ctx, "target");
+    const first = keyword ?? targets[0];
+    if (first === undefined) return undefined;
+    const value = this.exprOf(nodes(ctx, "expr")[0], tokenSpan(first));
+    const repeatNode = nodes(ctx, "repeat")[0];
+    const repeat = repeatNode ? this.exprOf(repeatNode, tokenSpan(first)) : null;
+    const span = join(tokenSpan(first), value.span);
+    if (keyword) {
+      if (!model) return undefined;
+      const kind = keyword.image === "step" ? "step" : "optim";
+      return { kind, names: [{ name: model.image, span: tokenSpan(model) }], repeat, value, span };
+    }
+    return { kind: "let", names: targets.map((t) => ({ name: t.image, span: tokenSpan(t) })), repeat: null, value, span };
+  }
+
   primary(ctx: Children): Expr | undefined {
     const num = tokens(ctx, "NumberLiteral")[0];
     if (num) return { kind: "number", value: Number(num.image), text: num.image, span: tokenSpan(num) };
     const items = nodes(ctx, "expr").map((n) => this.exprOf(n, this.here));
+    const callArgs = nodes(ctx, "callArg").map((n) => this.node<Expr | KeywordArg>(n));
     const open = tokens(ctx, "LParen")[0];
     const close = tokens(ctx, "RParen")[0];
     const id = tokens(ctx, "Identifier")[0];
@@ -290,7 +321,17 @@ export class AstBuilder extends BaseVisitor {
     };
     if (id) {
       if (!open) return { kind: "name", name: id.image, span: tokenSpan(id) };
-      return { kind: "call", callee: id.image, args: items, span: enclose(tokenSpan(id)) };
+      const args: Expr[] = [];
+      const keywords: KeywordArg[] = [];
+      let span = tokenSpan(id);
+      for (const a of callArgs) {
+        if (a === undefined) continue;
+        if ("key" in a) keywords.push(a);
+        else args.push(a);
+        span = join(span, a.span);
+      }
+      if (close) span = join(span, tokenSpan(close));
+      return { kind: "call", callee: id.image, calleeSpan: tokenSpan(id), args, keywords, span };
     }
     if (open) {
       const span = enclose(tokenSpan(open));

@@ -1,0 +1,734 @@
+// The training section's checker: `train:` lines -> a TrainPlan (compiler/train-plan.ts),
+// with every name resolved, every model call shape-checked against the model's header,
+// and the seed-000 pitfalls caught before anything runs (bce on logits, a double sigmoid,
+// a step whose loss cannot move its model). Reports into the same bag as the model checker.
+import type { Expr, Span, TrainDef, TrainStatement } from "../grammar/ast.ts";
+import type { CheckedModel } from "./check.ts";
+import { type DiagnosticBag, diagnostic, hint } from "./diagnostic.ts";
+import { evaluate } from "./expr.ts";
+import { closest } from "./names.ts";
+import type { ParamValues } from "./params.ts";
+import { formatShape } from "./shape.ts";
+import type { SourceFile } from "./source.ts";
+import type { AdamPlan, DataPlan, DataSource, LossFn, StepPlan, TrainBinding, TrainLoss, TrainPlan, TrainValue } from "./train-plan.ts";
+
+const SETTINGS = new Set(["batch", "epochs", "iters", "sample", "sample_every", "checkpoint_every", "log_every"]);
+const DATA_SOURCES = new Set(["mnist", "images", "colour", "color"]);
+const LOSSES = new Set<string>(["bce", "bce_logits", "l1", "mse"]);
+const FUNCTIONS = "data: mnist, images, colour, lab(...); noise(...), cat(...), a model call; losses: bce, bce_logits, l1, mse; optimizers: adam";
+
+/** Defaults where the section is silent (the seeds' DCGAN recipe). */
+export const TRAIN_DEFAULTS = {
+  batch: 64,
+  epochs: 1,
+  sampleEvery: 500,
+  logEvery: 1,
+  adam: { kind: "adam", lr: 2e-4, betas: [0.5, 0.999], eps: 1e-8 } as AdamPlan,
+};
+
+/** What a name or expression of the section stands for while checking. */
+interface Val {
+  readonly value: TrainValue;
+  /** Models whose parameters this value depends on. */
+  readonly deps: ReadonlySet<string>;
+  /** Set when the value is a model's output: that model, and whether it ends with sigmoid. */
+  readonly modelOut?: { readonly model: string; readonly sigmoid: boolean };
+}
+
+interface LossVal {
+  readonly loss: TrainLoss;
+  readonly deps: ReadonlySet<string>;
+}
+
+type Result = { kind: "val"; val: Val } | { kind: "loss"; loss: LossVal } | { kind: "number"; value: number } | { kind: "bad" };
+
+const BAD: Result = { kind: "bad" };
+
+function shapeText(s: readonly number[]): string {
+  return formatShape(s);
+}
+
+export interface TrainCheckInput {
+  readonly sections: readonly TrainDef[];
+  readonly models: readonly CheckedModel[];
+  readonly params: ParamValues;
+  readonly bag: DiagnosticBag;
+  readonly source: SourceFile;
+}
+
+export function checkTrain(input: TrainCheckInput): TrainPlan | null {
+  const [first, ...rest] = input.sections;
+  for (const extra of rest) input.bag.add(diagnostic("SecondTrainSection", extra.headerSpan, [], { notes: first ? [{ message: "the first one", span: first.headerSpan }] : [] }));
+  if (first === undefined) return null;
+  return new TrainChecker(first, input).run();
+}
+
+class TrainChecker {
+  private readonly bag: DiagnosticBag;
+  private readonly models = new Map<string, CheckedModel>();
+  private readonly values = new Map<string, { val: Val; span: Span; used: boolean; isData: boolean }>();
+  private readonly settings = new Map<string, { expr: Expr; span: Span }>();
+  private readonly bindings: TrainBinding[] = [];
+  private readonly noise: { name: string; shape: number[] }[] = [];
+  private data: DataPlan | null = null;
+  private readonly errorsBefore: number;
+
+  constructor(
+    private readonly def: TrainDef,
+    private readonly input: TrainCheckInput,
+  ) {
+    this.bag = input.bag;
+    this.errorsBefore = input.bag.errorCount;
+    for (const m of input.models) if (!this.models.has(m.name)) this.models.set(m.name, m);
+  }
+
+  private error(...args: Parameters<typeof diagnostic>): void {
+    this.bag.add(diagnostic(...args));
+  }
+
+  run(): TrainPlan | null {
+    const steps: StepPlan[] = [];
+    const stepStatements = this.def.statements.filter((s) => s.kind === "step");
+    const optimStatements = this.def.statements.filter((s) => s.kind === "optim");
+    for (const st of this.def.statements) if (st.kind === "let") this.let(st);
+
+    const optimizers = new Map<string, AdamPlan>();
+    const stepped = new Set(stepStatements.map((s) => s.names[0]!.name));
+    for (const st of optimStatements) {
+      const name = st.names[0]!;
+      if (!this.models.has(name.name)) {
+        this.error("NotAModel", name.span, ["optim", name.name], this.modelHint(name.name));
+        continue;
+      }
+      if (optimizers.has(name.name)) {
+        this.error("DuplicateStep", name.span, [name.name, "an optimizer"]);
+        continue;
+      }
+      if (!stepped.has(name.name)) this.error("OptimWithoutStep", name.span, [name.name], { hint: hint("TrainExample", [`step ${name.name} = bce(...)`]) });
+      const adam = this.optimizer(st.value);
+      if (adam) optimizers.set(name.name, adam);
+    }
+
+    const seen = new Set<string>();
+    const usedInLosses = new Set<string>();
+    for (const st of stepStatements) {
+      const name = st.names[0]!;
+      const model = this.models.get(name.name);
+      if (model === undefined) {
+        this.error("NotAModel", name.span, ["step", name.name], this.modelHint(name.name));
+        continue;
+      }
+      if (seen.has(name.name)) {
+        this.error("DuplicateStep", name.span, [name.name, "a step"]);
+        continue;
+      }
+      seen.add(name.name);
+      if (model.params === 0) this.error("NothingToTrain", name.span, [name.name]);
+      let repeat = 1;
+      if (st.repeat) {
+        const r = this.number(st.repeat);
+        if (r !== undefined) {
+          if (!Number.isInteger(r) || r < 1) this.error("WrongValueKind", st.repeat.span, [`the repeat count of step ${name.name}`, "a whole number of at least 1", String(r)]);
+          else repeat = r;
+        }
+      }
+      const r = this.expr(st.value, true);
+      if (r.kind === "bad") continue;
+      if (r.kind !== "loss") {
+        this.error("NotALoss", st.value.span, [r.kind === "number" ? "a number" : `a tensor of shape ${shapeText(r.val.value.shape)}`], {
+          hint: hint("TrainExample", [`step ${name.name} = bce(${name.name}(...), 1)`]),
+        });
+        continue;
+      }
+      for (const d of r.loss.deps) usedInLosses.add(d);
+      if (!r.loss.deps.has(name.name)) {
+        this.error("LossIgnoresModel", st.value.span, [name.name]);
+        continue;
+      }
+      steps.push({
+        model: name.name,
+        repeat,
+        loss: r.loss.loss,
+        text: this.input.source.text.slice(st.value.span.start, st.value.span.end).replace(/\s+/g, " "),
+        optimizer: optimizers.get(name.name) ?? TRAIN_DEFAULTS.adam,
+        line: this.input.source.position(st.span.start).line,
+      });
+    }
+    for (const m of usedInLosses) {
+      if (!seen.has(m) && (this.models.get(m)?.params ?? 0) > 0) {
+        const span = this.firstCallSpan(m);
+        this.bag.add(diagnostic("ModelNotTrained", span ?? this.def.headerSpan, [m]));
+      }
+    }
+    if (stepStatements.length === 0) {
+      this.error("TrainMissing", this.def.headerSpan, ["step"], { hint: hint("TrainExample", ["`step D = bce(D(real), 1) + bce(D(G(z)), 0)`"]) });
+    }
+    if (this.data === null) {
+      this.error("TrainMissing", this.def.headerSpan, ["data source"], { hint: hint("TrainExample", ["`real = mnist`, `real = images(size = 64)` or `L, ab = lab(colour(size = 256))`"]) });
+    }
+
+    for (const [name, v] of this.values) {
+      if (!v.used && !v.isData) this.bag.add(diagnostic("UnusedValue", v.span, [name], { hint: hint("RemoveOrUse") }));
+    }
+
+    const batch = this.intSetting("batch", TRAIN_DEFAULTS.batch, 1);
+    const epochsSet = this.settings.get("epochs");
+    const itersSet = this.settings.get("iters");
+    if (epochsSet && itersSet) this.error("EpochsAndIters", itersSet.span);
+    const epochs = itersSet ? null : this.intSetting("epochs", TRAIN_DEFAULTS.epochs, 1);
+    const iters = itersSet ? this.intSetting("iters", 1, 1) : null;
+    const sampleEvery = this.intSetting("sample_every", TRAIN_DEFAULTS.sampleEvery, 1);
+    const checkpointEvery = this.intSetting("checkpoint_every", sampleEvery ?? TRAIN_DEFAULTS.sampleEvery, 1);
+    const logEvery = this.intSetting("log_every", TRAIN_DEFAULTS.logEvery, 1);
+    const sample = this.sample(steps);
+
+    if (this.bag.errorCount > this.errorsBefore || this.def.incomplete) return null;
+    if (this.data === null || batch === undefined || sample === undefined || sampleEvery === undefined || checkpointEvery === undefined || logEvery === undefined) return null;
+    return {
+      data: this.data,
+      noise: this.noise,
+      bindings: this.bindings,
+      steps,
+      batch,
+      epochs: epochs ?? null,
+      iters: iters ?? null,
+      sample,
+      sampleEvery,
+      checkpointEvery,
+      logEvery,
+    };
+  }
+
+  private modelHint(name: string): { hint?: string } {
+    const near = closest(name, this.models.keys());
+    return near ? { hint: hint("DidYouMean", [near]) } : { hint: hint("AvailableNames", [[...this.models.keys()].join(", ") || "none"]) };
+  }
+
+  private firstCallSpan(model: string): Span | undefined {
+    let found: Span | undefined;
+    const visit = (e: Expr): void => {
+      if (found) return;
+      if (e.kind === "call") {
+        if (e.callee === model) found = e.calleeSpan;
+        e.args.forEach(visit);
+        e.keywords.forEach((k) => visit(k.value));
+      } else if (e.kind === "binary") {
+        visit(e.left);
+        visit(e.right);
+      } else if (e.kind === "negate") visit(e.operand);
+      else if (e.kind === "tuple" || e.kind === "list") e.items.forEach(visit);
+    };
+    for (const st of this.def.statements) visit(st.value);
+    return found;
+  }
+
+  // --- lines ---------------------------------------------------------------------------
+
+  private let(st: TrainStatement): void {
+    const names = st.names;
+    const first = names[0]!;
+    if (names.length === 1 && SETTINGS.has(first.name)) {
+      if (this.settings.has(first.name)) {
+        this.error("DuplicateDefinition", first.span, [first.name], { notes: [{ message: "first set here", span: this.settings.get(first.name)!.span }] });
+        return;
+      }
+      this.settings.set(first.name, { expr: st.value, span: first.span });
+      return;
+    }
+    for (const n of names) {
+      const taken = this.taken(n.name);
+      if (taken) {
+        this.error("NameTaken", n.span, [n.name, taken], { hint: hint("ChooseAnotherName") });
+        return;
+      }
+    }
+    const v = st.value;
+    const callee = v.kind === "call" ? v.callee : v.kind === "name" ? v.name : "";
+    if (callee === "lab" || DATA_SOURCES.has(callee)) {
+      this.dataLine(st, v);
+      return;
+    }
+    if (callee === "noise" && v.kind === "call") {
+      if (names.length !== 1) {
+        this.error("DataNames", st.span, ["noise(...)", "one tensor", `${names.length} names`]);
+        return;
+      }
+      const shape = this.noiseShape(v);
+      if (shape === undefined) return;
+      this.noise.push({ name: first.name, shape });
+      this.values.set(first.name, { val: { value: { kind: "noise", name: first.name, shape }, deps: new Set() }, span: first.span, used: false, isData: false });
+      return;
+    }
+    if (names.length !== 1) {
+      this.error("DataNames", st.span, ["this line", "one value", `${names.length} names`]);
+      return;
+    }
+    const r = this.expr(v, false);
+    if (r.kind === "bad") return;
+    if (r.kind !== "val") {
+      this.error("NotAValueHere", v.span, [this.text(v.span), r.kind === "number" ? "a number" : "a loss"], {
+        hint: r.kind === "loss" ? hint("TrainExample", [`step MODEL = ${this.text(v.span)}`]) : hint("TrainExample", ["`z = noise(nz)` or `fake = G(z)`"]),
+      });
+      return;
+    }
+    this.bindings.push({ name: first.name, value: r.val.value });
+    const ref: Val = { value: { kind: "ref", name: first.name, shape: r.val.value.shape }, deps: r.val.deps, ...(r.val.modelOut ? { modelOut: r.val.modelOut } : {}) };
+    this.values.set(first.name, { val: ref, span: first.span, used: false, isData: false });
+  }
+
+  private taken(name: string): string | undefined {
+    if (this.models.has(name)) return "a model";
+    if (this.values.has(name)) return "already defined in the training section";
+    if (this.input.params.values.has(name)) return "a parameter";
+    if (LOSSES.has(name) || DATA_SOURCES.has(name) || name === "lab" || name === "noise" || name === "cat" || name === "adam" || name === "step" || name === "optim") return "a built-in function";
+    return undefined;
+  }
+
+  private dataLine(st: TrainStatement, v: Expr): void {
+    if (this.data !== null) {
+      this.error("SecondDataSource", v.span);
+      return;
+    }
+    let lab = false;
+    let flip = false;
+    let src: Expr = v;
+    if (v.kind === "call" && v.callee === "lab") {
+      lab = true;
+      const args: Expr[] = [];
+      for (const a of v.args) {
+        if (a.kind === "name" && a.name === "flip") flip = true;
+        else args.push(a);
+      }
+      for (const k of v.keywords) this.error("UnknownKeyword", k.keySpan, ["lab", k.key], { hint: "lab(SOURCE) or lab(SOURCE, flip)" });
+      if (args.length !== 1) {
+        this.error("MissingArgument", v.span, ["lab", "one picture source, e.g. lab(colour(size = 256))"]);
+        return;
+      }
+      src = args[0]!;
+    }
+    const source = this.source(src);
+    if (source === undefined) return;
+    if (source.flip) flip = true;
+    const s = source.source;
+    const names = st.names;
+    if (lab && s.channels !== 3) {
+      this.error("LabNeedsColour", src.span, [this.text(src.span), `${s.channels} channel`], { hint: hint("TrainExample", ["lab(images(size = 256))"]) });
+      return;
+    }
+    const outputs = lab
+      ? [
+          { name: names[0]?.name ?? "L", shape: [1, s.size, s.size] },
+          { name: names[1]?.name ?? "ab", shape: [2, s.size, s.size] },
+        ]
+      : [{ name: names[0]!.name, shape: [s.channels, s.size, s.size] }];
+    if (names.length !== outputs.length) {
+      this.error("DataNames", st.span, [lab ? "lab(...)" : this.text(src.span), lab ? "two tensors (L, then ab)" : "one tensor", `${names.length}`], {
+        hint: hint("TrainExample", [lab ? "`L, ab = lab(...)`" : "`real = mnist`"]),
+      });
+      return;
+    }
+    const p = this.input.source.position(st.span.start);
+    this.data = { source: s, lab, flip, resize: lab ? "bicubic-square" : "short-side-crop", outputs, line: p.line, col: p.col };
+    outputs.forEach((o, i) => {
+      this.values.set(o.name, { val: { value: { kind: "data", name: o.name, shape: o.shape }, deps: new Set() }, span: names[i]!.span, used: false, isData: true });
+    });
+  }
+
+  private source(e: Expr): { source: DataSource; flip: boolean } | undefined {
+    const callee = e.kind === "call" ? e.callee : e.kind === "name" ? e.name : "";
+    if (!DATA_SOURCES.has(callee)) {
+      this.error("WrongValueKind", e.span, ["the data", "mnist, images(...) or colour(...)", this.text(e.span)]);
+      return undefined;
+    }
+    const kind = callee === "color" ? "colour" : (callee as "mnist" | "images" | "colour");
+    const allowed: Record<string, readonly string[]> = { mnist: ["size", "channels"], images: ["size", "channels"], colour: ["size", "count"] };
+    const values = new Map<string, number>();
+    let flip = false;
+    if (e.kind === "call") {
+      for (const a of e.args) {
+        if (a.kind === "name" && a.name === "flip") flip = true;
+        else this.error("UnexpectedArgument", a.span, [callee, `\`${this.text(a.span)}\` (its arguments: ${allowed[kind]!.join(", ")} and the flag flip)`]);
+      }
+      for (const k of e.keywords) {
+        if (!allowed[kind]!.includes(k.key)) {
+          this.error("UnknownKeyword", k.keySpan, [callee, k.key], { hint: `${callee} takes ${allowed[kind]!.map((a) => `${a} =`).join(", ")} and the flag flip` });
+          continue;
+        }
+        if (values.has(k.key)) {
+          this.error("DuplicateArgument", k.keySpan, [k.key]);
+          continue;
+        }
+        const n = this.number(k.value);
+        if (n === undefined) return undefined;
+        values.set(k.key, n);
+      }
+    }
+    const defaults = { mnist: { size: 28, channels: 1 }, images: { size: 64, channels: 3 }, colour: { size: 64, count: 2000 } }[kind] as Record<string, number>;
+    const get = (key: string, lo: number, hi: number): number | undefined => {
+      const v = values.get(key) ?? defaults[key]!;
+      if (!Number.isInteger(v) || v < lo || v > hi) {
+        const span = e.kind === "call" ? (e.keywords.find((k) => k.key === key)?.value.span ?? e.span) : e.span;
+        this.error("WrongValueKind", span, [`${callee}'s ${key}`, `a whole number from ${lo} to ${hi}`, String(v)]);
+        return undefined;
+      }
+      return v;
+    };
+    const size = get("size", 4, 4096);
+    if (size === undefined) return undefined;
+    if (kind === "colour") {
+      const count = get("count", 1, 1_000_000);
+      if (count === undefined) return undefined;
+      return { source: { kind, size, channels: 3, count }, flip };
+    }
+    const channels = get("channels", 1, 3);
+    if (channels === undefined) return undefined;
+    if (channels === 2) {
+      this.error("WrongValueKind", e.span, [`${callee}'s channels`, "1 (grey) or 3 (RGB)", "2"]);
+      return undefined;
+    }
+    return { source: { kind, size, channels: channels as 1 | 3 }, flip };
+  }
+
+  private noiseShape(e: Expr & { kind: "call" }): number[] | undefined {
+    for (const k of e.keywords) this.error("UnknownKeyword", k.keySpan, ["noise", k.key], { hint: "noise(N) or noise(C, H, W): one sample's shape" });
+    const dims = e.args.length === 1 && e.args[0]!.kind === "list" ? e.args[0]!.items : e.args;
+    if (dims.length === 0) {
+      this.error("MissingArgument", e.span, ["noise", "the shape of one sample, e.g. noise(nz) or noise(nz, 1, 1)"]);
+      return undefined;
+    }
+    const out: number[] = [];
+    for (const d of dims) {
+      const v = this.number(d);
+      if (v === undefined) return undefined;
+      if (!Number.isInteger(v) || v < 1) {
+        this.error("BadDimension", d.span, [String(v)]);
+        return undefined;
+      }
+      out.push(v);
+    }
+    return out;
+  }
+
+  private optimizer(e: Expr): AdamPlan | undefined {
+    if (e.kind !== "call" || e.callee !== "adam") {
+      this.error("WrongValueKind", e.span, ["an optimizer", "adam(lr = ..., betas = (..., ...))", this.text(e.span)]);
+      return undefined;
+    }
+    for (const a of e.args) this.error("UnexpectedArgument", a.span, ["adam", "positional arguments (write lr = ..., betas = (b1, b2), eps = ...)"]);
+    // PyTorch's defaults for what the call leaves out.
+    let lr = 1e-3;
+    let betas: [number, number] = [0.9, 0.999];
+    let eps = 1e-8;
+    const seen = new Set<string>();
+    for (const k of e.keywords) {
+      if (seen.has(k.key)) {
+        this.error("DuplicateArgument", k.keySpan, [k.key]);
+        return undefined;
+      }
+      seen.add(k.key);
+      if (k.key === "lr" || k.key === "eps") {
+        const v = this.number(k.value);
+        if (v === undefined) return undefined;
+        if (!(v > 0)) {
+          this.error("OutOfRange", k.value.span, [k.key, "greater than 0", String(v)]);
+          return undefined;
+        }
+        if (k.key === "lr") lr = v;
+        else eps = v;
+      } else if (k.key === "betas") {
+        const items = k.value.kind === "tuple" ? k.value.items : null;
+        if (items === null || items.length !== 2) {
+          this.error("WrongValueKind", k.value.span, ["betas", "a pair (b1, b2)", this.text(k.value.span)]);
+          return undefined;
+        }
+        const b = items.map((i) => this.number(i));
+        if (b[0] === undefined || b[1] === undefined) return undefined;
+        for (const [i, v] of b.entries()) {
+          if (!(v! >= 0 && v! < 1)) {
+            this.error("OutOfRange", items[i]!.span, [`beta${i + 1}`, "in [0, 1)", String(v)]);
+            return undefined;
+          }
+        }
+        betas = [b[0], b[1]];
+      } else {
+        this.error("UnknownKeyword", k.keySpan, ["adam", k.key], { hint: "adam takes lr, betas and eps" });
+        return undefined;
+      }
+    }
+    return { kind: "adam", lr, betas, eps };
+  }
+
+  private sample(steps: readonly StepPlan[]): string | undefined {
+    const set = this.settings.get("sample");
+    const isModelValue = (name: string) => this.values.get(name)?.val.modelOut !== undefined;
+    if (set) {
+      const e = set.expr;
+      if (e.kind !== "name" || !isModelValue(e.name)) {
+        this.error("BadSample", e.span, [this.text(e.span)], { hint: hint("TrainExample", ["`fake = G(z)` then `sample = fake`"]) });
+        return undefined;
+      }
+      this.values.get(e.name)!.used = true;
+      return e.name;
+    }
+    // The first named model output that depends on a trained model's parameters.
+    const trained = new Set(steps.map((s) => s.model));
+    for (const b of this.bindings) {
+      const v = this.values.get(b.name)!.val;
+      if (v.modelOut && [...v.deps].some((d) => trained.has(d))) return b.name;
+    }
+    if (steps.length > 0) this.error("BadSample", this.def.headerSpan, ["nothing"], { hint: hint("TrainExample", ["`fake = G(z)` then `sample = fake`"]) });
+    return undefined;
+  }
+
+  // --- settings and numbers ------------------------------------------------------------
+
+  private number(e: Expr): number | undefined {
+    return evaluate(e, { scope: this.input.params.scope, bag: this.bag, realDivision: true });
+  }
+
+  private intSetting(name: string, fallback: number, min: number): number | undefined {
+    const s = this.settings.get(name);
+    if (s === undefined) return fallback;
+    const v = this.number(s.expr);
+    if (v === undefined) return undefined;
+    if (!Number.isInteger(v) || v < min) {
+      this.error("WrongValueKind", s.expr.span, [`\`${name}\``, `a whole number of at least ${min}`, String(v)]);
+      return undefined;
+    }
+    return v;
+  }
+
+  private text(span: Span): string {
+    const t = this.input.source.text.slice(span.start, span.end).replace(/\s+/g, " ");
+    return t.length > 40 ? `${t.slice(0, 40)}…` : t;
+  }
+
+  // --- expressions ---------------------------------------------------------------------
+
+  private expr(e: Expr, lossAllowed: boolean): Result {
+    switch (e.kind) {
+      case "missing":
+        return BAD;
+      case "number":
+        return { kind: "number", value: e.value };
+      case "negate": {
+        const n = this.number(e);
+        return n === undefined ? BAD : { kind: "number", value: n };
+      }
+      case "name": {
+        const v = this.values.get(e.name);
+        if (v) {
+          v.used = true;
+          return { kind: "val", val: v.val };
+        }
+        if (this.input.params.values.has(e.name)) {
+          const n = this.number(e);
+          return n === undefined ? BAD : { kind: "number", value: n };
+        }
+        if (this.models.has(e.name)) {
+          this.error("NotAValueHere", e.span, [`\`${e.name}\``, "a model"], { hint: hint("TrainExample", [`${e.name}(...)`]) });
+          return BAD;
+        }
+        if (SETTINGS.has(e.name)) {
+          this.error("NotAValueHere", e.span, [`\`${e.name}\``, "a setting"]);
+          return BAD;
+        }
+        const near = closest(e.name, [...this.values.keys(), ...this.input.params.values.keys()]);
+        this.error("UnknownName", e.span, [e.name], {
+          hint: near ? hint("DidYouMean", [near]) : hint("AvailableNames", [[...this.values.keys()].join(", ") || "none (define one with `name = ...`)"]),
+        });
+        return BAD;
+      }
+      case "binary":
+        return this.binary(e, lossAllowed);
+      case "call":
+        return this.call(e, lossAllowed);
+      case "tuple":
+      case "list":
+        this.error("WrongValueKind", e.span, ["this", "a tensor, a loss or a number", e.kind === "tuple" ? "a pair" : "a list"]);
+        return BAD;
+    }
+  }
+
+  private binary(e: Expr & { kind: "binary" }, lossAllowed: boolean): Result {
+    const a = this.expr(e.left, lossAllowed);
+    const b = this.expr(e.right, lossAllowed);
+    if (a.kind === "bad" || b.kind === "bad") return BAD;
+    if (a.kind === "number" && b.kind === "number") {
+      const n = this.number(e);
+      return n === undefined ? BAD : { kind: "number", value: n };
+    }
+    const deps = (x: Result) => (x.kind === "loss" ? x.loss.deps : new Set<string>());
+    if (e.op === "+" && a.kind === "loss" && b.kind === "loss") {
+      const terms = [...(a.loss.loss.kind === "sum" ? a.loss.loss.terms : [a.loss.loss]), ...(b.loss.loss.kind === "sum" ? b.loss.loss.terms : [b.loss.loss])];
+      return { kind: "loss", loss: { loss: { kind: "sum", terms }, deps: new Set([...deps(a), ...deps(b)]) } };
+    }
+    if (e.op === "*" && ((a.kind === "number" && b.kind === "loss") || (a.kind === "loss" && b.kind === "number"))) {
+      const [n, l] = a.kind === "number" ? [a.value, b as Result & { kind: "loss" }] : [(b as Result & { kind: "number" }).value, a as Result & { kind: "loss" }];
+      return { kind: "loss", loss: { loss: { kind: "scale", factor: n, loss: l.loss.loss }, deps: l.loss.deps } };
+    }
+    if (e.op === "/" && a.kind === "loss" && b.kind === "number") {
+      if (b.value === 0) {
+        this.error("DivisionByZero", e.span, [this.text(e.left.span)]);
+        return BAD;
+      }
+      return { kind: "loss", loss: { loss: { kind: "scale", factor: 1 / b.value, loss: a.loss.loss }, deps: a.loss.deps } };
+    }
+    const what = (x: Result) => (x.kind === "loss" ? "a loss" : x.kind === "number" ? "a number" : "a tensor");
+    this.error("WrongValueKind", e.span, [`\`${e.op}\` here`, "loss + loss, number * loss or loss / number", `${what(a)} ${e.op} ${what(b)}`]);
+    return BAD;
+  }
+
+  private call(e: Expr & { kind: "call" }, lossAllowed: boolean): Result {
+    const model = this.models.get(e.callee);
+    if (model) return this.modelCall(e, model);
+    if (e.callee === "cat") return this.cat(e);
+    if (LOSSES.has(e.callee)) {
+      if (!lossAllowed) {
+        this.error("NotAValueHere", e.span, [`${e.callee}(...)`, "a loss"], { hint: hint("TrainExample", [`step MODEL = ${this.text(e.span)}`]) });
+        return BAD;
+      }
+      return this.loss(e);
+    }
+    if (e.callee === "noise" || e.callee === "lab" || DATA_SOURCES.has(e.callee)) {
+      this.error("NotAValueHere", e.span, [`${e.callee}(...)`, e.callee === "noise" ? "a noise source" : "a data source"], {
+        hint: hint("TrainExample", [e.callee === "noise" ? "`z = noise(nz)` on a line of its own, then G(z)" : "`real = mnist` on a line of its own"]),
+      });
+      return BAD;
+    }
+    const near = closest(e.callee, [...this.models.keys(), ...LOSSES, "cat", "noise", "lab", ...DATA_SOURCES]);
+    this.error("UnknownFunction", e.calleeSpan, [e.callee], { hint: near ? hint("DidYouMean", [near]) : hint("TrainFunctions", [`${FUNCTIONS}; models: ${[...this.models.keys()].join(", ")}`]) });
+    return BAD;
+  }
+
+  private tensorArgs(e: Expr & { kind: "call" }): Val[] | undefined {
+    for (const k of e.keywords) this.error("UnknownKeyword", k.keySpan, [e.callee, k.key]);
+    const out: Val[] = [];
+    let bad = false;
+    for (const a of e.args) {
+      const r = this.expr(a, false);
+      if (r.kind === "val") out.push(r.val);
+      else {
+        if (r.kind === "number") this.error("NotAValueHere", a.span, [this.text(a.span), "a number"]);
+        bad = true;
+      }
+    }
+    return bad || e.keywords.length > 0 ? undefined : out;
+  }
+
+  private modelCall(e: Expr & { kind: "call" }, model: CheckedModel): Result {
+    const args = this.tensorArgs(e);
+    if (args === undefined) return BAD;
+    if (args.length !== model.inputs.length) {
+      const want = model.inputs.map((i) => i.name).join(", ");
+      this.error("ModelArity", e.span, [model.name, `${model.inputs.length} input${model.inputs.length === 1 ? "" : "s"} (${want})`, String(args.length)]);
+      return BAD;
+    }
+    let bad = false;
+    args.forEach((a, i) => {
+      const input = model.inputs[i]!;
+      const want = input.shape;
+      if (want === null || want.some((d) => d === null)) return;
+      const got = a.value.shape;
+      if (want.length === got.length && want.every((d, k) => d === got[k])) return;
+      bad = true;
+      const span = e.args[i]!.span;
+      let fix: string | undefined;
+      const numel = (s: readonly (number | null)[]) => s.reduce<number>((x, d) => x * (d ?? 0), 1);
+      const producer = a.modelOut?.model;
+      if (a.value.kind === "data" && want.length === 3 && got.length === 3 && want[0] !== got[0] && want[1] === got[1]) {
+        const src = this.data?.source;
+        const convert = src && src.kind !== "colour" ? `write ${src.kind}(..., channels = ${want[0]}) to convert the pictures` : "change the model";
+        fix = hint("DataChannels", [got[0]!, model.name, want[0]!, `${convert}, or give ${model.name} ${got[0]} input channels`]);
+      } else if (numel(want) === numel(got) && producer) {
+        fix = hint("ReshapeModel", [want.join(", "), producer]);
+      } else if (numel(want) === numel(got) && want.length === 3) {
+        fix = hint("AddReshape", []);
+      }
+      this.error("TrainShapeMismatch", span, [model.name, shapeText(want as number[]), input.name, `${shapeText(got)} from ${this.text(span)}`], fix ? { hint: fix } : {});
+    });
+    if (bad || model.output === null || model.output.some((d) => d === null)) return BAD;
+    const outLayer = model.layers.find((l) => l.id === model.outputValue);
+    const deps = new Set<string>([model.name]);
+    for (const a of args) for (const d of a.deps) deps.add(d);
+    return {
+      kind: "val",
+      val: {
+        value: { kind: "call", model: model.name, args: args.map((a) => a.value), shape: model.output as number[] },
+        deps,
+        modelOut: { model: model.name, sigmoid: outLayer?.op === "sigmoid" },
+      },
+    };
+  }
+
+  private cat(e: Expr & { kind: "call" }): Result {
+    const args = this.tensorArgs(e);
+    if (args === undefined) return BAD;
+    if (args.length < 2) {
+      this.error("CatNeedsTwo", e.span, [String(args.length)]);
+      return BAD;
+    }
+    const first = args[0]!.value.shape;
+    for (const [i, a] of args.entries()) {
+      const s = a.value.shape;
+      if (s.length !== first.length || s.length < 2 || s.slice(1).some((d, k) => d !== first[k + 1])) {
+        this.error("CatSizeMismatch", e.args[i]!.span, [args.map((x) => shapeText(x.value.shape)).join(" and ")]);
+        return BAD;
+      }
+    }
+    const shape = [args.reduce((n, a) => n + a.value.shape[0]!, 0), ...first.slice(1)];
+    const deps = new Set<string>();
+    for (const a of args) for (const d of a.deps) deps.add(d);
+    return { kind: "val", val: { value: { kind: "cat", items: args.map((a) => a.value), shape }, deps } };
+  }
+
+  private loss(e: Expr & { kind: "call" }): Result {
+    const fn = e.callee as LossFn;
+    for (const k of e.keywords) this.error("UnknownKeyword", k.keySpan, [fn, k.key], { hint: `${fn}(INPUT, TARGET)` });
+    if (e.args.length !== 2) {
+      this.error("MissingArgument", e.span, [fn, `two arguments: ${fn}(INPUT, TARGET), e.g. ${fn === "l1" || fn === "mse" ? `${fn}(fake, real)` : `${fn}(D(real), 1)`}`]);
+      return BAD;
+    }
+    const a = this.expr(e.args[0]!, false);
+    const b = this.expr(e.args[1]!, false);
+    if (a.kind === "bad" || b.kind === "bad") return BAD;
+    if (a.kind !== "val") {
+      this.error("LossNeedsModelOutput", e.args[0]!.span, [fn, a.kind === "number" ? "a number" : "a loss"]);
+      return BAD;
+    }
+    if (fn === "bce" || fn === "bce_logits") {
+      const out = a.val.modelOut;
+      if (out === undefined) {
+        this.error("LossNeedsModelOutput", e.args[0]!.span, [fn, `\`${this.text(e.args[0]!.span)}\``]);
+        return BAD;
+      }
+      if (fn === "bce" && !out.sigmoid) {
+        this.error("BceNeedsProbabilities", e.calleeSpan, [out.model], { hint: hint("UseBceLogits", [out.model]) });
+        return BAD;
+      }
+      if (fn === "bce_logits" && out.sigmoid) this.bag.add(diagnostic("DoubleSigmoid", e.calleeSpan, [out.model], { hint: hint("UseBce", [out.model]) }));
+    }
+    let target: TrainValue | number;
+    const deps = new Set(a.val.deps);
+    if (b.kind === "number") {
+      if ((fn === "bce" || fn === "bce_logits") && !(b.value >= 0 && b.value <= 1)) {
+        this.error("LabelOutOfRange", e.args[1]!.span, [fn, String(b.value)], { hint: hint("LabelRange") });
+        return BAD;
+      }
+      target = b.value;
+    } else if (b.kind === "val") {
+      const sa = a.val.value.shape;
+      const sb = b.val.value.shape;
+      if (sa.length !== sb.length || sa.some((d, i) => d !== sb[i])) {
+        this.error("LossShapeMismatch", e.span, [fn, `${this.text(e.args[0]!.span)} ${shapeText(sa)}`, `${this.text(e.args[1]!.span)} ${shapeText(sb)}`]);
+        return BAD;
+      }
+      target = b.val.value;
+      for (const d of b.val.deps) deps.add(d);
+    } else {
+      this.error("LossNeedsModelOutput", e.args[1]!.span, [fn, "a loss"]);
+      return BAD;
+    }
+    return { kind: "loss", loss: { loss: { kind: "loss", fn, input: a.val.value, target }, deps } };
+  }
+}
