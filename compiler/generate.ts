@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { CompileResult } from "./compile.ts";
 import { type EmittedFile, emitTypeScript } from "./emit-ts.ts";
+import { emitTrain } from "./emit-train.ts";
 import { buildIr } from "./ir.ts";
 
 /** generated/dcgan for specs/dcgan.gan. */
@@ -12,8 +13,10 @@ export function defaultOutDir(specPath: string): string {
   return join("generated", basename(specPath).replace(/\.gan$/, ""));
 }
 
+/** The model modules and index.ts, plus train.ts when the spec has a `train:` section. */
 export function emitFiles(result: CompileResult): EmittedFile[] {
-  return emitTypeScript(buildIr(result));
+  const ir = buildIr(result);
+  return [...emitTypeScript(ir), ...(result.train ? [emitTrain(ir, result.train)] : [])];
 }
 
 export interface WriteReport {

@@ -386,7 +386,7 @@ class TrainChecker {
       this.error("WrongValueKind", e.span, [`${callee}'s channels`, "1 (grey) or 3 (RGB)", "2"]);
       return undefined;
     }
-    return { source: { kind, size, channels: channels as 1 | 3 }, flip };
+    return { source: { kind, size, channels: channels as 1 | 3, channelsGiven: values.has("channels") }, flip };
   }
 
   private noiseShape(e: Expr & { kind: "call" }): number[] | undefined {

@@ -5,9 +5,9 @@
 /** Where the real examples come from. `--data DIR` swaps the base source for a folder. */
 export type DataSource =
   /** The embedded MNIST set (70,000 digits), resized to `size` when it is not 28. */
-  | { readonly kind: "mnist"; readonly size: number; readonly channels: 1 | 3 }
+  | { readonly kind: "mnist"; readonly size: number; readonly channels: 1 | 3; readonly channelsGiven: boolean }
   /** An image folder (given with --data), like torchvision's ImageFolder + Resize + CenterCrop. */
-  | { readonly kind: "images"; readonly size: number; readonly channels: 1 | 3 }
+  | { readonly kind: "images"; readonly size: number; readonly channels: 1 | 3; readonly channelsGiven: boolean }
   /** A built-in procedural set of colour pictures (no files). */
   | { readonly kind: "colour"; readonly size: number; readonly channels: 3; readonly count: number };
 

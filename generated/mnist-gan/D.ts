@@ -18,35 +18,35 @@ export class D extends Model {
         super(options);
     }
 
-    /** linear(784 -> 1024) at specs/mnist-gan.gan:14:5; state_dict keys "0.*" */
+    /** linear(784 -> 1024) at specs/mnist-gan.gan:15:5; state_dict keys "0.*" */
     readonly l0 = this.add("0", new Linear({ inFeatures: 784, outFeatures: 1024, bias: true }, this.rng));
-    /** dropout(0.3) at specs/mnist-gan.gan:14:38 */
+    /** dropout(0.3) at specs/mnist-gan.gan:15:38 */
     readonly l2 = new Dropout(0.3);
-    /** linear(1024 -> 512) at specs/mnist-gan.gan:15:5; state_dict keys "3.*" */
+    /** linear(1024 -> 512) at specs/mnist-gan.gan:16:5; state_dict keys "3.*" */
     readonly l3 = this.add("3", new Linear({ inFeatures: 1024, outFeatures: 512, bias: true }, this.rng));
-    /** dropout(0.3) at specs/mnist-gan.gan:15:36 */
+    /** dropout(0.3) at specs/mnist-gan.gan:16:36 */
     readonly l5 = new Dropout(0.3);
-    /** linear(512 -> 256) at specs/mnist-gan.gan:16:5; state_dict keys "6.*" */
+    /** linear(512 -> 256) at specs/mnist-gan.gan:17:5; state_dict keys "6.*" */
     readonly l6 = this.add("6", new Linear({ inFeatures: 512, outFeatures: 256, bias: true }, this.rng));
-    /** dropout(0.3) at specs/mnist-gan.gan:16:35 */
+    /** dropout(0.3) at specs/mnist-gan.gan:17:35 */
     readonly l8 = new Dropout(0.3);
-    /** linear(256 -> 1) at specs/mnist-gan.gan:17:5; state_dict keys "9.*" */
+    /** linear(256 -> 1) at specs/mnist-gan.gan:18:5; state_dict keys "9.*" */
     readonly l9 = this.add("9", new Linear({ inFeatures: 256, outFeatures: 1, bias: true }, this.rng));
 
     /** x: [1, 28, 28] -> [1] */
     forward(x: tf.Tensor4D, opts: ForwardOptions = { training: false }): tf.Tensor2D {
-        const v1 = flatten(x); // [784]  13:5
-        const v2 = this.l0.forward(v1); // [1024]  14:5
-        const v3 = lrelu(v2, 0.2); // [1024]  14:27
-        const v4 = this.l2.forward(v3, opts); // [1024]  14:38
-        const v5 = this.l3.forward(v4); // [512]  15:5
-        const v6 = lrelu(v5, 0.2); // [512]  15:25
-        const v7 = this.l5.forward(v6, opts); // [512]  15:36
-        const v8 = this.l6.forward(v7); // [256]  16:5
-        const v9 = lrelu(v8, 0.2); // [256]  16:24
-        const v10 = this.l8.forward(v9, opts); // [256]  16:35
-        const v11 = this.l9.forward(v10); // [1]  17:5
-        const v12 = sigmoid(v11); // [1]  17:22
+        const v1 = flatten(x); // [784]  14:5
+        const v2 = this.l0.forward(v1); // [1024]  15:5
+        const v3 = lrelu(v2, 0.2); // [1024]  15:27
+        const v4 = this.l2.forward(v3, opts); // [1024]  15:38
+        const v5 = this.l3.forward(v4); // [512]  16:5
+        const v6 = lrelu(v5, 0.2); // [512]  16:25
+        const v7 = this.l5.forward(v6, opts); // [512]  16:36
+        const v8 = this.l6.forward(v7); // [256]  17:5
+        const v9 = lrelu(v8, 0.2); // [256]  17:24
+        const v10 = this.l8.forward(v9, opts); // [256]  17:35
+        const v11 = this.l9.forward(v10); // [1]  18:5
+        const v12 = sigmoid(v11); // [1]  18:22
         return v12;
     }
 

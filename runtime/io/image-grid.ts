@@ -1,6 +1,7 @@
 // Image grids like torchvision's make_grid(padding=2, pad_value=0): a batch [N, C, H, W]
 // in [-1, 1] (tanh outputs) tiled 8 per row, written as PNG with sharp.
 import sharp from "sharp";
+import { writeFileAtomic } from "./atomic.ts";
 
 export class ImageGridError extends Error {
   override name = "ImageGridError";
@@ -28,7 +29,8 @@ export function asImages(b: Batch): { n: number; c: number; h: number; w: number
   throw new ImageGridError(`an output of shape [${b.shape.join(", ")}] is not a batch of images: write .safetensors instead`);
 }
 
-export async function writeGrid(path: string, b: Batch, perRow = 8, padding = 2): Promise<void> {
+/** The grid's pixels: interleaved RGB bytes, W x H. */
+export function gridPixels(b: Batch, perRow = 8, padding = 2): { pixels: Uint8Array; width: number; height: number } {
   const { n, c, h, w } = asImages(b);
   const cols = Math.min(perRow, n);
   const rows = Math.ceil(n / cols);
@@ -48,5 +50,29 @@ export async function writeGrid(path: string, b: Batch, perRow = 8, padding = 2)
       }
     }
   }
-  await sharp(pixels, { raw: { width: W, height: H, channels: 3 } }).png().toFile(path);
+  return { pixels, width: W, height: H };
+}
+
+/** Writes the grid as a PNG, atomically (a reader never sees half a file). */
+export async function writeGrid(path: string, b: Batch, perRow = 8, padding = 2): Promise<void> {
+  const { pixels, width, height } = gridPixels(b, perRow, padding);
+  const png = await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  writeFileAtomic(path, png);
+}
+
+/** Two grids side by side with a gap (seed 001's "real images" | "fake images"). */
+export async function writeSideBySide(path: string, left: Batch, right: Batch, perRow = 8): Promise<void> {
+  const a = gridPixels(left, perRow);
+  const b = gridPixels(right, perRow);
+  const gap = 16;
+  const width = a.width + gap + b.width;
+  const height = Math.max(a.height, b.height);
+  const png = await sharp({ create: { width, height, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+    .composite([
+      { input: Buffer.from(a.pixels), raw: { width: a.width, height: a.height, channels: 3 }, left: 0, top: 0 },
+      { input: Buffer.from(b.pixels), raw: { width: b.width, height: b.height, channels: 3 }, left: a.width + gap, top: 0 },
+    ])
+    .png()
+    .toBuffer();
+  writeFileAtomic(path, png);
 }

@@ -48,8 +48,17 @@ export function readSafetensors(bytes: Uint8Array, what = "file"): NamedTensor[]
     if (end - start !== count * size || base + end > bytes.byteLength) {
       throw new SafetensorsError(`${what}: tensor ${name} (${info.dtype} ${JSON.stringify(info.shape)}) has bad data offsets`);
     }
-    const data = new Float32Array(count);
     const at = base + start;
+    if (info.dtype === "F32") {
+      // One copy (also aligns the data): the common case, and checkpoints are large.
+      const data = new Float32Array(count);
+      new Uint8Array(data.buffer).set(bytes.subarray(at, at + count * 4));
+      if (new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) {
+        out.push({ name, shape: info.shape, data });
+        continue;
+      }
+    }
+    const data = new Float32Array(count);
     for (let i = 0; i < count; i++) {
       const o = at + i * size;
       switch (info.dtype) {
@@ -69,6 +78,21 @@ export function readSafetensors(bytes: Uint8Array, what = "file"): NamedTensor[]
   return out;
 }
 
+/** The `__metadata__` strings of a safetensors file ({} when it has none). */
+export function readSafetensorsMetadata(bytes: Uint8Array, what = "file"): Record<string, string> {
+  if (bytes.byteLength < 8) throw new SafetensorsError(`${what} is not a safetensors file: too short`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = Number(view.getBigUint64(0, true));
+  if (n <= 0 || 8 + n > bytes.byteLength) throw new SafetensorsError(`${what} is not a safetensors file: bad header length ${n}`);
+  try {
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, unknown>;
+    const meta = header["__metadata__"];
+    return meta && typeof meta === "object" ? (meta as Record<string, string>) : {};
+  } catch {
+    throw new SafetensorsError(`${what} is not a safetensors file: its header is not JSON`);
+  }
+}
+
 export function writeSafetensors(tensors: readonly NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header["__metadata__"] = metadata;
@@ -86,7 +110,13 @@ export function writeSafetensors(tensors: readonly NamedTensor[], metadata: Reco
   view.setBigUint64(0, BigInt(head.length), true);
   bytes.set(head, 8);
   let at = 8 + head.length;
+  const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   for (const t of tensors) {
+    if (t.dtype !== "I64" && littleEndian) {
+      bytes.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+      at += t.data.byteLength;
+      continue;
+    }
     for (let i = 0; i < t.data.length; i++) {
       if (t.dtype === "I64") {
         view.setBigInt64(at, BigInt(Math.round(t.data[i]!)), true);

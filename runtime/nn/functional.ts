@@ -299,3 +299,8 @@ export function bceWithLogits(x: tf.Tensor, target: tf.Tensor | number): tf.Scal
 export function l1(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
   return tf.tidy(() => a.sub(b).abs().mean() as tf.Scalar);
 }
+
+/** MSELoss: mean squared difference (LSGAN); a number target is broadcast. */
+export function mse(a: tf.Tensor, b: tf.Tensor | number): tf.Scalar {
+  return tf.tidy(() => tf.squaredDifference(a, typeof b === "number" ? tf.scalar(b) : b).mean() as tf.Scalar);
+}

@@ -1,0 +1,147 @@
+// Checkpoints of a training run: one safetensors file with every model's state_dict
+// (`G.0.weight`, `D.3.running_var`, ...), every Adam's state (`optim.G.exp_avg.0.weight`,
+// `optim.G.exp_avg_sq.0.weight`; its step count in the metadata), and in the metadata the
+// completed iteration, the seed (all randomness of a run is a function of the seed and the
+// iteration, so that is the whole RNG state) and a fingerprint of the architecture.
+// Written atomically (temp file, fsync, rename): a kill at any moment leaves the previous
+// checkpoint intact.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { IrSpec } from "../../compiler/ir.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
+import { type NamedTensor, readSafetensors, readSafetensorsMetadata, SafetensorsError, writeSafetensors } from "../io/safetensors.ts";
+import type { Model } from "../nn/model.ts";
+import { loadStateDict, StateDictError, stateDict } from "../nn/state-dict.ts";
+import type { Adam } from "../optim/adam.ts";
+
+export const CHECKPOINT_FORMAT = "gan-spec checkpoint 1";
+
+export class CheckpointError extends Error {}
+
+/** The architecture: every model's state keys and shapes. Another spec, another fingerprint. */
+export function architectureFingerprint(ir: IrSpec): string {
+  const models = ir.models.map((m) => ({ name: m.name, state: m.layers.flatMap((l) => l.state.map((s) => [s.key, s.shape])) }));
+  return createHash("sha256").update(JSON.stringify(models)).digest("hex").slice(0, 16);
+}
+
+export function planFingerprint(plan: unknown): string {
+  return createHash("sha256").update(JSON.stringify(plan)).digest("hex").slice(0, 16);
+}
+
+export interface CheckpointInfo {
+  readonly iteration: number;
+  readonly seed: number;
+  readonly architecture: string;
+  readonly plan: string;
+  readonly spec: string;
+}
+
+export function saveCheckpoint(
+  path: string,
+  models: Readonly<Record<string, Model>>,
+  optimizers: Readonly<Record<string, Adam>>,
+  info: CheckpointInfo,
+): void {
+  const tensors: NamedTensor[] = [];
+  const meta: Record<string, string> = {
+    format: CHECKPOINT_FORMAT,
+    iteration: String(info.iteration),
+    seed: String(info.seed),
+    architecture: info.architecture,
+    plan: info.plan,
+    spec: info.spec,
+  };
+  for (const [name, model] of Object.entries(models)) {
+    for (const t of stateDict(model)) tensors.push({ ...t, name: `${name}.${t.name}` });
+  }
+  for (const [name, opt] of Object.entries(optimizers)) {
+    const keys = models[name]!.state().filter((s) => s.kind === "parameter").map((s) => s.key);
+    const st = opt.state();
+    meta[`optim.${name}.step`] = String(st.t);
+    st.m.forEach((m, i) => tensors.push({ name: `optim.${name}.exp_avg.${keys[i]}`, shape: m.shape, data: m.dataSync() as Float32Array }));
+    st.v.forEach((v, i) => tensors.push({ name: `optim.${name}.exp_avg_sq.${keys[i]}`, shape: v.shape, data: v.dataSync() as Float32Array }));
+  }
+  writeFileAtomic(path, writeSafetensors(tensors, meta));
+}
+
+/** Reads a checkpoint's metadata, or says clearly what is wrong with the file. */
+export function readCheckpointInfo(path: string): { info: CheckpointInfo; bytes: Uint8Array } {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new CheckpointError(`${path}: cannot read the checkpoint (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let meta: Record<string, string>;
+  try {
+    meta = readSafetensorsMetadata(bytes, path);
+  } catch (e) {
+    throw new CheckpointError(e instanceof SafetensorsError ? e.message : String(e));
+  }
+  if (meta["format"] !== CHECKPOINT_FORMAT) throw new CheckpointError(`${path} is a safetensors file but not a gan-train checkpoint (no "${CHECKPOINT_FORMAT}" metadata)`);
+  return {
+    bytes,
+    info: {
+      iteration: Number(meta["iteration"]),
+      seed: Number(meta["seed"]),
+      architecture: meta["architecture"] ?? "",
+      plan: meta["plan"] ?? "",
+      spec: meta["spec"] ?? "",
+    },
+  };
+}
+
+/**
+ * Restores models and optimizers. A checkpoint of another architecture is refused before
+ * anything is changed, naming the first tensor that differs.
+ */
+export function loadCheckpoint(
+  path: string,
+  models: Readonly<Record<string, Model>>,
+  optimizers: Readonly<Record<string, Adam>>,
+  architecture: string,
+): CheckpointInfo {
+  const { info, bytes } = readCheckpointInfo(path);
+  const tensors = readSafetensors(bytes, path);
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const meta = readSafetensorsMetadata(bytes, path);
+  if (info.architecture !== architecture) {
+    let detail = "";
+    for (const [name, model] of Object.entries(models)) {
+      for (const s of model.state()) {
+        const t = byName.get(`${name}.${s.key}`);
+        if (t === undefined) {
+          detail = `it has no ${name}.${s.key}`;
+          break;
+        }
+        if (t.shape.join() !== s.variable.shape.join()) {
+          detail = `its ${name}.${s.key} is [${t.shape.join(", ")}], the spec's is [${s.variable.shape.join(", ")}]`;
+          break;
+        }
+      }
+      if (detail) break;
+    }
+    throw new CheckpointError(
+      `${path} was written for another architecture (${info.spec || "another spec"}${detail ? `; ${detail}` : ""}): resume with the spec and --set values it was trained with, or start a new run with another --out`,
+    );
+  }
+  try {
+    for (const [name, model] of Object.entries(models)) loadStateDict(model, tensors, { prefix: `${name}.` });
+  } catch (e) {
+    throw new CheckpointError(`${path}: ${e instanceof StateDictError ? e.message : String(e)}`);
+  }
+  for (const [name, opt] of Object.entries(optimizers)) {
+    const keys = models[name]!.state().filter((s) => s.kind === "parameter").map((s) => s.key);
+    const get = (k: string) => {
+      const t = byName.get(k);
+      if (t === undefined) throw new CheckpointError(`${path}: no optimizer state ${k}`);
+      return t.data;
+    };
+    opt.restore(
+      Number(meta[`optim.${name}.step`] ?? 0),
+      keys.map((k) => get(`optim.${name}.exp_avg.${k}`)),
+      keys.map((k) => get(`optim.${name}.exp_avg_sq.${k}`)),
+    );
+  }
+  return info;
+}

@@ -1,0 +1,148 @@
+// One round of training: a batch of data and noise, the models, and the rules that keep a
+// GAN step honest (seed 000's pitfalls, by construction rather than by care):
+//  - a step asks TF.js for gradients of its own model's parameters only, so another model
+//    is never updated by it, and gradients never leak between steps (nothing accumulates:
+//    each step computes fresh gradients, i.e. zero_grad is implicit);
+//  - a named value (`fake = G(z)`) is computed once per round; a step that does not train
+//    the models it depends on gets that tensor as a constant (PyTorch's `.detach()`);
+//  - a step that trains one of those models recomputes it under the gradient tape with the
+//    same dropout masks and without moving BatchNorm's running statistics a second time,
+//    so the result equals PyTorch reusing the same `fake` tensor;
+//  - logged numbers are read out as plain numbers, after the step.
+// Both the generated train.ts modules and the interpreter (./interpret.ts) use this class.
+import * as tf from "@tensorflow/tfjs";
+import type { Model } from "../nn/model.ts";
+import type { Adam } from "../optim/adam.ts";
+import { Rng } from "../random.ts";
+
+export interface StepResult {
+  /** The step's loss, a plain number. */
+  readonly loss: number;
+  /** Mean probability of each scored discriminator output, e.g. "D(real)": 0.93. */
+  readonly scores: Readonly<Record<string, number>>;
+}
+
+export interface StepBody {
+  readonly loss: tf.Scalar;
+  /** Probabilities to log (already through a sigmoid when the loss takes logits). */
+  readonly scores: Readonly<Record<string, tf.Tensor>>;
+}
+
+/** One step of an iteration, as a generated module or the interpreter defines it. */
+export interface StepFn {
+  readonly model: string;
+  /** Steps of this model per iteration, each on a fresh batch and fresh noise. */
+  readonly repeat: number;
+  readonly run: (round: Round, optimizer: Adam) => StepResult;
+}
+
+/** A 32-bit hash (FNV-1a) of a seed and a text: seeds of dropout masks, noise, flips. */
+export function mixSeed(seed: number, text: string): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+export class Round {
+  private readonly cache = new Map<string, tf.Tensor>();
+  /** Values recomputed under the running step's tape (reused within that step). */
+  private readonly stepCache = new Map<string, tf.Tensor>();
+  /** The model whose step is running, or null between steps. */
+  private training: string | null = null;
+  private recomputing = false;
+  private readonly keys: string[] = [];
+  private calls = 0;
+
+  constructor(
+    readonly models: Readonly<Record<string, Model>>,
+    /** Data tensors (channels-last) by the names the training section gives them. */
+    readonly inputs: Readonly<Record<string, tf.Tensor>>,
+    /** Seeds this round's dropout masks. */
+    readonly seed: number,
+    /** frozenStats: BatchNorm uses batch statistics but its running statistics stay (sample grids). */
+    private readonly options: { readonly frozenStats?: boolean } = {},
+  ) {}
+
+  /** A data or noise tensor of this round. */
+  input(name: string): tf.Tensor {
+    const t = this.inputs[name];
+    if (t === undefined) throw new Error(`the round has no input ${name}`);
+    return t;
+  }
+
+  /** Runs a model in training mode (batch statistics, dropout). */
+  call(model: string, inputs: readonly tf.Tensor[]): tf.Tensor {
+    const m = this.models[model];
+    if (m === undefined) throw new Error(`no model ${model}`);
+    const key = `${this.keys.join("/")}#${this.calls++}:${model}`;
+    return m.forwardAll(inputs, { training: true, updateStats: !this.recomputing && !this.options.frozenStats, rng: new Rng(mixSeed(this.seed, key)) });
+  }
+
+  /**
+   * A named value, computed once per round. `deps`: the models it runs. Inside the step of
+   * one of them it is recomputed under the tape (same masks, statistics not moved again);
+   * anywhere else it is the stored tensor, a constant for the tape (detached).
+   */
+  value(name: string, deps: readonly string[], compute: () => tf.Tensor): tf.Tensor {
+    const cached = this.cache.get(name);
+    const needsGradient = this.training !== null && deps.includes(this.training);
+    if (cached !== undefined && !needsGradient) return cached;
+    const tracked = this.stepCache.get(name);
+    if (tracked !== undefined) return tracked;
+    const savedCalls = this.calls;
+    const savedRecomputing = this.recomputing;
+    this.keys.push(name);
+    this.calls = 0;
+    if (cached !== undefined) this.recomputing = true;
+    try {
+      const t = compute();
+      if (cached === undefined) this.cache.set(name, tf.keep(t));
+      else if (needsGradient) this.stepCache.set(name, t);
+      return t;
+    } finally {
+      this.keys.pop();
+      this.calls = savedCalls;
+      this.recomputing = savedRecomputing;
+    }
+  }
+
+  /** One optimisation step of `model` on the loss `body` computes. */
+  step(model: string, optimizer: Adam, body: () => StepBody): StepResult {
+    const m = this.models[model];
+    if (m === undefined) throw new Error(`no model ${model}`);
+    this.training = model;
+    this.keys.push(`step ${model}`);
+    this.calls = 0;
+    const means: Record<string, tf.Tensor> = {};
+    try {
+      const { value, grads } = tf.variableGrads(() => {
+        const b = body();
+        for (const [k, t] of Object.entries(b.scores)) means[k] = tf.keep(t.mean());
+        return b.loss;
+      }, m.parameters());
+      const loss = value.dataSync()[0]!;
+      optimizer.step(grads);
+      tf.dispose([value, ...Object.values(grads)]);
+      const scores: Record<string, number> = {};
+      for (const [k, t] of Object.entries(means)) scores[k] = t.dataSync()[0]!;
+      return { loss, scores };
+    } finally {
+      tf.dispose(Object.values(means));
+      this.stepCache.clear();
+      this.keys.pop();
+      this.training = null;
+    }
+  }
+
+  /** Frees the round's stored values (not its inputs, which the caller owns). */
+  dispose(): void {
+    for (const t of this.cache.values()) t.dispose();
+    this.cache.clear();
+  }
+}
