@@ -71,6 +71,10 @@ class TrainChecker {
   private readonly bindings: TrainBinding[] = [];
   private readonly noise: { name: string; shape: number[] }[] = [];
   private data: DataPlan | null = null;
+  /** A data line was written (it may have failed): no "missing data" on top of its error. */
+  private dataWritten = false;
+  /** Names whose definition failed (already reported): using them reports nothing more. */
+  private readonly poisoned = new Set<string>();
   private readonly errorsBefore: number;
 
   constructor(
@@ -154,7 +158,7 @@ class TrainChecker {
         line: this.input.source.position(st.span.start).line,
       });
     }
-    for (const m of usedInLosses) {
+    for (const m of this.def.incomplete ? [] : usedInLosses) {
       if (!seen.has(m) && (this.models.get(m)?.params ?? 0) > 0) {
         const span = this.firstCallSpan(m);
         this.bag.add(diagnostic("ModelNotTrained", span ?? this.def.headerSpan, [m]));
@@ -163,11 +167,11 @@ class TrainChecker {
     if (stepStatements.length === 0) {
       this.error("TrainMissing", this.def.headerSpan, ["step"], { hint: hint("TrainExample", ["`step D = bce(D(real), 1) + bce(D(G(z)), 0)`"]) });
     }
-    if (this.data === null) {
+    if (this.data === null && !this.dataWritten) {
       this.error("TrainMissing", this.def.headerSpan, ["data source"], { hint: hint("TrainExample", ["`real = mnist`, `real = images(size = 64)` or `L, ab = lab(colour(size = 256))`"]) });
     }
 
-    for (const [name, v] of this.values) {
+    for (const [name, v] of this.def.incomplete ? [] : this.values) {
       if (!v.used && !v.isData) this.bag.add(diagnostic("UnusedValue", v.span, [name], { hint: hint("RemoveOrUse") }));
     }
 
@@ -244,11 +248,24 @@ class TrainChecker {
     }
     const v = st.value;
     const callee = v.kind === "call" ? v.callee : v.kind === "name" ? v.name : "";
+    const errors = this.bag.errorCount;
+    const poisonIfFailed = () => {
+      if (this.bag.errorCount > errors) for (const n of names) if (!this.values.has(n.name)) this.poisoned.add(n.name);
+    };
     if (callee === "lab" || DATA_SOURCES.has(callee)) {
+      this.dataWritten = true;
       this.dataLine(st, v);
+      poisonIfFailed();
       return;
     }
-    if (callee === "noise" && v.kind === "call") {
+    this.letValue(st, v);
+    poisonIfFailed();
+  }
+
+  private letValue(st: TrainStatement, v: Expr): void {
+    const names = st.names;
+    const first = names[0]!;
+    if (v.kind === "call" && v.callee === "noise") {
       if (names.length !== 1) {
         this.error("DataNames", st.span, ["noise(...)", "one tensor", `${names.length} names`]);
         return;
@@ -476,8 +493,35 @@ class TrainChecker {
       const v = this.values.get(b.name)!.val;
       if (v.modelOut && [...v.deps].some((d) => trained.has(d))) return b.name;
     }
-    if (steps.length > 0) this.error("BadSample", this.def.headerSpan, ["nothing"], { hint: hint("TrainExample", ["`fake = G(z)` then `sample = fake`"]) });
+    // Else the first call of a trained model inside another model's call (`D(G(z))`).
+    const inline = this.inlineSample(steps, trained);
+    if (inline !== undefined) {
+      this.bindings.push({ name: "sample", value: inline });
+      return "sample";
+    }
+    if (steps.length > 0 && this.bag.errorCount === this.errorsBefore) this.error("BadSample", this.def.headerSpan, ["nothing"], { hint: hint("TrainExample", ["`fake = G(z)` then `sample = fake`"]) });
     return undefined;
+  }
+
+  private inlineSample(steps: readonly StepPlan[], trained: ReadonlySet<string>): TrainValue | undefined {
+    let found: TrainValue | undefined;
+    const visitValue = (v: TrainValue, inCall: boolean): void => {
+      if (found) return;
+      if (v.kind === "call") {
+        if (inCall && trained.has(v.model)) {
+          found = v;
+          return;
+        }
+        v.args.forEach((a) => visitValue(a, true));
+      } else if (v.kind === "cat") v.items.forEach((i) => visitValue(i, inCall));
+    };
+    const visitLoss = (l: TrainLoss): void => {
+      if (l.kind === "sum") l.terms.forEach(visitLoss);
+      else if (l.kind === "scale") visitLoss(l.loss);
+      else visitValue(l.input, false);
+    };
+    steps.forEach((s) => visitLoss(s.loss));
+    return found;
   }
 
   // --- settings and numbers ------------------------------------------------------------
@@ -521,6 +565,7 @@ class TrainChecker {
           v.used = true;
           return { kind: "val", val: v.val };
         }
+        if (this.poisoned.has(e.name)) return BAD;
         if (this.input.params.values.has(e.name)) {
           const n = this.number(e);
           return n === undefined ? BAD : { kind: "number", value: n };

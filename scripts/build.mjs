@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const entries = { "gan-compile": "compiler/cli/gan-compile.ts", "gan-sample": "runtime/cli/gan-sample.ts" };
+const entries = { "gan-compile": "compiler/cli/gan-compile.ts", "gan-sample": "runtime/cli/gan-sample.ts", "gan-train": "runtime/cli/gan-train.ts" };
 
 {
   await build({

@@ -1,0 +1,98 @@
+// Table tests of the training section: `train:` lines -> the diagnostics they must produce
+// (code and place), on a small spec: G makes 1x4x4 images in [-1, 1], D ends with sigmoid
+// (probabilities), P does not (logits). Lines 1-8 are the models and the `train:` header.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { codes, compileText, rendered } from "./helpers.ts";
+
+const base = "nz = 8\nG(z: [nz]) -> [1, 4, 4]:\n    linear(nz -> 16) tanh reshape([1, 4, 4])\nD(x: [1, 4, 4]) -> [1]:\n    flatten linear(16 -> 1) sigmoid\nP(x: [1, 4, 4]) -> [1]:\n    flatten linear(16 -> 1)\ntrain:\n";
+const good = "    real = mnist(size = 4)\n    z = noise(nz)\n    fake = G(z)\n";
+
+const rows: { name: string; train: string; expect: string[] }[] = [
+  { name: "ok", train: good + "    step D = bce(D(real), 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n", expect: [] },
+  { name: "second section", train: good + "    step D = bce(D(real), 1)\n    step G = bce(D(fake), 1)\ntrain:\n    batch = 2\n", expect: ["GAN0401@14:1"] },
+  { name: "arity", train: good + "    step D = bce(D(real, fake), 1)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0402@12:18"] },
+  { name: "shape", train: "    real = mnist\n    z = noise(nz)\n    fake = G(z)\n    step D = bce(D(real), 1)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0403@12:20"] },
+  { name: "bce on logits", train: good + "    step P = bce(P(real), 1) + bce(P(fake), 0)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0404@12:14","GAN0404@12:32","GAN0510@13:18"] },
+  { name: "double sigmoid", train: good + "    step D = bce_logits(D(real), 1)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0509@12:14"] },
+  { name: "loss on data", train: good + "    step D = bce(real, 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0405@12:18"] },
+  { name: "l1 shapes", train: good + "    step D = bce(D(real), 1)\n    step G = l1(fake, z)\n", expect: ["GAN0406@13:14"] },
+  { name: "label range", train: good + "    step D = bce(D(real), 2)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0407@12:27"] },
+  { name: "not a loss", train: good + "    step D = D(real)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0408@12:14"] },
+  { name: "not a model", train: good + "    step Q = bce(D(real), 1)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0409@12:10","GAN0510@12:18"] },
+  { name: "loss ignores model", train: good + "    step D = bce(D(real), 1)\n    step G = bce(D(real), 1)\n", expect: ["GAN0501@11:5","GAN0411@13:14"] },
+  { name: "duplicate step", train: good + "    step D = bce(D(real), 1)\n    step D = bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0412@13:10"] },
+  { name: "missing data", train: "    z = noise(nz)\n    fake = G(z)\n    step G = bce(D(fake), 1)\n    step D = bce(D(fake), 0)\n", expect: ["GAN0413@8:1"] },
+  { name: "missing step", train: good + "    batch = 4\n", expect: ["GAN0413@8:1","GAN0501@11:5"] },
+  { name: "epochs and iters", train: good + "    step D = bce(D(real), 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n    epochs = 2\n    iters = 5\n", expect: ["GAN0414@15:5"] },
+  { name: "data names", train: "    L = lab(colour(size = 4))\n    z = noise(nz)\n    fake = G(z)\n    step D = bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0415@9:5"] },
+  { name: "second data", train: good + "    more = mnist\n    step D = bce(D(real), 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0416@12:12"] },
+  { name: "bad sample", train: good + "    step D = bce(D(real), 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n    sample = z\n", expect: ["GAN0418@14:14"] },
+  { name: "optim without step", train: good + "    step D = bce(D(real), 1) + bce(D(fake), 0)\n    optim G = adam(lr = 1e-3)\n", expect: ["GAN0510@11:12","GAN0419@13:11"] },
+  { name: "lab of grey", train: "    L, ab = lab(mnist(size = 4))\n    z = noise(nz)\n    fake = G(z)\n    step D = bce(D(L), 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0420@9:17"] },
+  { name: "model as value", train: good + "    step D = bce(D(G), 1)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0421@12:20"] },
+  { name: "not trained", train: good + "    step G = bce(D(fake), 1)\n", expect: ["GAN0510@12:18"] },
+  { name: "data channels", train: "    real = images(size = 4)\n    z = noise(nz)\n    fake = G(z)\n    step D = bce(D(real), 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0403@12:20"] },
+  { name: "unknown fn", train: good + "    step D = bce_logit(D(real), 1)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0218@12:14"] },
+  { name: "unknown name", train: good + "    step D = bce(D(reel), 1)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0201@12:20"] },
+  { name: "bad adam", train: good + "    step D = bce(D(real), 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n    optim D = adam(lr = 0, betas = (0.5, 1.5))\n    optim G = sgd(lr = 1)\n", expect: ["GAN0206@14:25","GAN0223@15:15"] },
+  { name: "bad batch", train: good + "    step D = bce(D(real), 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n    batch = 2.5\n", expect: ["GAN0223@14:13"] },
+  { name: "syntax", train: good + "    step D = bce(D(real), 1) +\n    step G = bce(D(fake), 1)\n", expect: ["GAN0003@12:31"] },
+  { name: "stray", train: good + "    step D bce(D(real), 1)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0003@12:5"] },
+  { name: "unused", train: good + "    extra = G(z)\n    step D = bce(D(real), 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0501@12:5"] },
+  { name: "a model without parameters can't be trained", train: good + "    step D = bce(D(real), 1)\n    step N = bce(D(N(fake)), 1)\n    step G = bce(D(fake), 1)\n", expect: ["GAN0410@15:10"] },
+];
+
+describe("training section: lines -> codes and places", () => {
+  for (const row of rows) {
+    it(row.name, () => {
+      const extra = row.name.startsWith("a model without") ? "N(x: [1, 4, 4]) -> [1, 4, 4]:\n    tanh\n" : "";
+      const text = extra ? base.replace("train:\n", `${extra}train:\n`) : base;
+      const shift = extra ? 2 : 0;
+      const expect = row.expect.map((c) => c.replace(/@(\d+):/, (_m, l: string) => `@${Number(l) > 8 ? Number(l) + shift : l}:`));
+      assert.deepEqual(codes(text + row.train), extra ? row.expect : expect);
+    });
+  }
+});
+
+describe("training section: the plan", () => {
+  it("a clean section gives the plan: data, noise, bindings, steps in order, settings", () => {
+    const r = compileText(base + good + "    step D * 2 = 0.5 * (bce(D(real), 0.9) + bce(D(fake), 0))\n    step G = bce(D(fake), 1) + 10 * l1(fake, real)\n    optim G = adam(lr = 1 / 5000)\n    batch = 16\n    iters = 100\n");
+    assert.deepEqual(r.diagnostics, []);
+    const p = r.train!;
+    assert.deepEqual(p.data.outputs, [{ name: "real", shape: [1, 4, 4] }]);
+    assert.deepEqual(p.noise, [{ name: "z", shape: [8] }]);
+    assert.deepEqual(p.steps.map((s) => [s.model, s.repeat]), [["D", 2], ["G", 1]]);
+    assert.equal(p.steps[0]!.loss.kind, "scale");
+    // PyTorch's Adam defaults where the call is silent; the seeds' recipe where there is no optim line.
+    assert.deepEqual(p.steps[1]!.optimizer, { kind: "adam", lr: 1 / 5000, betas: [0.9, 0.999], eps: 1e-8 });
+    assert.deepEqual(p.steps[0]!.optimizer.betas, [0.5, 0.999]);
+    assert.equal(p.batch, 16);
+    assert.equal(p.iters, 100);
+    assert.equal(p.epochs, null);
+    assert.equal(p.sample, "fake");
+  });
+
+  it("parameters used only by the training section are not reported unused", () => {
+    assert.deepEqual(codes("k = 4\nG(z: [8]) -> [1, 4, 4]:\n    linear(8 -> 16) tanh reshape([1, 4, 4])\nD(x: [1, 4, 4]):\n    flatten linear(16 -> 1) sigmoid\ntrain:\n    real = mnist(size = k)\n    z = noise(8)\n    step D = bce(D(real), 1) + bce(D(G(z)), 0)\n    step G = bce(D(G(z)), 1)\n"), []);
+  });
+
+  it("exact text: bce on a model that outputs logits", () => {
+    assert.equal(
+      rendered(base + good + "    step P = bce_logits(P(real), 1) + bce(P(fake), 0)\n    step G = bce_logits(P(fake), 1)\n"),
+      [
+        "t.gan:12:39: error GAN0404: bce needs probabilities, but P does not end with sigmoid: its outputs are logits",
+        "    step P = bce_logits(P(real), 1) + bce(P(fake), 0)",
+        "                                      ^~~",
+        "  hint: write bce_logits(...), which applies the sigmoid itself (and is numerically stabler), or end P with sigmoid",
+      ].join("\n"),
+    );
+  });
+
+  it("exact text: 3-channel data into a 1-channel model names both fixes", () => {
+    assert.match(
+      rendered(base + "    real = images(size = 4)\n    z = noise(nz)\n    fake = G(z)\n    step D = bce(D(real), 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n"),
+      /error GAN0403: D takes \[1, 4, 4\] as `x`, but gets \[3, 4, 4\] from real\n.*\n.*\n  hint: the data gives 3-channel images and D takes 1: write images\(\.\.\., channels = 1\) to convert the pictures, or give D 3 input channels/,
+    );
+  });
+});
