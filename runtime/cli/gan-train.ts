@@ -314,21 +314,26 @@ async function dataChannelProblem(dir: string, plan: TrainPlan): Promise<string 
   const src = plan.data.source;
   if (src.kind === "colour" || src.channels !== 1 || src.channelsGiven || plan.data.lab) return undefined;
   const { listImages } = await import("../data/image-folder.ts");
-  let first: string | undefined;
+  let paths: string[];
   try {
-    first = listImages(dir)[0];
+    paths = listImages(dir);
   } catch {
     return undefined; // the data stage reports a missing or empty folder
   }
-  if (first === undefined) return undefined;
   const sharp = (await import("sharp")).default;
-  try {
-    const meta = await sharp(first).metadata();
-    const colour = (meta.channels ?? 1) >= 3 && meta.space !== "b-w";
-    if (!colour) return undefined;
-  } catch {
-    return undefined;
+  // The first readable picture decides (unreadable ones are the data stage's business).
+  let first: string | undefined;
+  for (const p of paths.slice(0, 20)) {
+    try {
+      const meta = await sharp(p).metadata();
+      if ((meta.channels ?? 1) < 3 || meta.space === "b-w") return undefined;
+      first = p;
+      break;
+    } catch {
+      continue;
+    }
   }
+  if (first === undefined) return undefined;
   const name = plan.data.outputs[0]!.name;
   return `--data ${dir} holds colour pictures (3 channels, e.g. ${first}), but the spec's data \`${name}\` is 1-channel (${src.kind}, [1, ${src.size}, ${src.size}]), so its models take grey images. Write \`${name} = images(size = ${src.size}, channels = 1)\` in the train: section to turn them grey, or give the models 3 input channels (e.g. --set nc=3) and write channels = 3`;
 }

@@ -1,0 +1,226 @@
+// gan-train end to end: what a run folder holds, stop + resume = an uninterrupted run (bit
+// for bit), same seed = same run, DCGAN and Pix2Pix on their built-in data, and the errors
+// a user can run into (each names the file or folder and the fix).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import sharp from "sharp";
+import { main } from "../runtime/cli/gan-train.ts";
+import { readSafetensors, readSafetensorsMetadata } from "../runtime/io/safetensors.ts";
+
+const TINY = "test/fixtures/specs/tiny-gan.gan";
+let root: string;
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function train(args: string[], signal?: { stop: boolean }): Promise<Ran> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(["--backend", "cpu", "--progress", "lines", ...args], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) }, signal);
+  return { code, stdout, stderr };
+}
+
+function checkpointTensors(dir: string): Map<string, Float32Array> {
+  const bytes = readFileSync(join(dir, "checkpoints", "last.safetensors"));
+  return new Map(readSafetensors(bytes).map((t) => [t.name, t.data]));
+}
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), "gan-train-"));
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+describe("gan-train: a run folder", () => {
+  let run: string;
+  let result: Ran;
+  before(async () => {
+    run = join(root, "full");
+    result = await train([TINY, "--out", run]);
+  });
+
+  it("finishes and prints where everything is", () => {
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^finished: 6 of 6 iterations, \d+ ms per iteration on cpu/);
+    for (const what of ["samples", "plot", "report", "checkpoint", "log"]) assert.match(result.stdout, new RegExp(`\\n  ${what} +${run.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    assert.match(result.stderr, /backend: TensorFlow\.js [\d.]+, the portable CPU backend/);
+    assert.match(result.stderr, /\[1\/6\] epoch 1 +D [\d.]+ +G [\d.]+/);
+  });
+
+  it("holds the log, sample grids, plots, report, spec, settings and a checkpoint", async () => {
+    const files = readdirSync(run, { recursive: true }).map(String).sort();
+    for (const f of ["index.html", "log.csv", "log.jsonl", "real.png", "real-vs-fake.png", "run.json", "spec.gan", "checkpoints/last.safetensors", "plots/losses.png", "plots/losses.svg", "plots/scores.png", "plots/scores.svg", "samples/iter-000003.png", "samples/iter-000006.png", "samples/latest.png"]) {
+      assert.ok(files.includes(f), `${f} missing (have ${files.join(", ")})`);
+    }
+    const csv = readFileSync(join(run, "log.csv"), "utf8").trim().split("\n");
+    assert.equal(csv.length, 7);
+    assert.equal(csv[0], 'iter,epoch,time,img_per_s,loss_D,loss_G,"score_D:D(real)","score_D:D(fake)","score_G:D(fake)"');
+    const rows = readFileSync(join(run, "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+    assert.deepEqual(rows.map((r) => r["iter"]), [1, 2, 3, 4, 5, 6]);
+    for (const r of rows) {
+      for (const k of ["loss_D", "loss_G"]) assert.ok(Number.isFinite(r[k]) && r[k]! > 0, `${k} ${r[k]}`);
+      for (const k of ["score_D:D(real)", "score_D:D(fake)", "score_G:D(fake)"]) assert.ok(r[k]! > 0 && r[k]! < 1, `${k} ${r[k]}`);
+    }
+    // Fixed noise of 64 samples, 16 x 16, 8 per row with 2-pixel padding: 8 * 18 + 2.
+    const grid = await sharp(join(run, "samples", "latest.png")).metadata();
+    assert.deepEqual([grid.width, grid.height], [146, 146]);
+    const html = readFileSync(join(run, "index.html"), "utf8");
+    for (const link of ["samples/iter-000006.png", "plots/losses.png", "real.png", "checkpoints/last.safetensors"]) assert.ok(html.includes(link), link);
+    assert.ok(html.includes("step D = bce(D(real), 0.9)"), "the spec is shown");
+    const meta = readSafetensorsMetadata(readFileSync(join(run, "checkpoints", "last.safetensors")));
+    assert.equal(meta["iteration"], "6");
+    const names = [...checkpointTensors(run).keys()];
+    for (const n of ["G.0.weight", "G.1.running_var", "G.1.num_batches_tracked", "D.0.bias", "optim.D.exp_avg.0.weight", "optim.G.exp_avg_sq.0.weight"]) assert.ok(names.includes(n), n);
+  });
+
+  it("stopped (Ctrl-C) after 3 iterations and resumed, it ends with the same weights, optimizer state and log", async () => {
+    const part = join(root, "part");
+    let polls = 0;
+    const signal = {
+      get stop() {
+        return ++polls >= 3;
+      },
+      set stop(_v: boolean) {},
+    };
+    const first = await train([TINY, "--out", part], signal);
+    assert.equal(first.code, 130, first.stderr);
+    assert.match(first.stdout, /stopped: 3 of 6 iterations/);
+    assert.match(first.stdout, /continue with: gan-train .*tiny-gan\.gan --out .* --resume/);
+    assert.equal(readSafetensorsMetadata(readFileSync(join(part, "checkpoints", "last.safetensors")))["iteration"], "3");
+    const second = await train([TINY, "--out", part, "--resume"]);
+    assert.equal(second.code, 0, second.stderr);
+    const a = checkpointTensors(run);
+    const b = checkpointTensors(part);
+    assert.deepEqual([...b.keys()], [...a.keys()]);
+    for (const [k, v] of a) assert.deepEqual(b.get(k), v, k);
+    const cols = (dir: string) => readFileSync(join(dir, "log.csv"), "utf8").trim().split("\n").map((l) => l.split(",").filter((_, i) => i !== 2 && i !== 3).join(","));
+    assert.deepEqual(cols(part), cols(run));
+  });
+
+  it("the same seed gives the same run; another seed another one", async () => {
+    const again = join(root, "again");
+    const other = join(root, "other");
+    assert.equal((await train([TINY, "--out", again, "--iters", "2"])).code, 0);
+    assert.equal((await train([TINY, "--out", other, "--iters", "2", "--seed", "7"])).code, 0);
+    const x = checkpointTensors(again);
+    const y = checkpointTensors(other);
+    // Iteration 2 of the full run is not checkpointed; compare two short runs instead.
+    const again2 = join(root, "again2");
+    assert.equal((await train([TINY, "--out", again2, "--iters", "2"])).code, 0);
+    for (const [k, v] of x) assert.deepEqual(checkpointTensors(again2).get(k), v, k);
+    assert.notDeepEqual(y.get("G.0.weight"), x.get("G.0.weight"));
+  });
+});
+
+describe("gan-train: DCGAN and Pix2Pix on their built-in data", () => {
+  it("DCGAN (MNIST resized to 64 x 64, 3 channels) at width 8", async () => {
+    const out = join(root, "dcgan");
+    const r = await train(["specs/dcgan.gan", "--set", "ngf=8", "ndf=8", "--iters", "2", "--batch", "4", "--out", out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /MNIST, 70,000 embedded images, resized to 64x64/);
+    const grid = await sharp(join(out, "samples", "latest.png")).metadata();
+    assert.deepEqual([grid.width, grid.height], [8 * 66 + 2, 8 * 66 + 2]);
+  });
+
+  it("Pix2Pix (built-in colour pictures as Lab) at width 8: input / output / target rows", async () => {
+    const out = join(root, "pix2pix");
+    const r = await train(["specs/pix2pix.gan", "--set", "ngf=8", "ndf=8", "--iters", "1", "--batch", "1", "--out", out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /finished: 1 of 1 iterations/);
+    const grid = await sharp(join(out, "samples", "latest.png")).metadata();
+    assert.deepEqual([grid.width, grid.height], [3 * 258 + 2, 4 * 258 + 2]);
+    const row = JSON.parse(readFileSync(join(out, "log.jsonl"), "utf8").trim()) as Record<string, number>;
+    assert.ok(row["loss_G"]! > row["loss_D"]!, "G's loss includes 100 x L1");
+    assert.ok("score_D:D(cat(L, ab))" in row);
+  });
+});
+
+describe("gan-train: bad input gets a clear error", () => {
+  it("a spec without a train: section", async () => {
+    const spec = join(root, "no-train.gan");
+    writeFileSync(spec, "G(z: [4]) -> [4]:\n    linear(4 -> 4) tanh\n");
+    const r = await train([spec]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /error GAN0417: .*no-train\.gan has no `train:` section, so there is nothing to train\n  hint: add one at the end of the spec/);
+  });
+
+  it("a missing or empty --data folder, an unreadable image (skipped, or fatal with --strict-data)", async () => {
+    const spec = join(root, "folder.gan");
+    writeFileSync(spec, readFileSync(TINY, "utf8").replace("real = mnist(size = 16)", "real = images(size = 16, channels = 1)"));
+    let r = await train([spec, "--data", join(root, "nowhere"), "--out", join(root, "f1")]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /gan-train: error: .*nowhere: no such folder \(give --data a folder of \.jpg, \.png or \.webp images\)/);
+    const empty = join(root, "empty");
+    mkdirSync(empty);
+    r = await train([spec, "--data", empty, "--out", join(root, "f2")]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /empty: no \.jpg, \.png or \.webp images in this folder or below it/);
+    const pics = join(root, "pics");
+    mkdirSync(join(pics, "a"), { recursive: true });
+    for (let i = 0; i < 20; i++) {
+      await sharp({ create: { width: 20, height: 24, channels: 3, background: { r: 10 * i, g: 100, b: 200 - 5 * i } } }).png().toFile(join(pics, "a", `p${i}.png`));
+    }
+    writeFileSync(join(pics, "a", "broken.png"), "not a png");
+    r = await train([spec, "--data", pics, "--out", join(root, "f3"), "--iters", "2", "--batch", "16"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: skipping a\/broken\.png/);
+    r = await train([spec, "--data", pics, "--out", join(root, "f4"), "--iters", "2", "--batch", "16", "--strict-data"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /broken\.png: cannot read this image .*\(or run without --strict-data to skip unreadable images\)/);
+    // Colour pictures into a spec whose data is implicitly grey (plain mnist).
+    r = await train([TINY, "--data", pics, "--out", join(root, "f5")]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /holds colour pictures \(3 channels.*\), but the spec's data `real` is 1-channel .*channels = 1\)` in the train: section/);
+  });
+
+  it("a run folder that already holds a run, --resume of nothing, a checkpoint of another spec", async () => {
+    const out = join(root, "taken");
+    assert.equal((await train([TINY, "--out", out, "--iters", "1"])).code, 0);
+    let r = await train([TINY, "--out", out, "--iters", "1"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /already holds a run: pass --resume to continue it, or choose another --out/);
+    r = await train([TINY, "--out", join(root, "fresh"), "--resume"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /nothing to resume \(no checkpoints\/last\.safetensors\)/);
+    r = await train([TINY, "--out", out, "--resume", "--iters", "2", "--set", "w=8"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /was written for another architecture \(tiny-gan\.gan; its G\.0\.weight is \[8, 16, 4, 4\], the spec's is \[8, 32, 4, 4\]\): resume with the spec and --set values it was trained with/);
+  });
+
+  it("--config is validated, and flags override it", async () => {
+    const cfg = join(root, "run.json");
+    writeFileSync(cfg, JSON.stringify({ iters: 1, batch: 0, colour: true }));
+    let r = await train([TINY, "--config", cfg]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--config .*run\.json: unknown setting "colour" \(settings: set, data, .*\); batch must be >= 1/);
+    writeFileSync(cfg, JSON.stringify({ iters: 5, batch: 4, out: join(root, "cfg"), set: { w: 2 } }));
+    r = await train([TINY, "--config", cfg, "--iters", "1"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /finished: 1 of 1 iterations/);
+    const settings = JSON.parse(readFileSync(join(root, "cfg", "run.json"), "utf8")) as { batch: number; set: Record<string, number> };
+    assert.equal(settings.batch, 4);
+    assert.deepEqual(settings.set, { w: 2 });
+  });
+
+  it("usage errors: no spec, --epochs with --iters", async () => {
+    assert.match((await train([])).stderr, /no spec given/);
+    const r = await train([TINY, "--epochs", "1", "--iters", "2"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /mutually exclusive|not both/);
+  });
+});
+
+describe("gan-train: the command", () => {
+  it("runs as a program and exits (no hang) with status 0", () => {
+    const out = join(root, "bin");
+    const r = spawnSync(process.execPath, ["bin/gan-train.js", TINY, "--iters", "1", "--out", out, "--backend", "cpu"], { encoding: "utf8", timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /finished: 1 of 1 iterations/);
+  });
+});
