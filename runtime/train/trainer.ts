@@ -5,7 +5,7 @@
 // gives the same run, and a run resumed from a checkpoint continues exactly where the
 // stopped one was: it ends with the same weights as a run that never stopped.
 import * as tf from "@tensorflow/tfjs";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import type { IrSpec } from "../../compiler/ir.ts";
 import type { TrainPlan, TrainValue } from "../../compiler/train-plan.ts";
@@ -88,6 +88,8 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   const { plan, reporter, out } = s;
   const started = Date.now();
   for (const d of ["", "samples", "checkpoints", "plots"]) mkdirSync(join(out, d), { recursive: true });
+  // Temp files of a checkpoint write that was killed half-way (the checkpoint itself is whole).
+  for (const f of readdirSync(join(out, "checkpoints"))) if (/^\..*\.tmp$/.test(f)) rmSync(join(out, "checkpoints", f), { force: true });
   const architecture = architectureFingerprint(s.ir);
   const planPrint = planFingerprint(plan.steps.map((st) => [st.model, st.repeat, st.loss, st.optimizer]));
 
