@@ -212,3 +212,19 @@ describe("layer parity with PyTorch (layer_cases)", () => {
     assert.equal(tf.memory().numTensors, n);
   });
 });
+
+describe("bce's gradient is PyTorch's closed form", () => {
+  it("stays finite where a sigmoid saturates to exactly 0 or 1 (no 0/0 through the clamp)", async () => {
+    const { bce: bceLoss } = await import("../runtime/nn/functional.ts");
+    await tf.setBackend("cpu");
+    const p = tf.variable(tf.tensor([0, 1, 0.25, 1]));
+    const g = tf.variableGrads(() => bceLoss(p, tf.tensor([1, 0, 1, 1])), [p]);
+    const grad = [...g.grads[p.name]!.dataSync()];
+    // (p - y) / max((1 - p) p, 1e-12) / n, as torch.nn.functional.binary_cross_entropy's backward.
+    const expected = [(0 - 1) / 1e-12 / 4, (1 - 0) / 1e-12 / 4, (0.25 - 1) / (0.75 * 0.25) / 4, 0];
+    grad.forEach((v, i) => assert.ok(Number.isFinite(v) && Math.abs(v - expected[i]!) <= Math.abs(expected[i]!) * 1e-5 + 1e-6, `grad[${i}] = ${v}, PyTorch ${expected[i]}`));
+    // The value clamps log at -100, as PyTorch does: (100 + 100 + -log(0.25) + 0) / 4.
+    assert.ok(Math.abs(g.value.dataSync()[0]! - (200 - Math.log(0.25)) / 4) < 1e-4);
+    tf.dispose([p, g.value, ...Object.values(g.grads)]);
+  });
+});

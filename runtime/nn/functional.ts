@@ -277,13 +277,31 @@ export function cat(values: readonly tf.Tensor[]): tf.Tensor {
 
 // --- losses (mean reduction) ------------------------------------------------------------------
 
-/** BCELoss on probabilities; log is clamped at -100 as in PyTorch. */
+/**
+ * BCELoss on probabilities, as PyTorch computes it: the logs are clamped at -100, and the
+ * gradient is PyTorch's closed form (p - y) / max((1 - p)·p, 1e-12) rather than the chain
+ * rule through the clamp (which gives 0/0 = NaN once a sigmoid saturates to exactly 0 or 1).
+ */
 export function bce(p: tf.Tensor, target: tf.Tensor | number): tf.Scalar {
   return tf.tidy(() => {
     const y = typeof target === "number" ? tf.fill(p.shape, target) : target;
-    const logP = tf.log(p).maximum(-100);
-    const log1mP = tf.log(tf.sub(1, p)).maximum(-100);
-    return y.mul(logP).add(tf.sub(1, y).mul(log1mP)).mean().neg() as tf.Scalar;
+    const n = p.size;
+    const f = tf.customGrad(((x: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
+      const logP = tf.log(x).maximum(-100);
+      const log1mP = tf.log(tf.sub(1, x)).maximum(-100);
+      save([x, t, logP, log1mP]);
+      return {
+        value: t.mul(logP).add(tf.sub(1, t).mul(log1mP)).mean().neg() as tf.Scalar,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sx, st, slogP, slog1mP] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          const scale = dy.div(n);
+          const dx = sx.sub(st).div(tf.maximum(tf.sub(1, sx).mul(sx), 1e-12)).mul(scale);
+          const dt = slog1mP.sub(slogP).mul(scale);
+          return [dx, dt];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(p, y) as tf.Scalar;
   });
 }
 
