@@ -1,14 +1,18 @@
-// gan-sample: runs one model of a spec on given inputs or on latent noise, with weights
-// from a safetensors file, and writes the output as a PNG grid or a safetensors file
-// (tensor "output", PyTorch order NCHW). Exit status: 0 done, 1 errors in the spec,
-// 2 usage, I/O or weights that do not fit the model.
-import { readFileSync, writeFileSync } from "node:fs";
+// gan-sample: runs one model of a spec on given inputs, on latent noise or on a walk through
+// latent space, with weights from a safetensors file or from a gan-train run folder
+// (--checkpoint RUN_DIR: its spec.gan, --set values and last checkpoint), and writes the
+// output as a PNG grid or a safetensors file (tensor "output", PyTorch order NCHW).
+// Exit status: 0 done, 1 errors in the spec, 2 usage, I/O or weights that do not fit the model.
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import yargs from "yargs";
 import { compile } from "../../compiler/compile.ts";
 import { renderDiagnostic } from "../../compiler/render.ts";
 import { buildIr } from "../../compiler/ir.ts";
 import { parseSetting } from "../../compiler/params.ts";
+import type { TrainPlan } from "../../compiler/train-plan.ts";
 import { Rng } from "../random.ts";
+import { generatorOf, latentWalk, parseSeeds } from "./sample-latent.ts";
 
 export interface Io {
   stdout(s: string): void;
@@ -25,18 +29,23 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const parser = yargs([...argv])
     .scriptName("gan-sample")
     .usage(
-      "$0 SPEC.gan --model G --weights FILE [--prefix P] [--by-order] [--set NAME=VALUE]...\n" +
-        "     (--input FILE.safetensors[:TENSOR] | --noise N --seed S) [--train-mode] [--backend cpu|wasm] --out OUT.png|OUT.safetensors",
+      "$0 SPEC.gan --model G --weights FILE [--prefix P] [--by-order] [--set NAME=VALUE]... INPUTS [--train-mode] [--backend cpu|wasm] --out OUT.png|OUT.safetensors\n" +
+        "$0 --checkpoint RUN_DIR [--model G] INPUTS [--train-mode] [--backend cpu|wasm] --out OUT.png|OUT.safetensors\n" +
+        "  INPUTS: --input FILE.safetensors[:TENSOR]... | --noise N [--seed S] | --interpolate S1,S2[,S3...] [--steps K] [--slerp]",
     )
     .options({
-      model: { type: "string", demandOption: true, description: "Which model of the spec to run" },
-      weights: { type: "string", demandOption: true, description: "A .safetensors file (a PyTorch state_dict)" },
-      prefix: { type: "string", default: "", description: "Only tensors whose names start with this (e.g. G. or G.main.)" },
+      checkpoint: { type: "string", description: "A gan-train run folder: its spec.gan, --set values and checkpoints/last.safetensors (instead of SPEC and --weights)" },
+      model: { type: "string", description: "Which model of the spec to run (with --checkpoint: the generator unless given)" },
+      weights: { type: "string", description: "A .safetensors file (a PyTorch state_dict)" },
+      prefix: { type: "string", description: "Only tensors whose names start with this (e.g. G. or G.main.; with --checkpoint: MODEL.)" },
       "by-order": { type: "boolean", default: false, description: "Match tensors to the model by order instead of by name" },
-      set: { type: "string", array: true, description: "Override a spec parameter (NAME=VALUE)" },
+      set: { type: "string", array: true, description: "Override a spec parameter (NAME=VALUE; with --checkpoint, on top of the run's)" },
       input: { type: "string", array: true, description: "FILE.safetensors[:TENSOR], one per model input, NCHW" },
       noise: { type: "number", description: "Sample N latent vectors from N(0, 1)" },
       seed: { type: "number", default: 0, description: "Seed for --noise (and dropout with --train-mode)" },
+      interpolate: { type: "string", description: "S1,S2[,S3...]: walk between the noise of these seeds (each drawn as --noise 1 --seed S), one row per pair" },
+      steps: { type: "number", description: "Points per row of --interpolate, ends included (default 8, at least 2)" },
+      slerp: { type: "boolean", default: false, description: "Spherical instead of linear interpolation (for Gaussian latents)" },
       "train-mode": { type: "boolean", default: false, description: "Batch statistics and dropout, as in training" },
       backend: { type: "string", choices: ["cpu", "wasm"], default: "cpu", description: "TF.js backend: cpu, or wasm (faster for fully connected models)" },
       out: { type: "string", demandOption: true, description: "OUT.png (an image grid) or OUT.safetensors (tensor `output`)" },
@@ -61,13 +70,70 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   };
   if (failure) return usage(failure);
   const positional = args._.map(String);
-  if (positional.length !== 1) return usage(positional.length === 0 ? "no spec given" : `one spec at a time, got ${positional.join(" ")}`);
-  const specPath = positional[0]!;
-  if ((args.input === undefined) === (args.noise === undefined)) return usage("give either --input FILE.safetensors[:TENSOR] or --noise N");
+  const runDir = args.checkpoint;
+  if (runDir !== undefined) {
+    if (positional.length > 0) return usage(`--checkpoint ${runDir} takes the spec from the run folder; drop ${positional.join(" ")} (or give SPEC.gan --weights FILE instead of --checkpoint)`);
+    if (args.weights !== undefined) return usage("--checkpoint RUN_DIR and --weights FILE are alternatives: give one");
+  } else {
+    if (positional.length !== 1) return usage(positional.length === 0 ? "no spec given (give SPEC.gan, or --checkpoint RUN_DIR)" : `one spec at a time, got ${positional.join(" ")}`);
+    if (args.model === undefined) return usage("no --model given: which model of the spec to run");
+    if (args.weights === undefined) return usage("no --weights given: a .safetensors file (or --checkpoint RUN_DIR instead of a spec)");
+  }
+  let walk: { seeds: number[]; steps: number } | undefined;
+  if (args.interpolate !== undefined) {
+    if (args.noise !== undefined || args.input !== undefined) return usage(`--interpolate walks between noise vectors of its own; drop ${args.noise !== undefined ? "--noise" : "--input"}`);
+    const seeds = parseSeeds(args.interpolate);
+    if (typeof seeds === "string") return usage(`--interpolate ${args.interpolate}: ${seeds}`);
+    const steps = args.steps ?? 8;
+    if (!Number.isInteger(steps) || steps < 2) return usage(`--steps ${steps}: give a whole number of points per row, at least 2 (the two ends)`);
+    walk = { seeds, steps };
+  } else {
+    if (args.steps !== undefined || args.slerp) return usage(`${args.steps !== undefined ? "--steps" : "--slerp"} goes with --interpolate S1,S2[,...]`);
+    if ((args.input === undefined) === (args.noise === undefined)) return usage("give either --input FILE.safetensors[:TENSOR] or --noise N (or --interpolate S1,S2)");
+  }
   const outPath = args.out;
   if (!/\.(png|safetensors)$/i.test(outPath)) return usage(`--out ${outPath}: write OUT.png or OUT.safetensors`);
 
+  // With --checkpoint: the run folder's spec, settings and checkpoint.
+  let specPath: string;
+  let runSettings: Record<string, unknown> = {};
+  let runPlan: TrainPlan | null = null;
+  let checkpointPath: string | undefined;
+  if (runDir !== undefined) {
+    let isDir = false;
+    try {
+      isDir = statSync(runDir).isDirectory();
+    } catch {
+      return usage(`--checkpoint ${runDir}: no such folder (give the run folder gan-train --out wrote)`);
+    }
+    if (!isDir) return usage(`--checkpoint ${runDir}: not a folder (give the run folder gan-train --out wrote)`);
+    const want = ["spec.gan", "run.json", join("checkpoints", "last.safetensors")];
+    const missing = want.filter((f) => !existsSync(join(runDir, f)));
+    if (missing.length > 0) return usage(`--checkpoint ${runDir}: no ${missing.join(", no ")} in it; it is not a gan-train run folder (or the run has not written a checkpoint yet)`);
+    specPath = join(runDir, "spec.gan");
+    checkpointPath = join(runDir, "checkpoints", "last.safetensors");
+    const runJson = join(runDir, "run.json");
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(runJson, "utf8"));
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
+      const run = parsed as Record<string, unknown>;
+      const set = run["set"] ?? {};
+      if (typeof set !== "object" || set === null || Array.isArray(set)) throw new Error('"set" is not an object');
+      runSettings = set as Record<string, unknown>;
+      const plan = run["plan"];
+      if (typeof plan === "object" && plan !== null) runPlan = plan as TrainPlan;
+    } catch (e) {
+      return usage(`--checkpoint ${runDir}: cannot read ${runJson}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  } else {
+    specPath = positional[0]!;
+  }
+
   const overrides = new Map<string, number>();
+  for (const [name, value] of Object.entries(runSettings)) {
+    if (typeof value !== "number") return usage(`--checkpoint ${runDir}: run.json sets ${name} to ${JSON.stringify(value)}, not a number`);
+    overrides.set(name, value);
+  }
   for (const raw of args.set ?? []) {
     const s = parseSetting(raw);
     if ("error" in s) return usage(`--set ${s.name || raw}: ${s.error}`);
@@ -84,8 +150,17 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   if (result.usageErrors.length > 0) return 2;
   if (result.diagnostics.some((d) => d.severity === "error")) return 1;
   const ir = buildIr(result);
-  const irModel = ir.models.find((m) => m.name === args.model);
-  if (!irModel) return usage(`--model ${args.model}: ${specPath} has no such model (it has ${ir.models.map((m) => m.name).join(", ")})`);
+  let modelName = args.model;
+  if (modelName === undefined) {
+    const plan = result.train ?? runPlan;
+    const found = plan === null ? undefined : generatorOf(plan, ir.models);
+    if (found === undefined) return usage(`--checkpoint ${runDir}: cannot tell which model is the generator; give --model (one of ${ir.models.map((m) => m.name).join(", ")})`);
+    modelName = found.model;
+    io.stderr(`gan-sample: --model ${modelName} (${found.why})\n`);
+  }
+  const irModel = ir.models.find((m) => m.name === modelName);
+  if (!irModel) return usage(`--model ${modelName}: ${specPath} has no such model (it has ${ir.models.map((m) => m.name).join(", ")})`);
+  const prefix = args.prefix ?? (checkpointPath !== undefined ? `${irModel.name}.` : "");
 
   const tf = await import("@tensorflow/tfjs");
   const { readSafetensors, writeSafetensors } = await import("../io/safetensors.ts");
@@ -105,14 +180,39 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   };
   try {
     const model = new InterpretedModel(irModel, { seed: args.seed });
-    try {
-      loadStateDict(model, readTensors(args.weights), { prefix: args.prefix, byOrder: args["by-order"] });
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`--weights ${args.weights}: ${e instanceof Error ? e.message : String(e)}`);
+    if (checkpointPath !== undefined) {
+      const { readCheckpointInfo } = await import("../train/checkpoint.ts");
+      let tensors;
+      let iteration: number;
+      try {
+        const { info, bytes } = readCheckpointInfo(checkpointPath);
+        iteration = info.iteration;
+        tensors = readSafetensors(bytes, checkpointPath);
+      } catch (e) {
+        throw new UsageError(`--checkpoint ${runDir}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      try {
+        loadStateDict(model, tensors, { prefix, byOrder: args["by-order"] });
+      } catch (e) {
+        throw new UsageError(`--checkpoint ${runDir}: ${checkpointPath} does not fit ${irModel.name} of ${specPath}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      io.stderr(`gan-sample: ${irModel.name} from ${checkpointPath}, iteration ${iteration}\n`);
+    } else {
+      const weights = args.weights!;
+      try {
+        loadStateDict(model, readTensors(weights), { prefix, byOrder: args["by-order"] });
+      } catch (e) {
+        if (e instanceof UsageError) throw e;
+        throw new UsageError(`--weights ${weights}: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
     const inputs: InstanceType<typeof tf.Tensor>[] = [];
-    if (args.noise !== undefined) {
+    let perRow = 8;
+    if (walk !== undefined) {
+      for (const z of latentWalk(walk.seeds, irModel.inputs.map((i) => i.shape), walk.steps, args.slerp)) inputs.push(fromTorchOrder(tf.tensor(z.data, z.shape)));
+      perRow = walk.steps;
+      io.stderr(`gan-sample: ${args.slerp ? "spherical" : "linear"} walk through seeds ${walk.seeds.join(", ")}, ${walk.steps} points per row\n`);
+    } else if (args.noise !== undefined) {
       const n = args.noise;
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--noise ${n}: give a whole number of samples, at least 1`);
       const rng = new Rng(args.seed);
@@ -150,7 +250,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const data = (await out.data()) as Float32Array;
     if (outPath.toLowerCase().endsWith(".png")) {
       const { writeGrid } = await import("../io/image-grid.ts");
-      await writeGrid(outPath, { shape: out.shape, data });
+      await writeGrid(outPath, { shape: out.shape, data }, perRow);
     } else {
       writeFileSync(outPath, writeSafetensors([{ name: "output", shape: out.shape, data }]));
     }
