@@ -249,8 +249,11 @@ class TrainChecker {
     const v = st.value;
     const callee = v.kind === "call" ? v.callee : v.kind === "name" ? v.name : "";
     const errors = this.bag.errorCount;
+    // A failed line was reported (here or, for unknown shapes, where they became unknown):
+    // its names stay quiet from now on instead of being "unknown" at every use.
     const poisonIfFailed = () => {
-      if (this.bag.errorCount > errors) for (const n of names) if (!this.values.has(n.name)) this.poisoned.add(n.name);
+      void errors;
+      for (const n of names) if (!this.values.has(n.name)) this.poisoned.add(n.name);
     };
     if (callee === "lab" || DATA_SOURCES.has(callee)) {
       this.dataWritten = true;

@@ -137,10 +137,11 @@ describe("gan-compile --check", () => {
     const dir = mkdtempSync(join(tmpdir(), "gan-out-"));
     let r = run("specs/mnist-gan.gan", "--out", dir);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /3 file\(s\) written, 0 unchanged/);
+    assert.match(r.stdout, /4 file\(s\) written, 0 unchanged/);
     assert.match(readFileSync(join(dir, "G.ts"), "utf8"), /export class G extends Model/);
+    assert.match(readFileSync(join(dir, "train.ts"), "utf8"), /export function stepD\(r: Round, optimizer: Adam\): StepResult/);
     r = run("specs/mnist-gan.gan", "--out", dir);
-    assert.match(r.stdout, /0 file\(s\) written, 3 unchanged/);
+    assert.match(r.stdout, /0 file\(s\) written, 4 unchanged/);
     r = run("specs/mnist-gan.gan", "--emit", "ir", "--set", "nz=10");
     assert.equal(r.status, 0);
     const ir = JSON.parse(r.stdout) as { irVersion: number; models: { name: string; inputs: { shape: number[] }[] }[] };
@@ -154,8 +155,8 @@ describe("gan-compile --check", () => {
     assert.match(r.stderr, /error GAN0905: cannot write/);
   });
 
-  it("npm links both commands for this checkout (npx gan-compile, npx gan-sample)", () => {
-    for (const name of ["gan-compile", "gan-sample"]) {
+  it("npm links the commands for this checkout (npx gan-compile, npx gan-sample, npx gan-train)", () => {
+    for (const name of ["gan-compile", "gan-sample", "gan-train"]) {
       const r = spawnSync(join(root, "node_modules", ".bin", name), ["--help"], { cwd: root, encoding: "utf8" });
       assert.equal(r.status, 0, `${name}: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(name));
