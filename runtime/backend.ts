@@ -1,28 +1,99 @@
-// Picks and starts the TF.js backend: the stock `cpu` backend (with this project's faster
-// kernels, registered by runtime/kernels/register.ts), or `wasm` (XNNPACK, SIMD; with the
-// BatchMatMul fix of runtime/kernels/wasm-batch-matmul.ts), which is much faster for
-// fully connected models. Says which one runs and why.
+// Picks and starts the TF.js backend, and says which one runs and why.
+//
+//   auto        @tensorflow/tfjs-node-gpu (CUDA), then @tensorflow/tfjs-node (native
+//               TensorFlow on the CPU), when installed and loadable; else wasm; else cpu.
+//   tensorflow  one of the two native ones, or an error saying why neither loads.
+//   wasm        WebAssembly with XNNPACK, with this project's kernels: a BatchMatMul that
+//               transposes first (runtime/kernels/wasm-batch-matmul.ts) and the weight
+//               gradient of convolutions, which the wasm backend lacks.
+//   cpu         the portable JavaScript backend, with this project's fast weight gradient
+//               (runtime/kernels/register.ts; the stock one takes ~20 s per DCGAN layer).
+//
+// The native packages are optionalDependencies: they download libtensorflow when installed,
+// which fails without internet, and npm then goes on without them.
 import * as tf from "@tensorflow/tfjs";
 
 export type BackendName = "cpu" | "wasm";
+export type BackendChoice = "auto" | "cpu" | "wasm" | "tensorflow";
 
 export interface BackendInfo {
+  /** TF.js's name for it: tensorflow, wasm or cpu. */
   readonly name: string;
+  /** One line for the user: what runs, and why this one. */
   readonly why: string;
 }
 
-export async function startBackend(name: BackendName = "cpu"): Promise<BackendInfo> {
-  // Production mode: no debug checks, and no "install tfjs-node" banner on stderr.
-  tf.enableProdMode();
-  if (name === "wasm") {
-    await import("@tensorflow/tfjs-backend-wasm");
-    await tf.setBackend("wasm");
-    await tf.ready();
-    const { registerWasmBatchMatMul } = await import("./kernels/wasm-batch-matmul.ts");
-    registerWasmBatchMatMul();
-    return { name: "wasm", why: `TensorFlow.js ${tf.version.tfjs} WebAssembly (XNNPACK), one thread` };
+export interface BackendOptions {
+  /** Loads an optional package (tests pass a fake). */
+  readonly importer?: (name: string) => Promise<unknown>;
+}
+
+export class BackendError extends Error {}
+
+const NATIVE = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
+
+/** Why a native package did not load, in a few words. */
+function reason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const msg = err?.message ?? String(e);
+  if (err?.code === "ERR_MODULE_NOT_FOUND" || err?.code === "MODULE_NOT_FOUND" || /Cannot find (package|module) '@tensorflow\/tfjs-node/.test(msg)) return "not installed";
+  const first = msg.split("\n")[0]!;
+  return `installed but does not load (${first.length > 120 ? `${first.slice(0, 120)}…` : first})`;
+}
+
+async function tryNative(importer: (name: string) => Promise<unknown>): Promise<{ info?: BackendInfo; tried: string[] }> {
+  const tried: string[] = [];
+  for (const pkg of NATIVE) {
+    try {
+      await importer(pkg);
+      // The package registers the "tensorflow" backend on import.
+      if (!(await tf.setBackend("tensorflow"))) throw new Error("it did not register the tensorflow backend");
+      await tf.ready();
+      const gpu = pkg.endsWith("-gpu");
+      return { info: { name: "tensorflow", why: `${pkg}: native TensorFlow ${gpu ? "with CUDA (GPU)" : "on the CPU"}` }, tried };
+    } catch (e) {
+      tried.push(`${pkg} ${reason(e)}`);
+    }
   }
+  return { tried };
+}
+
+async function startWasm(): Promise<BackendInfo> {
+  await import("@tensorflow/tfjs-backend-wasm");
+  if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not start");
+  await tf.ready();
+  const { registerWasmBatchMatMul } = await import("./kernels/wasm-batch-matmul.ts");
+  registerWasmBatchMatMul();
+  const { conv2dBackpropFilterWasm } = await import("./kernels/conv2d-backprop-filter.ts");
+  if (!tf.getKernel("Conv2DBackpropFilter", "wasm")) {
+    tf.registerKernel({ kernelName: "Conv2DBackpropFilter", backendName: "wasm", kernelFunc: conv2dBackpropFilterWasm as unknown as tf.KernelFunc });
+  }
+  return { name: "wasm", why: `TensorFlow.js ${tf.version.tfjs} WebAssembly (XNNPACK), one thread` };
+}
+
+async function startCpu(): Promise<BackendInfo> {
   await tf.setBackend("cpu");
   await tf.ready();
   return { name: tf.getBackend(), why: `TensorFlow.js ${tf.version.tfjs}, the portable CPU backend` };
+}
+
+export async function startBackend(choice: BackendChoice = "cpu", options: BackendOptions = {}): Promise<BackendInfo> {
+  // Production mode: no debug checks, and no "install tfjs-node" banner on stderr.
+  tf.enableProdMode();
+  const importer = options.importer ?? ((name: string) => import(name));
+  if (choice === "cpu") return startCpu();
+  if (choice === "wasm") return startWasm();
+  const native = await tryNative(importer);
+  if (native.info) return native.info;
+  if (choice === "tensorflow") {
+    throw new BackendError(`no native TensorFlow: ${native.tried.join("; ")}. Install one (npm install @tensorflow/tfjs-node-gpu for CUDA, or @tensorflow/tfjs-node), or use --backend auto`);
+  }
+  const missing = native.tried.join(", ");
+  try {
+    const info = await startWasm();
+    return { name: info.name, why: `${info.why}; the fastest here: ${missing} (install one for native speed or a GPU)` };
+  } catch (e) {
+    const info = await startCpu();
+    return { name: info.name, why: `${info.why}; ${missing}, and wasm did not start (${e instanceof Error ? e.message : String(e)})` };
+  }
 }

@@ -239,10 +239,9 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
   const { CheckpointError } = await import("../train/checkpoint.ts");
   let backend: { name: string; why: string };
   try {
-    const isConv = ir.models.some((m) => m.layers.some((l) => l.op === "conv" || l.op === "convT"));
-    backend = await startBackend((flags.backend ?? "auto") as "auto", { model: isConv ? "conv" : "dense" });
+    backend = await startBackend((flags.backend ?? "auto") as "auto");
   } catch (e) {
-    return usage(`--backend ${flags.backend}: ${e instanceof Error ? e.message : String(e)}`);
+    return usage(`--backend ${flags.backend ?? "auto"}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const mode = flags.progress === undefined || flags.progress === "auto" ? (io.isTTY ? "bar" : "lines") : (flags.progress as "bar" | "lines" | "none");
   const reporter = makeReporter({ mode, write: (s) => io.stderr(s) });

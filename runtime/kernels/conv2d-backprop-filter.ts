@@ -14,15 +14,12 @@ interface Attrs {
   filterShape: [number, number, number, number];
 }
 
-interface CpuBackend {
+interface Backend {
   readSync(dataId: object): Float32Array;
-  makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo;
 }
 
-export function conv2dBackpropFilter(args: { inputs: { x: tf.TensorInfo; dy: tf.TensorInfo }; backend: object; attrs: object }): tf.TensorInfo {
-  const { x, dy } = args.inputs;
-  const backend = args.backend as CpuBackend;
-  const attrs = args.attrs as unknown as Attrs;
+/** The weight gradient [KH, KW, C, O] from NHWC input and output gradient. */
+function weightGradient(x: tf.TensorInfo, dy: tf.TensorInfo, backend: Backend, attrs: Attrs): { shape: [number, number, number, number]; values: Float32Array } {
   if (attrs.dataFormat !== "NHWC") throw new Error("conv2dBackpropFilter: only NHWC is supported");
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
@@ -66,5 +63,24 @@ export function conv2dBackpropFilter(args: { inputs: { x: tf.TensorInfo; dy: tf.
       }
     }
   }
-  return backend.makeTensorInfo([KH, KW, C, O], "float32", dw);
+  return { shape: [KH, KW, C, O], values: dw };
+}
+
+/** The kernel for the cpu backend. */
+export function conv2dBackpropFilter(args: { inputs: { x: tf.TensorInfo; dy: tf.TensorInfo }; backend: object; attrs: object }): tf.TensorInfo {
+  const backend = args.backend as Backend & { makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo };
+  const { shape, values } = weightGradient(args.inputs.x, args.inputs.dy, backend, args.attrs as unknown as Attrs);
+  return backend.makeTensorInfo(shape, "float32", values);
+}
+
+/** The same for the wasm backend, which has no Conv2DBackpropFilter at all. */
+export function conv2dBackpropFilterWasm(args: { inputs: { x: tf.TensorInfo; dy: tf.TensorInfo }; backend: object; attrs: object }): tf.TensorInfo {
+  const backend = args.backend as Backend & {
+    makeOutput(shape: number[], dtype: string): tf.TensorInfo;
+    typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  };
+  const { shape, values } = weightGradient(args.inputs.x, args.inputs.dy, backend, args.attrs as unknown as Attrs);
+  const out = backend.makeOutput(shape, "float32");
+  backend.typedArrayFromHeap(out).set(values);
+  return out;
 }

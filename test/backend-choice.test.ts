@@ -1,0 +1,97 @@
+// --backend auto: native TensorFlow (GPU, then CPU) when it loads, else wasm; the reason is
+// said in one line. The native packages cannot install here, so the choice is tested with a
+// fake importer; the wasm weight-gradient kernel is checked against the cpu backend's.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { BackendError, startBackend } from "../runtime/backend.ts";
+
+const notInstalled = (name: string) => Object.assign(new Error(`Cannot find package '${name}' imported from x`), { code: "ERR_MODULE_NOT_FOUND" });
+
+/** A fake native package: registers a "tensorflow" backend (the cpu one under that name). */
+async function fakeNative(): Promise<void> {
+  if (!tf.findBackend("tensorflow")) {
+    const { MathBackendCPU } = await import("@tensorflow/tfjs-backend-cpu");
+    tf.registerBackend("tensorflow", () => new MathBackendCPU(), 1);
+    for (const k of tf.getKernelsForBackend("cpu")) tf.registerKernel({ ...k, backendName: "tensorflow" });
+  }
+}
+
+describe("backend choice", () => {
+  it("auto takes tfjs-node-gpu when it loads", async () => {
+    const asked: string[] = [];
+    const info = await startBackend("auto", {
+      importer: async (n) => {
+        asked.push(n);
+        await fakeNative();
+      },
+    });
+    assert.deepEqual(asked, ["@tensorflow/tfjs-node-gpu"]);
+    assert.equal(info.name, "tensorflow");
+    assert.match(info.why, /@tensorflow\/tfjs-node-gpu: native TensorFlow with CUDA \(GPU\)/);
+  });
+
+  it("auto goes on to tfjs-node when the GPU package fails to load (no CUDA)", async () => {
+    const info = await startBackend("auto", {
+      importer: async (n) => {
+        if (n.endsWith("-gpu")) throw new Error("libcudart.so.11.0: cannot open shared object file");
+        await fakeNative();
+      },
+    });
+    assert.equal(info.name, "tensorflow");
+    assert.match(info.why, /^@tensorflow\/tfjs-node: native TensorFlow on the CPU/);
+  });
+
+  it("auto falls back to wasm and says why", async () => {
+    const info = await startBackend("auto", {
+      importer: async (n) => {
+        if (n.endsWith("-gpu")) throw notInstalled(n);
+        throw new Error("The specified module could not be found.\n\\?\\tfjs_binding.node");
+      },
+    });
+    assert.equal(info.name, "wasm");
+    assert.equal(tf.getBackend(), "wasm");
+    assert.match(info.why, /WebAssembly \(XNNPACK\).*@tensorflow\/tfjs-node-gpu not installed, @tensorflow\/tfjs-node installed but does not load \(The specified module could not be found\.\)/);
+  });
+
+  it("tensorflow without a native package is a clear error", async () => {
+    await assert.rejects(
+      startBackend("tensorflow", { importer: async (n) => Promise.reject(notInstalled(n)) }),
+      (e: unknown) => e instanceof BackendError && /no native TensorFlow: @tensorflow\/tfjs-node-gpu not installed; @tensorflow\/tfjs-node not installed\. Install one/.test(e.message),
+    );
+  });
+
+  it("on this machine auto picks wasm (the native packages cannot install without internet)", async () => {
+    const info = await startBackend("auto");
+    assert.ok(info.name === "wasm" || info.name === "tensorflow", info.why);
+  });
+
+  it("the wasm Conv2DBackpropFilter equals the cpu backend's (strides, padding; TF.js has no gradient for dilated conv2d, the runtime dilates kernels itself)", async () => {
+    const cases: [number[], number[], number, number | "same" | "valid", number][] = [
+      [[2, 9, 9, 3], [4, 4, 3, 5], 2, 1, 1],
+      [[1, 8, 7, 4], [3, 3, 4, 2], 1, "same", 1],
+      [[2, 11, 11, 2], [3, 3, 2, 3], 3, 0, 1],
+      [[3, 16, 16, 8], [4, 4, 8, 16], 2, "valid", 1],
+    ];
+    const grads = async (backend: "cpu" | "wasm") => {
+      await startBackend(backend);
+      return cases.map(([xs, ws, s, p, d]) =>
+        tf.tidy(() => {
+          const x = tf.randomNormal(xs, 0, 1, "float32", 3) as tf.Tensor4D;
+          const w = tf.randomNormal(ws, 0, 1, "float32", 4) as tf.Tensor4D;
+          const pad = typeof p === "number" ? ([[0, 0], [p, p], [p, p], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]) : p;
+          const g = tf.grad((k: tf.Tensor) => tf.conv2d(x, k as tf.Tensor4D, s, pad, "NHWC", d).square().sum())(w);
+          return g.dataSync().slice();
+        }),
+      );
+    };
+    const cpu = await grads("cpu");
+    const wasm = await grads("wasm");
+    cases.forEach((_, i) => {
+      let worst = 0;
+      for (let j = 0; j < cpu[i]!.length; j++) worst = Math.max(worst, Math.abs(cpu[i]![j]! - wasm[i]![j]!) / (1 + Math.abs(cpu[i]![j]!)));
+      assert.ok(worst < 1e-4, `case ${i}: worst relative difference ${worst}`);
+    });
+    await startBackend("cpu");
+  });
+});
