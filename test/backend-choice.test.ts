@@ -67,7 +67,7 @@ describe("backend choice", () => {
   });
 
   it("the wasm Conv2DBackpropFilter equals the cpu backend's (strides, padding; TF.js has no gradient for dilated conv2d, the runtime dilates kernels itself)", async () => {
-    const cases: [number[], number[], number, number | "same" | "valid", number][] = [
+    const cases: [[number, number, number, number], [number, number, number, number], number, number | "same" | "valid", number][] = [
       [[2, 9, 9, 3], [4, 4, 3, 5], 2, 1, 1],
       [[1, 8, 7, 4], [3, 3, 4, 2], 1, "same", 1],
       [[2, 11, 11, 2], [3, 3, 2, 3], 3, 0, 1],

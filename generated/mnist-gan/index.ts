@@ -2,4 +2,4 @@
 export { G } from "./G.ts";
 export { D } from "./D.ts";
 
-export const spec = {"file":"specs/mnist-gan.gan","parameters":{"nz":100,"image":784}} as const;
+export const spec = {"file":"specs/mnist-gan.gan","parameters":{"nz":100,"image":784,"lr":0.0002}} as const;

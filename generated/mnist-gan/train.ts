@@ -17,7 +17,7 @@ function fake(r: Round): tf.Tensor {
 }
 
 /**
- * D's step (spec line 26): bce(D(real), 1) + bce(D(fake), 0)
+ * D's step (spec line 27): bce(D(real), 1) + bce(D(fake), 0)
  * Adam(lr = 0.0002, betas = (0.5, 0.999), eps = 1e-8).
  * Gradients of D's parameters only: G stays as it is.
  */
@@ -32,7 +32,7 @@ export function stepD(r: Round, optimizer: Adam): StepResult {
 }
 
 /**
- * G's step (spec line 27): bce(D(fake), 1)
+ * G's step (spec line 28): bce(D(fake), 1)
  * Adam(lr = 0.0002, betas = (0.5, 0.999), eps = 1e-8).
  * Gradients of G's parameters only: D stays as it is.
  */
@@ -67,7 +67,7 @@ export const plan: TrainPlan = {
             "shape": [1, 28, 28]
           }
         ],
-        "line": 23,
+        "line": 24,
         "col": 5
       },
       "noise": [
@@ -143,7 +143,7 @@ export const plan: TrainPlan = {
             "betas": [0.5, 0.999],
             "eps": 1e-8
           },
-          "line": 26
+          "line": 27
         },
         {
           "model": "G",
@@ -172,7 +172,7 @@ export const plan: TrainPlan = {
             "betas": [0.5, 0.999],
             "eps": 1e-8
           },
-          "line": 27
+          "line": 28
         }
       ],
       "batch": 64,
