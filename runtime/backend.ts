@@ -4,8 +4,9 @@
 //               TensorFlow on the CPU), when installed and loadable; else wasm; else cpu.
 //   tensorflow  one of the two native ones, or an error saying why neither loads.
 //   wasm        WebAssembly with XNNPACK, with this project's kernels: a BatchMatMul that
-//               transposes first (runtime/kernels/wasm-batch-matmul.ts) and the weight
-//               gradient of convolutions, which the wasm backend lacks.
+//               never transposes a weight (runtime/kernels/wasm-batch-matmul.ts), and both
+//               convolution gradients as XNNPACK forward convolutions
+//               (runtime/kernels/wasm-conv-grads.ts; wasm lacks one, the other is slow).
 //   cpu         the portable JavaScript backend, with this project's fast weight gradient
 //               (runtime/kernels/register.ts; the stock one takes ~20 s per DCGAN layer).
 //
@@ -64,9 +65,15 @@ async function startWasm(): Promise<BackendInfo> {
   await tf.ready();
   const { registerWasmBatchMatMul } = await import("./kernels/wasm-batch-matmul.ts");
   registerWasmBatchMatMul();
-  const { conv2dBackpropFilterWasm } = await import("./kernels/conv2d-backprop-filter.ts");
-  if (!tf.getKernel("Conv2DBackpropFilter", "wasm")) {
-    tf.registerKernel({ kernelName: "Conv2DBackpropFilter", backendName: "wasm", kernelFunc: conv2dBackpropFilterWasm as unknown as tf.KernelFunc });
+  const { conv2dBackpropFilterXnn, conv2dBackpropInputWasm } = await import("./kernels/wasm-conv-grads.ts");
+  for (const [name, kernelFunc] of [
+    ["Conv2DBackpropFilter", conv2dBackpropFilterXnn],
+    ["Conv2DBackpropInput", conv2dBackpropInputWasm],
+  ] as const) {
+    const current = tf.getKernel(name, "wasm") as (tf.KernelConfig & { ganSpec?: boolean }) | undefined;
+    if (current?.ganSpec) continue;
+    if (current) tf.unregisterKernel(name, "wasm");
+    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: kernelFunc as unknown as tf.KernelFunc, ganSpec: true } as tf.KernelConfig);
   }
   return { name: "wasm", why: `TensorFlow.js ${tf.version.tfjs} WebAssembly (XNNPACK), one thread` };
 }

@@ -94,4 +94,36 @@ describe("backend choice", () => {
     });
     await startBackend("cpu");
   });
+
+  it("the wasm Conv2DBackpropInput (input gradients, transposed convolutions) equals the cpu backend's", async () => {
+    const cases: [[number, number, number, number], [number, number, number, number], number, number | "same" | "valid"][] = [
+      [[2, 9, 9, 3], [4, 4, 3, 5], 2, 1],
+      [[1, 8, 7, 4], [3, 3, 4, 2], 1, "same"],
+      [[2, 11, 11, 2], [3, 3, 2, 3], 3, 0],
+      [[3, 16, 16, 8], [4, 4, 8, 16], 2, "valid"],
+    ];
+    const run = async (backend: "cpu" | "wasm") => {
+      await startBackend(backend);
+      return cases.map(([xs, ws, s, p]) =>
+        tf.tidy(() => {
+          const x = tf.randomNormal(xs, 0, 1, "float32", 5) as tf.Tensor4D;
+          const w = tf.randomNormal(ws, 0, 1, "float32", 6) as tf.Tensor4D;
+          const pad = typeof p === "number" ? ([[0, 0], [p, p], [p, p], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]) : p;
+          const dx = tf.grad((v: tf.Tensor) => tf.conv2d(v as tf.Tensor4D, w, s, pad).square().sum())(x);
+          // conv2dTranspose's forward is Conv2DBackpropInput too.
+          const y = tf.conv2d(x, w, s, typeof p === "number" ? "valid" : p);
+          const t = tf.conv2dTranspose(y, w, xs, s, typeof p === "number" ? "valid" : p);
+          return [...dx.dataSync(), ...t.dataSync()];
+        }),
+      );
+    };
+    const cpu = await run("cpu");
+    const wasm = await run("wasm");
+    cases.forEach((_, i) => {
+      let worst = 0;
+      for (let j = 0; j < cpu[i]!.length; j++) worst = Math.max(worst, Math.abs(cpu[i]![j]! - wasm[i]![j]!) / (1 + Math.abs(cpu[i]![j]!)));
+      assert.ok(worst < 1e-4, `case ${i}: worst relative difference ${worst}`);
+    });
+    await startBackend("cpu");
+  });
 });

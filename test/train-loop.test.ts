@@ -17,6 +17,7 @@ import { fromTorchOrder } from "../runtime/nn/functional.ts";
 import { InterpretedModel } from "../runtime/nn/interpret.ts";
 import { loadStateDict, stateDict } from "../runtime/nn/state-dict.ts";
 import { Adam } from "../runtime/optim/adam.ts";
+import { startBackend } from "../runtime/backend.ts";
 import { interpretSteps } from "../runtime/train/interpret.ts";
 import { Round, type StepFn } from "../runtime/train/round.ts";
 
@@ -69,13 +70,14 @@ function runIteration(steps: readonly StepFn[], ir: IrSpec, plan: TrainPlan, hoo
   return { losses, scores, state };
 }
 
-describe("training steps (the train: section) against PyTorch's DCGAN iteration", () => {
+for (const backend of ["cpu", "wasm"] as const)
+describe(`training steps (the train: section) against PyTorch's DCGAN iteration, on ${backend}`, () => {
   let interpreted: Outcome;
   let emitted: Outcome;
   const snapshots: Record<string, Record<string, Map<string, Float32Array>>> = {};
 
   before(async () => {
-    await tf.setBackend("cpu");
+    await startBackend(backend);
     const { ir, plan } = setup();
     interpreted = runIteration(interpretSteps(plan), ir, plan, {
       afterStep: (model, models) => {
