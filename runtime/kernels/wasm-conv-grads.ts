@@ -2,7 +2,7 @@
 // XNNPACK's fast SIMD Conv2D does the arithmetic (the wasm backend has no
 // Conv2DBackpropFilter, and its Conv2DBackpropInput — also the forward pass of every
 // transposed convolution — is a slow loop):
-//   dX = conv(spread(dy) padded by K - 1 - p, W flipped and transposed), stride 1;
+//   dX = S·S stride-1 convolutions of dy with flipped sub-kernels, one per output phase;
 //   dW = conv(x^T [C, H, W, N] padded by p, dy^T [OH, OW, N, O] as the filter, dilation = stride),
 //        then [C, KH, KW, O] -> [KH, KW, C, O].
 // The rearrangements are plain JavaScript loops over the wasm heap.
@@ -29,7 +29,13 @@ function forwardConv(): (args: KernelArgs) => tf.TensorInfo {
   return k.kernelFunc as unknown as (args: KernelArgs) => tf.TensorInfo;
 }
 
-/** Conv2DBackpropInput: dx [N, H, W, C] from dy [N, OH, OW, O] and the filter [KH, KW, C, O]. */
+/**
+ * Conv2DBackpropInput: dx [N, H, W, C] from dy [N, OH, OW, O] and the filter [KH, KW, C, O].
+ * Split by output phase (sub-pixel): the rows of dx with (ih + padTop) mod S = r only meet
+ * the kernel rows r, r + S, r + 2S, ..., so each of the S·S phases is one stride-1 forward
+ * convolution of dy itself (padded by XNNPACK, not copied) with a small flipped sub-kernel,
+ * and no multiply-add is spent on the zeros a stride-S spread would insert.
+ */
 export function conv2dBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as WasmBackend;
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
@@ -38,42 +44,59 @@ export function conv2dBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
   const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, "channelsLast");
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: O } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
-  const top = KH - 1 - info.padInfo.top;
-  const left = KW - 1 - info.padInfo.left;
-  const PH = H + KH - 1;
-  const PW = W + KW - 1;
-  // The spread, padded output gradient: dy[n, oh, ow] lands at (top + oh·SH, left + ow·SW).
-  const spread = backend.makeOutput([N, PH, PW, O], "float32");
-  const sp = backend.typedArrayFromHeap(spread);
-  sp.fill(0);
-  const dys = backend.typedArrayFromHeap(dy);
-  for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < OH; oh++) {
-      const r = top + oh * SH;
-      if (r < 0 || r >= PH) continue;
-      for (let ow = 0; ow < OW; ow++) {
-        const c = left + ow * SW;
-        if (c < 0 || c >= PW) continue;
-        const src = ((n * OH + oh) * OW + ow) * O;
-        sp.set(dys.subarray(src, src + O), ((n * PH + r) * PW + c) * O);
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const conv = forwardConv();
+  const dx = backend.makeOutput([N, H, W, C], "float32");
+  backend.typedArrayFromHeap(dx).fill(0);
+  for (let rh = 0; rh < SH; rh++) {
+    const MH = Math.max(0, Math.ceil((KH - rh) / SH));
+    if (MH === 0) continue;
+    const th0 = Math.max(0, Math.ceil((pt - rh) / SH));
+    const th1 = Math.floor((H - 1 + pt - rh) / SH);
+    if (th1 < th0) continue;
+    for (let rw = 0; rw < SW; rw++) {
+      const MW = Math.max(0, Math.ceil((KW - rw) / SW));
+      if (MW === 0) continue;
+      const tw0 = Math.max(0, Math.ceil((pl - rw) / SW));
+      const tw1 = Math.floor((W - 1 + pl - rw) / SW);
+      if (tw1 < tw0) continue;
+      // Sub-kernel [MH, MW, O, C]: taps (rh + (MH-1-i)·SH, rw + (MW-1-j)·SW), in and out swapped.
+      const sub = backend.makeOutput([MH, MW, O, C], "float32");
+      const sv = backend.typedArrayFromHeap(sub);
+      const ws = backend.typedArrayFromHeap(filter);
+      for (let i = 0; i < MH; i++) {
+        for (let j = 0; j < MW; j++) {
+          const src = ((rh + (MH - 1 - i) * SH) * KW + (rw + (MW - 1 - j) * SW)) * C * O;
+          const dst = (i * MW + j) * O * C;
+          for (let c = 0; c < C; c++) {
+            const s0 = src + c * O;
+            for (let o = 0; o < O; o++) sv[dst + o * C + c] = ws[s0 + o]!;
+          }
+        }
       }
+      // Output rows t = 0 .. TH-1 cover [th0, th1]; dy is padded by MH-1 on top.
+      const TH = Math.max(OH, th1 + 1);
+      const TW = Math.max(OW, tw1 + 1);
+      const pad = [[0, 0], [MH - 1, TH - OH], [MW - 1, TW - OW], [0, 0]] as tf.backend_util.ExplicitPadding;
+      const y = conv({ inputs: { x: dy, filter: sub }, backend: args.backend, attrs: { strides: [1, 1], pad, dataFormat: "NHWC", dilations: [1, 1] } });
+      backend.disposeData(sub.dataId);
+      const yv = backend.typedArrayFromHeap(y);
+      const dv = backend.typedArrayFromHeap(dx);
+      for (let n = 0; n < N; n++) {
+        for (let th = th0; th <= th1; th++) {
+          const ih = th * SH + rh - pt;
+          for (let tw = tw0; tw <= tw1; tw++) {
+            const iw = tw * SW + rw - pl;
+            const src = ((n * TH + th) * TW + tw) * C;
+            dv.set(yv.subarray(src, src + C), ((n * H + ih) * W + iw) * C);
+          }
+        }
+      }
+      backend.disposeData(y.dataId);
     }
   }
-  // The filter flipped in space with in and out swapped: [KH, KW, O, C].
-  const flipped = backend.makeOutput([KH, KW, O, C], "float32");
-  const fl = backend.typedArrayFromHeap(flipped);
-  const ws = backend.typedArrayFromHeap(filter);
-  for (let kh = 0; kh < KH; kh++) {
-    for (let kw = 0; kw < KW; kw++) {
-      const src = ((KH - 1 - kh) * KW + (KW - 1 - kw)) * C * O;
-      const dst = (kh * KW + kw) * O * C;
-      for (let c = 0; c < C; c++) for (let o = 0; o < O; o++) fl[dst + o * C + c] = ws[src + c * O + o]!;
-    }
-  }
-  const out = forwardConv()({ inputs: { x: spread, filter: flipped }, backend: args.backend, attrs: { strides: [1, 1], pad: "valid", dataFormat: "NHWC", dilations: [1, 1] } });
-  backend.disposeData(spread.dataId);
-  backend.disposeData(flipped.dataId);
-  return out;
+  return dx;
 }
 
 /** Conv2DBackpropFilter: dW [KH, KW, C, O] from x [N, H, W, C] and dy [N, OH, OW, O]. */
