@@ -1,6 +1,7 @@
 // gan-train: trains the models of a spec as its `train:` section says, and leaves a run
 // folder (samples, log, plots, checkpoints, index.html). Exit status: 0 done, 1 errors in
-// the spec, 2 usage, data, I/O or checkpoint problems, 130 stopped (Ctrl-C) after a
+// the spec, 2 usage, data, I/O or checkpoint problems, 3 NaN or Inf in a loss or gradient
+// (with --on-nan stop; the last good checkpoint is kept), 130 stopped (Ctrl-C) after a
 // checkpoint was written (continue with --resume).
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -43,6 +44,7 @@ export const RUN_CONFIG_SCHEMA = {
     "sample-every": { type: "integer", minimum: 1 },
     "checkpoint-every": { type: "integer", minimum: 1 },
     progress: { enum: ["auto", "bar", "lines", "none"] },
+    "on-nan": { enum: ["stop", "skip"] },
   },
 } as const;
 
@@ -62,6 +64,7 @@ type Flags = {
   "sample-every"?: number;
   "checkpoint-every"?: number;
   progress?: string;
+  "on-nan"?: string;
   config?: string;
 };
 
@@ -134,6 +137,7 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
       "sample-every": { type: "number", description: "Write a sample grid every N iterations (overrides the spec)" },
       "checkpoint-every": { type: "number", description: "Write a checkpoint every N iterations (overrides the spec)" },
       progress: { type: "string", choices: ["auto", "bar", "lines", "none"], description: "Progress display (auto: a bar on a terminal)" },
+      "on-nan": { type: "string", choices: ["stop", "skip"], description: "NaN or Inf in a loss or gradient: stop (exit status 3, the last good checkpoint kept) or skip that update" },
       config: { type: "string", description: "A JSON file with any of these settings; flags override it" },
     })
     .conflicts("epochs", "iters")
@@ -229,7 +233,7 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
     if (problem) return usage(problem);
   }
 
-  const [{ startBackend }, { interpretSteps }, { train, TrainError }, { makeReporter }] = await Promise.all([
+  const [{ startBackend }, { interpretSteps }, { train, TrainError, NonFiniteError }, { makeReporter }] = await Promise.all([
     import("../backend.ts"),
     import("../train/interpret.ts"),
     import("../train/trainer.ts"),
@@ -265,6 +269,7 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
       seed: flags.seed ?? 0,
       ...(flags.data !== undefined ? { dataDir: flags.data } : {}),
       strictData: flags["strict-data"] ?? false,
+      onNan: (flags["on-nan"] ?? "stop") as "stop" | "skip",
       backend,
       reporter,
       shouldStop: () => stopSignal.stop,
@@ -297,6 +302,10 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
     );
     return summary.finished ? 0 : 130;
   } catch (e) {
+    if (e instanceof NonFiniteError) {
+      io.stderr(`gan-train: error: ${e.message}\n`);
+      return 3;
+    }
     if (e instanceof TrainError || e instanceof DataError || e instanceof CheckpointError) return usage(e.message);
     if (e instanceof Error && (e.name === "ImageGridError" || e.name === "MnistError")) return usage(e.message);
     throw e;

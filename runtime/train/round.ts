@@ -18,6 +18,8 @@ import { Rng } from "../random.ts";
 export interface StepResult {
   /** The step's loss, a plain number. */
   readonly loss: number;
+  /** Set when the loss or a gradient was NaN or infinite: the update was not applied. */
+  readonly nonFinite?: "loss" | "gradient";
   /** Mean probability of each scored discriminator output, e.g. "D(real)": 0.93. */
   readonly scores: Readonly<Record<string, number>>;
 }
@@ -127,11 +129,17 @@ export class Round {
         return b.loss;
       }, m.parameters());
       const loss = value.dataSync()[0]!;
-      optimizer.step(grads);
-      tf.dispose([value, ...Object.values(grads)]);
+      // NaN or Inf in the loss or any gradient: the update is not applied (the weights stay
+      // the last finite ones); the caller decides to stop or to skip (--on-nan).
+      const gradList = Object.values(grads);
+      const finite =
+        Number.isFinite(loss) &&
+        (gradList.length === 0 || tf.tidy(() => tf.addN(gradList.map((g) => g.isFinite().logicalNot().any().cast("float32"))).dataSync()[0]) === 0);
+      if (finite) optimizer.step(grads);
+      tf.dispose([value, ...gradList]);
       const scores: Record<string, number> = {};
       for (const [k, t] of Object.entries(means)) scores[k] = t.dataSync()[0]!;
-      return { loss, scores };
+      return finite ? { loss, scores } : { loss, scores, nonFinite: Number.isFinite(loss) ? "gradient" : "loss" };
     } finally {
       tf.dispose(Object.values(means));
       this.stepCache.clear();

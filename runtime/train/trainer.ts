@@ -53,6 +53,8 @@ export interface TrainSetup {
   readonly reporter: Reporter;
   /** Polled after every iteration: true stops the run cleanly (checkpoint first). */
   readonly shouldStop?: () => boolean;
+  /** NaN or Inf in a loss or gradient: stop the run (default), or skip that update and go on. */
+  readonly onNan?: "stop" | "skip";
   /** Settings shown in the report (the command line as given). */
   readonly settings: Readonly<Record<string, string | number | boolean>>;
 }
@@ -68,6 +70,9 @@ export interface TrainSummary {
 }
 
 export class TrainError extends Error {}
+
+/** A NaN or infinite loss or gradient with --on-nan stop (exit status 3). */
+export class NonFiniteError extends Error {}
 
 const CHECKPOINT = "checkpoints/last.safetensors";
 
@@ -231,6 +236,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   let pending: Promise<Float32Array[]> | undefined = startIter < total ? loadBatch(startIter * batchesPerIter) : undefined;
   let stopped = false;
   let computeMs = 0;
+  let skippedUpdates = 0;
   const memoryAtStart = tf.memory().numTensors;
   while (iter < total) {
     const t0 = performance.now();
@@ -256,6 +262,22 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
       for (let r = 0; r < st.repeat; r++) {
         if (r > 0) await newRound();
         const res = st.run(round!, optimizers[st.model]!);
+        if (res.nonFinite) {
+          const what = res.nonFinite === "loss" ? `the loss is ${res.loss}` : "a gradient is NaN or infinite";
+          const where = `iteration ${iter + 1}, step ${st.model} (${plan.steps.find((p) => p.model === st.model)?.text ?? ""})`;
+          if ((s.onNan ?? "stop") === "stop") {
+            reporter.stop();
+            pending?.catch(() => undefined);
+            log.close();
+            report(`failed: ${where}: ${what}`, last);
+            const kept = existsSync(checkpointPath) ? `The last good checkpoint (iteration ${readCheckpointInfo(checkpointPath).info.iteration}) is kept` : "No checkpoint had been written yet";
+            throw new NonFiniteError(
+              `${where}: ${what}, so ${st.model} was not updated and the run stops. ${kept}. Lower the learning rate (optim ${st.model} = adam(lr = ...)) and resume, or run with --on-nan skip to drop such updates`,
+            );
+          }
+          skippedUpdates++;
+          if (skippedUpdates <= 5 || skippedUpdates % 100 === 0) reporter.warn(`${where}: ${what}; update skipped (${skippedUpdates} so far, --on-nan skip)`);
+        }
         (losses[st.model] ??= []).push(res.loss);
         for (const [name, v] of Object.entries(res.scores)) scores[`score_${name}`] = v;
       }
@@ -276,12 +298,6 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
       row[`loss_${st.model}`] = l.reduce((a, b) => a + b, 0) / Math.max(1, l.length);
     }
     for (const c of scoreCols) row[c] = scores[c] ?? Number.NaN;
-    for (const st of plan.steps) {
-      if (!Number.isFinite(row[`loss_${st.model}`]!)) {
-        // The weights are NaN by now: keep the last good checkpoint, write nothing.
-        throw new TrainError(`iteration ${iter}: the loss of ${st.model} is ${row[`loss_${st.model}`]} (${st.text}); the run diverged. Lower the learning rate (optim ${st.model} = adam(lr = ...)) and start again`);
-      }
-    }
     if (iter % plan.logEvery === 0 || iter === total) log.append(row);
     last = row;
     reporter.progress(row, total);
