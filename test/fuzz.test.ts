@@ -49,6 +49,13 @@ describe("fuzz (fixed seed)", () => {
       "G(x: [4, 4, 4]): conv(4 -> 4, k=(), s=(1,))", "G(x: [4]): upsample()", "G(x: [4]): lrelu(lrelu)",
       `G(x: [4]): ${"(".repeat(5000)}`, `n = ${"-".repeat(5000)}1`, `n = ${"2 ** ".repeat(200)}2`,
       "G(a: [4], b: [4]): a b cat(a, b)", "G(x: [4]):\r\n  relu\r\n  tanh\r\n", "G(x: [4]) -> [4]:\rrelu\rtanh",
+      // The training section.
+      "train:", "train: =", "train: step", "train: step D", "train: step D =", "train: step D * = 1", "train: optim G = adam(",
+      "train: a, = mnist", "train: , = 1", "train: L, ab = lab(", "train: x = mnist(size = )", "train: z = noise()",
+      "G(z: [4]): linear(4 -> 4)\ntrain:\n z = noise(4)\n step G = bce(G(z), 1) + ",
+      "G(z: [4]): linear(4 -> 4)\ntrain:\n step G = adam(lr = 1) * bce(G(G(G)), l1)",
+      "G(z: [4]): linear(4 -> 4) sigmoid\ntrain:\n r = mnist\n step G = bce(G(cat(r, r, r)), 1) / 0",
+      `train:\n ${"x = y\n ".repeat(2000)}`, "train: train: train:", "G: relu\ntrain:\nG: tanh",
     ];
     for (const text of cases) fuzzOne(text);
   });

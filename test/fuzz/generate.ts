@@ -23,6 +23,8 @@ const VOCAB = [
   "upsample", "cat", "block", "for", "in", "range", "log2", "k4", "s2", "p1", "d2", "op1", "nobias",
   "(", ")", "[", "]", "{", "}", ",", ":", "=", "->", "→", "+", "-", "*", "/", "**", "0", "1", "64",
   "0.5", "-1", "x", "G", "D", "nz", "ngf", "\n", " ", "#", "bilinear", "nearest",
+  "train", "step", "optim", "adam", "lr", "betas", "bce", "bce_logits", "l1", "mse", "mnist", "images", "colour",
+  "lab", "noise", "flip", "size", "channels", "batch", "epochs", "iters", "sample", "fake", "real", "2e-4",
 ];
 
 const LOOKALIKES = ["−>", "—>", "=>", "⟶", "×", "−", "‐", "（", "）", "：", "\u00a0", "\u200b", "\ufeff", "ﬁ"];
