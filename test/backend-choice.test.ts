@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { BackendError, startBackend } from "../runtime/backend.ts";
+import { conv2dBackpropFilter } from "../runtime/kernels/conv2d-backprop-filter.ts";
 
 const notInstalled = (name: string) => Object.assign(new Error(`Cannot find package '${name}' imported from x`), { code: "ERR_MODULE_NOT_FOUND" });
 
@@ -125,5 +126,30 @@ describe("backend choice", () => {
       assert.ok(worst < 1e-4, `case ${i}: worst relative difference ${worst}`);
     });
     await startBackend("cpu");
+  });
+  it("the project's JS weight gradient takes NCHW too, as the stock cpu kernel it replaces does", async () => {
+    await startBackend("cpu");
+    // This file does not import runtime/kernels/register.ts, so runKernel here is TF.js's own.
+    const cases: [[number, number, number, number], [number, number, number, number], [number, number], "same" | "valid" | number][] = [
+      [[2, 3, 9, 8], [4, 4, 3, 5], [2, 2], 1],
+      [[1, 4, 7, 7], [3, 2, 4, 2], [1, 2], "same"],
+      [[2, 2, 10, 11], [3, 3, 2, 3], [3, 1], "valid"],
+    ];
+    for (const [xs, ws, strides, pad] of cases) {
+      tf.tidy(() => {
+        const x = tf.randomNormal(xs, 0, 1, "float32", 7);
+        const info = tf.backend_util.computeConv2DInfo(xs, ws, strides, 1, pad, undefined, false, "channelsFirst");
+        const dy = tf.randomNormal([xs[0], ws[3], info.outHeight, info.outWidth], 0, 1, "float32", 8);
+        const attrs = { strides, pad, dataFormat: "NCHW", filterShape: ws };
+        const stock = (tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor).dataSync();
+        const out = conv2dBackpropFilter({ inputs: { x, dy }, backend: tf.backend(), attrs });
+        const ours = (tf.backend() as unknown as { readSync(id: object): Float32Array }).readSync(out.dataId);
+        tf.backend().disposeData(out.dataId);
+        let worst = 0;
+        for (let i = 0; i < stock.length; i++) worst = Math.max(worst, Math.abs(stock[i]! - ours[i]!) / (1 + Math.abs(stock[i]!)));
+        assert.equal(ours.length, stock.length);
+        assert.ok(worst < 1e-4, `${xs} ${ws} ${strides} ${pad}: ${worst}`);
+      });
+    }
   });
 });

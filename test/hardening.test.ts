@@ -38,7 +38,7 @@ function tensors(dir: string): Map<string, Float32Array> {
 describe("kill and resume", () => {
   it("SIGKILL at 20 random moments, resumed each time: the checkpoint always loads, the log has each iteration once, and the end equals an uninterrupted run", { timeout: 400_000 }, async () => {
     const spec = join(root, "kill.gan");
-    writeFileSync(spec, readFileSync(TINY, "utf8").replace("iters = 6", "iters = 40").replace("sample_every = 3", "sample_every = 10\n    checkpoint_every = 1"));
+    writeFileSync(spec, readFileSync(TINY, "utf8").replace("iters = 6", "iters = 80").replace("sample_every = 3", "sample_every = 10\n    checkpoint_every = 1"));
     const straight = join(root, "straight");
     assert.equal((await train([spec, "--out", straight])).code, 0);
 
@@ -50,12 +50,31 @@ describe("kill and resume", () => {
     for (let attempt = 0; attempt < 60 && !finished; attempt++) {
       const resume = attempt > 0 && lastIteration > 0;
       const args = ["bin/gan-train.js", spec, "--out", out, "--backend", "cpu", "--progress", "none", ...(resume ? ["--resume"] : [])];
-      const killAfter = kills < 20 ? 1500 + rng.next() * 3000 : Infinity;
+      // Kill once the run has logged 1-3 more iterations, a random few milliseconds later
+      // (mid-iteration, mid-checkpoint or mid-log-write), whatever the start-up time.
+      const killing = kills < 20;
+      const after = 1 + Math.floor(rng.next() * 3);
+      const extraMs = Math.floor(rng.next() * 150);
+      const logged = () => {
+        try {
+          return readFileSync(join(out, "log.jsonl"), "utf8").split("\n").filter((l) => l.trim()).length;
+        } catch {
+          return 0;
+        }
+      };
+      const startRows = logged();
       const code = await new Promise<number | string>((resolve) => {
         const child = spawn(process.execPath, args, { stdio: "ignore" });
-        const timer = Number.isFinite(killAfter) ? setTimeout(() => child.kill("SIGKILL"), killAfter) : undefined;
+        const poll = killing
+          ? setInterval(() => {
+              if (logged() >= startRows + after) {
+                clearInterval(poll);
+                setTimeout(() => child.kill("SIGKILL"), extraMs);
+              }
+            }, 10)
+          : undefined;
         child.on("exit", (c, signal) => {
-          if (timer) clearTimeout(timer);
+          if (poll) clearInterval(poll);
           resolve(signal ?? c ?? -1);
         });
       });
@@ -76,7 +95,7 @@ describe("kill and resume", () => {
     assert.ok(kills >= 20, `only ${kills} kills`);
     assert.ok(finished, "the run never finished");
     const rows = readFileSync(join(out, "log.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { iter: number }).iter);
-    assert.deepEqual(rows, Array.from({ length: 40 }, (_, i) => i + 1), "each iteration once, in order");
+    assert.deepEqual(rows, Array.from({ length: 80 }, (_, i) => i + 1), "each iteration once, in order");
     const a = tensors(straight);
     const b = tensors(out);
     for (const [k, v] of a) assert.deepEqual(b.get(k), v, `${k} differs from the uninterrupted run`);

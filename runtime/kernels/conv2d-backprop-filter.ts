@@ -18,9 +18,20 @@ interface Backend {
   readSync(dataId: object): Float32Array;
 }
 
-/** The weight gradient [KH, KW, C, O] from NHWC input and output gradient. */
+/** [N, C, H, W] values as [N, H, W, C]. */
+function toChannelsLast(v: Float32Array, N: number, C: number, H: number, W: number): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      const src = (n * C + c) * H * W;
+      for (let p = 0; p < H * W; p++) out[(n * H * W + p) * C + c] = v[src + p]!;
+    }
+  return out;
+}
+
+/** The weight gradient [KH, KW, C, O] from the input and the output gradient (NHWC, or NCHW transposed first). */
 function weightGradient(x: tf.TensorInfo, dy: tf.TensorInfo, backend: Backend, attrs: Attrs): { shape: [number, number, number, number]; values: Float32Array } {
-  if (attrs.dataFormat !== "NHWC") throw new Error("conv2dBackpropFilter: only NHWC is supported");
+  const channelsFirst = attrs.dataFormat === "NCHW";
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     attrs.filterShape,
@@ -29,10 +40,14 @@ function weightGradient(x: tf.TensorInfo, dy: tf.TensorInfo, backend: Backend, a
     attrs.pad,
     attrs.dimRoundingMode,
     false,
-    "channelsLast",
+    channelsFirst ? "channelsFirst" : "channelsLast",
   );
-  const xs = backend.readSync(x.dataId);
-  const dys = backend.readSync(dy.dataId);
+  let xs = backend.readSync(x.dataId);
+  let dys = backend.readSync(dy.dataId);
+  if (channelsFirst) {
+    xs = toChannelsLast(xs, info.batchSize, info.inChannels, info.inHeight, info.inWidth);
+    dys = toChannelsLast(dys, info.batchSize, info.outChannels, info.outHeight, info.outWidth);
+  }
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: O } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, dilationHeight: DH, dilationWidth: DW } = info;
   const top = info.padInfo.top;
