@@ -7,7 +7,9 @@
 // another model's step detached, logged numbers are plain numbers.
 import { Project, VariableDeclarationKind } from "ts-morph";
 import type { IrSpec } from "./ir.ts";
-import type { TrainBinding, TrainLoss, TrainPlan, TrainValue } from "./train-plan.ts";
+import { modelsOf as planModelsOf, type TrainBinding, type TrainLoss, type TrainPlan, type TrainValue, valueText as text } from "./train-plan.ts";
+
+const modelsOf = (v: TrainValue, plan: TrainPlan): string[] => planModelsOf(v, plan.bindings);
 import type { EmittedFile } from "./emit-ts.ts";
 
 const RESERVED = new Set(
@@ -16,19 +18,6 @@ const RESERVED = new Set(
 
 const safe = (name: string) => (RESERVED.has(name) ? `${name}_` : name);
 const str = (s: string) => JSON.stringify(s);
-
-function text(v: TrainValue): string {
-  switch (v.kind) {
-    case "data":
-    case "noise":
-    case "ref":
-      return v.name;
-    case "call":
-      return `${v.model}(${v.args.map(text).join(", ")})`;
-    case "cat":
-      return `cat(${v.items.map(text).join(", ")})`;
-  }
-}
 
 function lossText(l: TrainLoss): string {
   switch (l.kind) {
@@ -39,22 +28,6 @@ function lossText(l: TrainLoss): string {
     case "loss":
       return `${l.fn}(${text(l.input)}, ${typeof l.target === "number" ? l.target : text(l.target)})`;
   }
-}
-
-function modelsOf(v: TrainValue, plan: TrainPlan): string[] {
-  const out = new Set<string>();
-  const visit = (x: TrainValue): void => {
-    if (x.kind === "call") {
-      out.add(x.model);
-      x.args.forEach(visit);
-    } else if (x.kind === "cat") x.items.forEach(visit);
-    else if (x.kind === "ref") {
-      const b = plan.bindings.find((b) => b.name === x.name);
-      if (b) visit(b.value);
-    }
-  };
-  visit(v);
-  return [...out];
 }
 
 /** A value as an expression over the round `r`. */

@@ -83,3 +83,34 @@ export interface TrainPlan {
   readonly checkpointEvery: number;
   readonly logEvery: number;
 }
+
+/** How a value reads in logs and generated comments: `D(real)`, `D(cat(L, fake))`. */
+export function valueText(v: TrainValue): string {
+  switch (v.kind) {
+    case "data":
+    case "noise":
+    case "ref":
+      return v.name;
+    case "call":
+      return `${v.model}(${v.args.map(valueText).join(", ")})`;
+    case "cat":
+      return `cat(${v.items.map(valueText).join(", ")})`;
+  }
+}
+
+/** The models a value runs, directly or through named values. */
+export function modelsOf(v: TrainValue, bindings: readonly TrainBinding[]): string[] {
+  const out = new Set<string>();
+  const visit = (x: TrainValue): void => {
+    if (x.kind === "call") {
+      out.add(x.model);
+      x.args.forEach(visit);
+    } else if (x.kind === "cat") x.items.forEach(visit);
+    else if (x.kind === "ref") {
+      const b = bindings.find((b) => b.name === x.name);
+      if (b) visit(b.value);
+    }
+  };
+  visit(v);
+  return [...out];
+}

@@ -87,15 +87,3 @@ export function conv2dBackpropFilter(args: { inputs: { x: tf.TensorInfo; dy: tf.
   const { shape, values } = weightGradient(args.inputs.x, args.inputs.dy, backend, args.attrs as unknown as Attrs);
   return backend.makeTensorInfo(shape, "float32", values);
 }
-
-/** The same for the wasm backend, which has no Conv2DBackpropFilter at all. */
-export function conv2dBackpropFilterWasm(args: { inputs: { x: tf.TensorInfo; dy: tf.TensorInfo }; backend: object; attrs: object }): tf.TensorInfo {
-  const backend = args.backend as Backend & {
-    makeOutput(shape: number[], dtype: string): tf.TensorInfo;
-    typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  };
-  const { shape, values } = weightGradient(args.inputs.x, args.inputs.dy, backend, args.attrs as unknown as Attrs);
-  const out = backend.makeOutput(shape, "float32");
-  backend.typedArrayFromHeap(out).set(values);
-  return out;
-}

@@ -3,39 +3,15 @@
 // train.ts module (compiler/emit-train.ts), so both give the same numbers;
 // test/train-loop.test.ts checks that, and both against PyTorch.
 import * as tf from "@tensorflow/tfjs";
-import type { StepPlan, TrainLoss, TrainPlan, TrainValue } from "../../compiler/train-plan.ts";
+import { modelsOf as planModelsOf, type StepPlan, type TrainLoss, type TrainPlan, type TrainValue, valueText } from "../../compiler/train-plan.ts";
 import * as F from "../nn/functional.ts";
 import type { Round, StepBody, StepFn } from "./round.ts";
 
-/** How a value reads in logs: `D(real)`, `D(cat(L, fake))`. */
-export function valueText(v: TrainValue): string {
-  switch (v.kind) {
-    case "data":
-    case "noise":
-    case "ref":
-      return v.name;
-    case "call":
-      return `${v.model}(${v.args.map(valueText).join(", ")})`;
-    case "cat":
-      return `cat(${v.items.map(valueText).join(", ")})`;
-  }
-}
+export { valueText } from "../../compiler/train-plan.ts";
 
 /** The models a value runs (directly or through named values). */
 export function modelsOf(v: TrainValue, plan: TrainPlan): string[] {
-  const out = new Set<string>();
-  const visit = (x: TrainValue): void => {
-    if (x.kind === "call") {
-      out.add(x.model);
-      x.args.forEach(visit);
-    } else if (x.kind === "cat") x.items.forEach(visit);
-    else if (x.kind === "ref") {
-      const b = plan.bindings.find((b) => b.name === x.name);
-      if (b) visit(b.value);
-    }
-  };
-  visit(v);
-  return [...out];
+  return planModelsOf(v, plan.bindings);
 }
 
 /** The score columns a step logs: one per bce / bce_logits term, named `<step>:<input>`. */
