@@ -3,6 +3,7 @@
 //   0 no errors, 1 errors in the spec, 2 usage or I/O errors (and internal errors).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import yargs from "yargs";
+import { parseArgv } from "./parse-argv.ts";
 import { compile, type CompileResult } from "../compile.ts";
 import { type Diagnostic, diagnostic } from "../diagnostic.ts";
 import type { WriteReport } from "../generate.ts";
@@ -44,35 +45,14 @@ const processIo: Io = {
 };
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let usageError: string | undefined;
-  let helpShown = false;
   const parser = yargs([...argv])
     .scriptName("gan-compile")
     .usage("$0 SPEC.gan [--set NAME=VALUE]... [--check] [--json] [--out DIR]\n\nCheck a .gan spec: every layer's shape and parameter count, every mistake with its place and a fix.")
     .options(options)
-    .strictOptions()
-    .help()
-    .version(false)
-    .exitProcess(false)
-    .fail((msg: string | null, err: Error | undefined) => {
-      usageError = msg ?? err?.message ?? "bad arguments";
-    })
     .wrap(Math.min(100, process.stdout.columns ?? 100));
-  let args: Awaited<ReturnType<typeof parser.parse>>;
-  let helpText = "";
-  try {
-    args = await parser.parse([...argv], {}, (_err: unknown, _argv: unknown, output: string) => {
-      if (output) {
-        helpText = output;
-        helpShown = true;
-      }
-    });
-  } catch (e) {
-    usageError = e instanceof Error ? e.message : String(e);
-    args = { _: [], $0: "gan-compile" } as unknown as typeof args;
-  }
-  if (helpShown && !usageError) {
-    io.stdout(`${helpText}\n`);
+  const { args, error: usageError, help } = await parseArgv(parser, argv, "gan-compile");
+  if (help !== undefined) {
+    io.stdout(`${help}\n`);
     return EXIT_OK;
   }
   const settings = [...((args.set as string[] | undefined) ?? [])];

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import yargs from "yargs";
+import { parseArgv } from "../../compiler/cli/parse-argv.ts";
 import { compile } from "../../compiler/compile.ts";
 import { renderDiagnostic } from "../../compiler/render.ts";
 import { buildIr } from "../../compiler/ir.ts";
@@ -24,8 +25,6 @@ const processIo: Io = { stdout: (s) => void process.stdout.write(s), stderr: (s)
 class UsageError extends Error {}
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let failure: string | undefined;
-  let help = "";
   const parser = yargs([...argv])
     .scriptName("gan-sample")
     .usage(
@@ -49,26 +48,18 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       "train-mode": { type: "boolean", default: false, description: "Batch statistics and dropout, as in training" },
       backend: { type: "string", choices: ["cpu", "wasm"], default: "cpu", description: "TF.js backend: cpu, or wasm (faster for fully connected models)" },
       out: { type: "string", demandOption: true, description: "OUT.png (an image grid) or OUT.safetensors (tensor `output`)" },
-    })
-    .strictOptions()
-    .version(false)
-    .help()
-    .exitProcess(false)
-    .fail((msg: string | null, err: Error | undefined) => {
-      failure = msg ?? err?.message ?? "bad arguments";
     });
-  const args = await parser.parse([...argv], {}, (_e: unknown, _a: unknown, out: string) => {
-    if (out) help = out;
-  });
-  if (help && !failure) {
-    io.stdout(`${help}\n`);
-    return 0;
-  }
   const usage = (message: string): number => {
     io.stderr(`gan-sample: error: ${message}\n`);
     return 2;
   };
-  if (failure) return usage(failure);
+  const cli = await parseArgv(parser, argv, "gan-sample");
+  if (cli.error !== undefined) return usage(cli.error);
+  if (cli.help !== undefined) {
+    io.stdout(`${cli.help}\n`);
+    return 0;
+  }
+  const args = cli.args;
   const positional = args._.map(String);
   const runDir = args.checkpoint;
   if (runDir !== undefined) {

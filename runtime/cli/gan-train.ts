@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Ajv } from "ajv";
 import yargs from "yargs";
+import { parseArgv } from "../../compiler/cli/parse-argv.ts";
 import { compile } from "../../compiler/compile.ts";
 import { diagnostic } from "../../compiler/diagnostic.ts";
 import { buildIr } from "../../compiler/ir.ts";
@@ -115,8 +116,6 @@ function latestRun(spec: string): string | undefined {
 }
 
 export async function main(argv: readonly string[], io: Io = processIo, signal?: { stop: boolean }): Promise<number> {
-  let failure: string | undefined;
-  let help = "";
   const parser = yargs([...argv])
     .scriptName("gan-train")
     .usage(
@@ -140,26 +139,18 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
       "on-nan": { type: "string", choices: ["stop", "skip"], description: "NaN or Inf in a loss or gradient: stop (exit status 3, the last good checkpoint kept) or skip that update" },
       config: { type: "string", description: "A JSON file with any of these settings; flags override it" },
     })
-    .conflicts("epochs", "iters")
-    .strictOptions()
-    .version(false)
-    .help()
-    .exitProcess(false)
-    .fail((msg: string | null, err: Error | undefined) => {
-      failure = msg ?? err?.message ?? "bad arguments";
-    });
-  const parsed = await parser.parse([...argv], {}, (_e: unknown, _a: unknown, out: string) => {
-    if (out) help = out;
-  });
-  if (help && !failure) {
-    io.stdout(`${help}\n`);
-    return 0;
-  }
+    .conflicts("epochs", "iters");
   const usage = (message: string): number => {
     io.stderr(`gan-train: error: ${message}\n`);
     return 2;
   };
-  if (failure) return usage(failure);
+  const cli = await parseArgv(parser, argv, "gan-train");
+  if (cli.error !== undefined) return usage(cli.error);
+  if (cli.help !== undefined) {
+    io.stdout(`${cli.help}\n`);
+    return 0;
+  }
+  const parsed = cli.args;
   const positional = parsed._.map(String);
   if (positional.length !== 1) return usage(positional.length === 0 ? "no spec given (e.g. gan-train specs/mnist-gan.gan)" : `one spec at a time, got ${positional.join(" ")}`);
   const specPath = positional[0]!;
