@@ -19,7 +19,6 @@
 //             with a warning and replaced by the next readable image, or fatal with strict;
 //   colour    the built-in procedural pictures (colour.ts).
 import { relative } from "node:path";
-import sharp from "sharp";
 import type { DataPlan } from "../../compiler/train-plan.ts";
 import { Rng } from "../random.ts";
 import { colourPicture } from "./colour.ts";
@@ -199,7 +198,7 @@ function folderSource(dir: string, plan: DataPlan, options: OpenOptions): Source
   const bad = new Set<number>();
   let skipped = 0;
   const warn = options.warn ?? (() => undefined);
-  const read = (path: string) => (plan.resize === "bicubic-square" ? loadSquare(path, size, dir) : loadImage(path, size, dir));
+  const read = (path: string) => loadImage(path, size, dir, plan.resize);
   const label = dir.endsWith("/") ? dir : `${dir}/`;
   return {
     description: `${label} (${fmt(paths.length)} images), ${plan.resize === "bicubic-square" ? "bicubic resize to " : ""}${size}x${size}`,
@@ -232,23 +231,6 @@ function folderSource(dir: string, plan: DataPlan, options: OpenOptions): Source
       throw new DataError(`${dir}: none of its ${fmt(paths.length)} images can be read`);
     },
   };
-}
-
-/** One image -> S x S x 3 bytes (HWC), the whole picture resized (bicubic), as Resize((S, S), BICUBIC). */
-async function loadSquare(path: string, size: number, root: string): Promise<Uint8Array> {
-  const name = relative(root, path);
-  try {
-    const { data } = await sharp(path, { failOn: "error" })
-      .toColourspace("srgb")
-      .removeAlpha()
-      .resize(size, size, { fit: "fill", kernel: "cubic" })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (data.length !== size * size * 3) throw new Error(`decoded ${data.length} bytes`);
-    return new Uint8Array(data.buffer, data.byteOffset, data.length);
-  } catch (e) {
-    throw new DataError(`${name}: cannot read this image (${e instanceof Error ? e.message : String(e)})`);
-  }
 }
 
 /** HWC bytes with `from` channels -> `to` channels: grey repeated, or PIL's convert('L'). */

@@ -40,23 +40,25 @@ export function resizedSize(w: number, h: number, s: number): [number, number] {
   return w <= h ? [s, Math.floor((s * h) / w)] : [Math.floor((s * w) / h), s];
 }
 
-/** One image -> S x S x 3 bytes (HWC), or a DataError naming the file. */
-export async function loadImage(path: string, size: number, root = ""): Promise<Uint8Array> {
+/**
+ * One image -> S x S x 3 bytes (HWC), or a DataError naming the file. "short-side-crop":
+ * Resize(S) + CenterCrop(S) (bilinear); "bicubic-square": the whole picture to S x S,
+ * bicubic, as Resize((S, S), BICUBIC) in seed 003.
+ */
+export async function loadImage(path: string, size: number, root = "", resize: "short-side-crop" | "bicubic-square" = "short-side-crop"): Promise<Uint8Array> {
   const name = root ? relative(root, path) : path;
   try {
     const img = sharp(path, { failOn: "error" });
-    const meta = await img.metadata();
-    if (!meta.width || !meta.height) throw new Error("no size");
-    const [w, h] = resizedSize(meta.width, meta.height, size);
-    const left = Math.round((w - size) / 2);
-    const top = Math.round((h - size) / 2);
-    const { data } = await img
-      .toColourspace("srgb")
-      .removeAlpha()
-      .resize(w, h, { fit: "fill", kernel: "linear" })
-      .extract({ left, top, width: size, height: size })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    if (resize === "bicubic-square") img.resize(size, size, { fit: "fill", kernel: "cubic" });
+    else {
+      const meta = await img.metadata();
+      if (!meta.width || !meta.height) throw new Error("no size");
+      const [w, h] = resizedSize(meta.width, meta.height, size);
+      const left = Math.round((w - size) / 2);
+      const top = Math.round((h - size) / 2);
+      img.resize(w, h, { fit: "fill", kernel: "linear" }).extract({ left, top, width: size, height: size });
+    }
+    const { data } = await img.toColourspace("srgb").removeAlpha().raw().toBuffer({ resolveWithObject: true });
     if (data.length !== size * size * 3) throw new Error(`decoded ${data.length} bytes`);
     return new Uint8Array(data.buffer, data.byteOffset, data.length);
   } catch (e) {
