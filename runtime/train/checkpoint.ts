@@ -64,8 +64,15 @@ export function saveCheckpoint(
   writeFileAtomic(path, writeSafetensors(tensors, meta));
 }
 
-/** Reads a checkpoint's metadata, or says clearly what is wrong with the file. */
-export function readCheckpointInfo(path: string): { info: CheckpointInfo; bytes: Uint8Array } {
+export interface CheckpointFile {
+  readonly path: string;
+  readonly info: CheckpointInfo;
+  readonly bytes: Uint8Array;
+  readonly meta: Readonly<Record<string, string>>;
+}
+
+/** Reads a checkpoint and its metadata, or says clearly what is wrong with the file. */
+export function readCheckpointInfo(path: string): CheckpointFile {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -80,7 +87,9 @@ export function readCheckpointInfo(path: string): { info: CheckpointInfo; bytes:
   }
   if (meta["format"] !== CHECKPOINT_FORMAT) throw new CheckpointError(`${path} is a safetensors file but not a gan-train checkpoint (no "${CHECKPOINT_FORMAT}" metadata)`);
   return {
+    path,
     bytes,
+    meta,
     info: {
       iteration: Number(meta["iteration"]),
       seed: Number(meta["seed"]),
@@ -92,19 +101,19 @@ export function readCheckpointInfo(path: string): { info: CheckpointInfo; bytes:
 }
 
 /**
- * Restores models and optimizers. A checkpoint of another architecture is refused before
- * anything is changed, naming the first tensor that differs.
+ * Restores models and optimizers from a checkpoint read with readCheckpointInfo. A
+ * checkpoint of another architecture is refused before anything is changed, naming the
+ * first tensor that differs.
  */
 export function loadCheckpoint(
-  path: string,
+  file: CheckpointFile,
   models: Readonly<Record<string, Model>>,
   optimizers: Readonly<Record<string, Adam>>,
   architecture: string,
 ): CheckpointInfo {
-  const { info, bytes } = readCheckpointInfo(path);
+  const { info, bytes, meta, path } = file;
   const tensors = readSafetensors(bytes, path);
   const byName = new Map(tensors.map((t) => [t.name, t]));
-  const meta = readSafetensorsMetadata(bytes, path);
   if (info.architecture !== architecture) {
     let detail = "";
     for (const [name, model] of Object.entries(models)) {

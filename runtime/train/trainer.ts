@@ -21,7 +21,7 @@ import { Rng } from "../random.ts";
 import { writeReport } from "../report/html.ts";
 import { writePlots } from "../report/plots.ts";
 import { RunLog } from "../report/run-log.ts";
-import { architectureFingerprint, loadCheckpoint, planFingerprint, readCheckpointInfo, saveCheckpoint } from "./checkpoint.ts";
+import { architectureFingerprint, type CheckpointFile, loadCheckpoint, planFingerprint, readCheckpointInfo, saveCheckpoint } from "./checkpoint.ts";
 import { evaluateValue, scoreNames } from "./interpret.ts";
 import { mixSeed, Round, type StepFn } from "./round.ts";
 
@@ -102,9 +102,11 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   let seed = s.seed;
   let startIter = 0;
   const checkpointPath = join(out, CHECKPOINT);
+  let resumeFrom: CheckpointFile | undefined;
   if (s.resume) {
     if (!existsSync(checkpointPath)) throw new TrainError(`${out}: nothing to resume (no ${CHECKPOINT}); start a new run without --resume`);
-    const { info } = readCheckpointInfo(checkpointPath);
+    resumeFrom = readCheckpointInfo(checkpointPath);
+    const { info } = resumeFrom;
     if (info.seed !== s.seed) reporter.info(`resuming with the run's own seed ${info.seed} (--seed ${s.seed} is ignored)`);
     seed = info.seed;
   } else if (existsSync(checkpointPath) || existsSync(join(out, "log.csv"))) {
@@ -116,8 +118,9 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   for (const st of plan.steps) {
     optimizers[st.model] = new Adam(models[st.model]!.parameters(), { lr: st.optimizer.lr, betas: st.optimizer.betas, eps: st.optimizer.eps });
   }
-  if (s.resume) {
-    const info = loadCheckpoint(checkpointPath, models, optimizers, architecture);
+  if (resumeFrom) {
+    const info = loadCheckpoint(resumeFrom, models, optimizers, architecture);
+    resumeFrom = undefined; // the bytes are not needed any more
     if (info.plan !== planPrint) reporter.warn("the training section changed since the checkpoint was written; going on with the new one");
     startIter = info.iteration;
   }
@@ -178,15 +181,18 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   const fixed = await fixedSamples(plan, dataset, seed);
   const samples: string[] = [];
   const sampleFiles = (): string[] => samples.map((p) => relative(out, p));
-  let realGrid: string | undefined;
-  if (fixed.data !== null && !plan.data.lab) {
-    realGrid = join(out, "real.png");
-    if (!s.resume || !existsSync(realGrid)) await writeGrid(realGrid, { shape: [fixed.n, ...plan.data.outputs[0]!.shape], data: fixed.data[0]! });
-  } else if (!plan.data.lab) {
-    const real = await dataset.load(Array.from({ length: Math.min(64, dataset.size) }, (_, i) => i), new Rng(0));
-    realGrid = join(out, "real.png");
-    if (!s.resume || !existsSync(realGrid)) await writeGrid(realGrid, { shape: [Math.min(64, dataset.size), ...plan.data.outputs[0]!.shape], data: real[0]! });
-  }
+  // A real batch: the fixed data batch, or the first 64 examples when samples come from noise.
+  const realShape = plan.data.outputs[0]!.shape;
+  const nReal = Math.min(64, dataset.size);
+  const realBatch: Batch | null = plan.data.lab
+    ? null
+    : fixed.data !== null
+      ? { shape: [fixed.n, ...realShape], data: fixed.data[0]! }
+      : { shape: [nReal, ...realShape], data: (await dataset.load(Array.from({ length: nReal }, (_, i) => i), new Rng(0)))[0]! };
+  const realGrid = realBatch ? join(out, "real.png") : undefined;
+  if (realBatch && realGrid && (!s.resume || !existsSync(realGrid))) await writeGrid(realGrid, realBatch);
+  /** The last sample grid's numbers (for real-vs-fake at the end). */
+  let lastSample: Batch | undefined;
 
   const renderSamples = async (iter: number): Promise<string> => {
     const path = join(out, "samples", `iter-${pad(iter)}.png`);
@@ -196,6 +202,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
     const data = value.dataSync() as Float32Array;
     const shape = value.shape;
     value.dispose();
+    lastSample = { shape, data };
     if (plan.data.lab && fixed.data && shape.length === 4 && shape[1] === 2) {
       await writeGrid(path, labTriplets(fixed.data[0]!, data, fixed.data[1]!, fixed.n, shape[2]!, shape[3]!), 3);
     } else {
@@ -224,8 +231,12 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
     const written = await writePlots(out, log.rows());
     plots.splice(0, plots.length, ...[...written.losses, ...written.scores].filter((p) => p.endsWith(".svg") || p.endsWith(".png")));
   };
-  const checkpoint = (iter: number) =>
+  /** The iteration of the checkpoint on disk (null: none written yet). */
+  let checkpointed: number | null = s.resume ? startIter : null;
+  const checkpoint = (iter: number) => {
     saveCheckpoint(checkpointPath, models, optimizers, { iteration: iter, seed, architecture, plan: planPrint, spec: basename(s.specPath) });
+    checkpointed = iter;
+  };
 
   // --- the loop ------------------------------------------------------------------------------------
   reporter.info(`data: ${dataset.description}; ${itersPerEpoch} iterations per epoch of batch ${plan.batch}`);
@@ -270,7 +281,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
             pending?.catch(() => undefined);
             log.close();
             report(`failed: ${where}: ${what}`, last);
-            const kept = existsSync(checkpointPath) ? `The last good checkpoint (iteration ${readCheckpointInfo(checkpointPath).info.iteration}) is kept` : "No checkpoint had been written yet";
+            const kept = checkpointed !== null ? `The last good checkpoint (iteration ${checkpointed}) is kept` : "No checkpoint had been written yet";
             throw new NonFiniteError(
               `${where}: ${what}, so ${st.model} was not updated and the run stops. ${kept}. Lower the learning rate (optim ${st.model} = adam(lr = ...)) and resume, or run with --on-nan skip to drop such updates`,
             );
@@ -320,12 +331,9 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   pending?.catch(() => undefined);
   log.close();
 
-  if (!stopped && iter === total && total > startIter) {
-    const fake = await lastFake(models, plan, fixed, seed);
-    if (fake && realGrid && !plan.data.lab) {
-      const real = await dataset.load(Array.from({ length: Math.min(64, dataset.size) }, (_, i) => i), new Rng(0));
-      await writeSideBySide(join(out, "real-vs-fake.png"), { shape: [Math.min(64, dataset.size), ...plan.data.outputs[0]!.shape], data: real[0]! }, fake);
-    }
+  // Real next to fake, from the grid just drawn at the last iteration (noise-drawn samples).
+  if (!stopped && iter === total && total > startIter && fixed.data === null && realBatch && lastSample) {
+    await writeSideBySide(join(out, "real-vs-fake.png"), realBatch, lastSample);
   }
   if (samples.length === 0 && iter > 0) await renderSamples(iter);
   await refreshPlots();
@@ -385,16 +393,6 @@ function readsData(v: TrainValue, plan: TrainPlan): boolean {
     case "cat":
       return v.items.some((a) => readsData(a, plan));
   }
-}
-
-async function lastFake(models: Record<string, Model>, plan: TrainPlan, fixed: FixedSamples, seed: number): Promise<Batch | null> {
-  if (fixed.data !== null) return null;
-  const round = new Round(models, fixed.inputs, mixSeed(seed, "samples"), { frozenStats: true });
-  const v = tf.tidy(() => toTorchOrder(evaluateValue(plan, round, plan.sample)));
-  round.dispose();
-  const out = { shape: v.shape, data: v.dataSync() as Float32Array };
-  v.dispose();
-  return out;
 }
 
 /** Pix2Pix rows: the L input (grey), the colorized output, the real colours. */
