@@ -7,9 +7,7 @@
 // another model's step detached, logged numbers are plain numbers.
 import { Project, VariableDeclarationKind } from "ts-morph";
 import type { IrSpec } from "./ir.ts";
-import { modelsOf as planModelsOf, type TrainBinding, type TrainLoss, type TrainPlan, type TrainValue, valueText as text } from "./train-plan.ts";
-
-const modelsOf = (v: TrainValue, plan: TrainPlan): string[] => planModelsOf(v, plan.bindings);
+import { modelsOf, type TrainBinding, type TrainLoss, type TrainPlan, type TrainValue, valueText as text } from "./train-plan.ts";
 import type { EmittedFile } from "./emit-ts.ts";
 
 const RESERVED = new Set(
@@ -74,10 +72,10 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan): EmittedFile {
   ];
   const bindingFns = plan.bindings.map((b: TrainBinding) => ({
     name: fnName(b.name),
-    docs: [`\`${b.name} = ${text(b.value)}\`: computed once per round (runs ${modelsOf(b.value, plan).join(", ") || "no model"}).`],
+    docs: [`\`${b.name} = ${text(b.value)}\`: computed once per round (runs ${modelsOf(b.value, plan.bindings).join(", ") || "no model"}).`],
     parameters: [{ name: "r", type: "Round" }],
     returnType: "tf.Tensor",
-    statements: [`return r.value(${str(b.name)}, ${JSON.stringify(modelsOf(b.value, plan))}, () => ${track(expr(b.value, fnName))});`],
+    statements: [`return r.value(${str(b.name)}, ${JSON.stringify(modelsOf(b.value, plan.bindings))}, () => ${track(expr(b.value, fnName))});`],
   }));
 
   const stepFns = plan.steps.map((st) => {

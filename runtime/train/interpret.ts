@@ -3,16 +3,9 @@
 // train.ts module (compiler/emit-train.ts), so both give the same numbers;
 // test/train-loop.test.ts checks that, and both against PyTorch.
 import * as tf from "@tensorflow/tfjs";
-import { modelsOf as planModelsOf, type StepPlan, type TrainLoss, type TrainPlan, type TrainValue, valueText } from "../../compiler/train-plan.ts";
+import { modelsOf, type StepPlan, type TrainLoss, type TrainPlan, type TrainValue, valueText } from "../../compiler/train-plan.ts";
 import * as F from "../nn/functional.ts";
 import type { Round, StepBody, StepFn } from "./round.ts";
-
-export { valueText } from "../../compiler/train-plan.ts";
-
-/** The models a value runs (directly or through named values). */
-export function modelsOf(v: TrainValue, plan: TrainPlan): string[] {
-  return planModelsOf(v, plan.bindings);
-}
 
 /** The score columns a step logs: one per bce / bce_logits term, named `<step>:<input>`. */
 export function scoreNames(step: StepPlan): string[] {
@@ -51,7 +44,7 @@ export function evaluate(plan: TrainPlan, r: Round, v: TrainValue): tf.Tensor {
 export function evaluateValue(plan: TrainPlan, r: Round, name: string): tf.Tensor {
   const b = plan.bindings.find((x) => x.name === name);
   if (b === undefined) throw new Error(`the training section has no value ${name}`);
-  return r.value(name, modelsOf(b.value, plan), () => evaluate(plan, r, b.value));
+  return r.value(name, modelsOf(b.value, plan.bindings), () => evaluate(plan, r, b.value));
 }
 
 export function interpretSteps(plan: TrainPlan): StepFn[] {
