@@ -13,6 +13,7 @@
 // The native packages are optionalDependencies: they download libtensorflow when installed,
 // which fails without internet, and npm then goes on without them.
 import * as tf from "@tensorflow/tfjs";
+import { loadNative } from "./kernels/native.ts";
 
 export type BackendName = "cpu" | "wasm";
 export type BackendChoice = "auto" | "cpu" | "wasm" | "tensorflow";
@@ -59,12 +60,28 @@ async function tryNative(importer: (name: string) => Promise<unknown>): Promise<
   return { tried };
 }
 
+/**
+ * The convolutions and matrix products on this project's native kernels when the addon
+ * loads (runtime/kernels/native.ts): returns what runs, or undefined.
+ */
+async function withNativeKernels(backend: "wasm" | "cpu"): Promise<string | undefined> {
+  const native = loadNative();
+  if (!native.kernels) return undefined;
+  const { registerNativeKernels } = await import("./kernels/native-kernels.ts");
+  registerNativeKernels(native.kernels, backend);
+  return native.about;
+}
+
 async function startWasm(): Promise<BackendInfo> {
   await import("@tensorflow/tfjs-backend-wasm");
   if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not start");
   await tf.ready();
   const { registerWasmBatchMatMul } = await import("./kernels/wasm-batch-matmul.ts");
   registerWasmBatchMatMul();
+  const { registerWasmIdentity } = await import("./kernels/wasm-identity.ts");
+  registerWasmIdentity();
+  const { registerWasmSegmentSum } = await import("./kernels/wasm-segment-sum.ts");
+  registerWasmSegmentSum();
   const { conv2dBackpropFilterXnn, conv2dBackpropInputWasm } = await import("./kernels/wasm-conv-grads.ts");
   for (const [name, kernelFunc] of [
     ["Conv2DBackpropFilter", conv2dBackpropFilterXnn],
@@ -75,13 +92,16 @@ async function startWasm(): Promise<BackendInfo> {
     if (current) tf.unregisterKernel(name, "wasm");
     tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: kernelFunc as unknown as tf.KernelFunc, ganSpec: true } as tf.KernelConfig);
   }
-  return { name: "wasm", why: `TensorFlow.js ${tf.version.tfjs} WebAssembly (XNNPACK), one thread` };
+  const native = await withNativeKernels("wasm");
+  if (native) return { name: "wasm", why: `TensorFlow.js ${tf.version.tfjs} WebAssembly with ${native}` };
+  return { name: "wasm", why: `TensorFlow.js ${tf.version.tfjs} WebAssembly (XNNPACK), one thread; ${loadNative().about}` };
 }
 
 async function startCpu(): Promise<BackendInfo> {
   await tf.setBackend("cpu");
   await tf.ready();
-  return { name: tf.getBackend(), why: `TensorFlow.js ${tf.version.tfjs}, the portable CPU backend` };
+  const native = await withNativeKernels("cpu");
+  return { name: tf.getBackend(), why: `TensorFlow.js ${tf.version.tfjs}, the portable CPU backend${native ? ` with ${native}` : ""}` };
 }
 
 export async function startBackend(choice: BackendChoice = "cpu", options: BackendOptions = {}): Promise<BackendInfo> {

@@ -13,3 +13,6 @@ if (stale) {
   console.log("gan-spec: installing dependencies (npm install)...");
   execSync("npm install --no-audit --no-fund", { cwd: root, stdio: "inherit" });
 }
+// The native kernels: built by `npm install`; rebuilt here when their sources changed
+// (a pull) so the tests run what the sources say.
+execSync(`"${process.execPath}" scripts/build-native.mjs --quiet`, { cwd: root, stdio: "inherit" });

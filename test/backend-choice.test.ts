@@ -52,7 +52,7 @@ describe("backend choice", () => {
     });
     assert.equal(info.name, "wasm");
     assert.equal(tf.getBackend(), "wasm");
-    assert.match(info.why, /WebAssembly \(XNNPACK\).*@tensorflow\/tfjs-node-gpu not installed, @tensorflow\/tfjs-node installed but does not load \(The specified module could not be found\.\)/);
+    assert.match(info.why, /WebAssembly (with native kernels|\(XNNPACK\)).*@tensorflow\/tfjs-node-gpu not installed, @tensorflow\/tfjs-node installed but does not load \(The specified module could not be found\.\)/);
   });
 
   it("tensorflow without a native package is a clear error", async () => {

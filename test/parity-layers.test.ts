@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
+import { startBackend } from "../runtime/backend.ts";
 import { readSafetensors, type NamedTensor } from "../runtime/io/safetensors.ts";
 import {
   batchNorm,
@@ -67,8 +68,13 @@ function expectClose(a: tf.Tensor, ref: NamedTensor, what: string): number {
   return worst;
 }
 
+// test/parity-layers-native.test.ts runs this file again on the wasm backend with the
+// native kernels (GAN_PARITY_BACKEND=wasm).
+const BACKEND = process.env.GAN_PARITY_BACKEND === "wasm" ? "wasm" : "cpu";
+
 before(async () => {
-  await tf.setBackend("cpu");
+  if (BACKEND === "wasm") assert.match((await startBackend("wasm")).why, /native kernels/);
+  else await tf.setBackend("cpu");
 });
 
 describe("conv / convT parity with PyTorch (conv_cases)", () => {
@@ -216,7 +222,7 @@ describe("layer parity with PyTorch (layer_cases)", () => {
 describe("bce's gradient is PyTorch's closed form", () => {
   it("stays finite where a sigmoid saturates to exactly 0 or 1 (no 0/0 through the clamp)", async () => {
     const { bce: bceLoss } = await import("../runtime/nn/functional.ts");
-    await tf.setBackend("cpu");
+    if (BACKEND === "cpu") await tf.setBackend("cpu");
     const p = tf.variable(tf.tensor([0, 1, 0.25, 1]));
     const g = tf.variableGrads(() => bceLoss(p, tf.tensor([1, 0, 1, 1])), [p]);
     const grad = [...g.grads[p.name]!.dataSync()];

@@ -8,6 +8,8 @@ const kernels: tf.KernelConfig[] = [
 ];
 
 for (const k of kernels) {
-  if (tf.getKernel(k.kernelName, k.backendName)) tf.unregisterKernel(k.kernelName, k.backendName);
+  const current = tf.getKernel(k.kernelName, k.backendName) as (tf.KernelConfig & { ganNative?: boolean }) | undefined;
+  if (current?.ganNative) continue; // the native kernel (runtime/kernels/native-kernels.ts) is faster
+  if (current) tf.unregisterKernel(k.kernelName, k.backendName);
   tf.registerKernel(k);
 }

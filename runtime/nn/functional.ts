@@ -62,8 +62,11 @@ function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, ri
 export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.Tensor1D | null, o: ConvOptions): tf.Tensor4D {
   return tf.tidy(() => {
     const w = dilateKernel(weight.transpose<tf.Tensor4D>([2, 3, 1, 0]), o.dilation);
-    const padded = padOrCrop(x, o.padding[0], o.padding[0], o.padding[1], o.padding[1]);
-    const y = tf.conv2d(padded, w, [o.stride[0], o.stride[1]], "valid");
+    // Zero padding as the convolution's own explicit padding: no padded copy of x, and
+    // no slice of the gradient back to x's size.
+    const [ph, pw] = o.padding;
+    const pad: tf.backend_util.ExplicitPadding = [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+    const y = tf.conv2d(x, w, [o.stride[0], o.stride[1]], ph === 0 && pw === 0 ? "valid" : pad);
     return bias ? y.add(bias) : y;
   });
 }
@@ -126,8 +129,18 @@ function convTranspose2dUndilated(x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.
   return tf.tidy(() => {
     const [n, h, w] = x.shape;
     const [, co, kh, kw] = weight.shape;
-    const full: [number, number, number, number] = [n, (h - 1) * o.stride[0] + kh, (w - 1) * o.stride[1] + kw, co];
     const filter = weight.transpose<tf.Tensor4D>([2, 3, 1, 0]); // [kH, kW, out, in]
+    const [ph, pw] = o.padding;
+    const [oph, opw] = o.outputPadding;
+    if (ph - oph >= 0 && pw - opw >= 0) {
+      // The crop as the transposed convolution's own padding (P before, P - OP after):
+      // the output comes out at PyTorch's size, with no slice and no pad in the gradient.
+      const outShape: [number, number, number, number] = [n, (h - 1) * o.stride[0] - 2 * ph + kh + oph, (w - 1) * o.stride[1] - 2 * pw + kw + opw, co];
+      const pad: tf.backend_util.ExplicitPadding = [[0, 0], [ph, ph - oph], [pw, pw - opw], [0, 0]];
+      const y = tf.conv2dTranspose(x, filter, outShape, [o.stride[0], o.stride[1]], ph === 0 && pw === 0 && oph === 0 && opw === 0 ? "valid" : pad);
+      return bias ? y.add(bias) : y;
+    }
+    const full: [number, number, number, number] = [n, (h - 1) * o.stride[0] + kh, (w - 1) * o.stride[1] + kw, co];
     const y = tf.conv2dTranspose(x, filter, full, [o.stride[0], o.stride[1]], "valid");
     const cropped = padOrCrop(y, -o.padding[0], o.outputPadding[0] - o.padding[0], -o.padding[1], o.outputPadding[1] - o.padding[1]);
     return bias ? cropped.add(bias) : cropped;

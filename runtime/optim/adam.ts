@@ -4,6 +4,7 @@
 //   p -= (lr / (1 - b1^t)) · m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 // Its state (m, v, t) can be saved and restored, for checkpoints.
 import * as tf from "@tensorflow/tfjs";
+import { ADAM_STEP } from "../kernels/native-kernels.ts";
 
 export interface AdamOptions {
   readonly lr: number;
@@ -27,8 +28,14 @@ export class Adam {
     this.lr = options.lr;
     [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    const zeros = (p: tf.Variable): tf.Variable => {
+      const z = tf.zerosLike(p);
+      const v = tf.variable(z, false);
+      z.dispose(); // the variable holds its own reference to the data
+      return v;
+    };
+    this.m = params.map(zeros);
+    this.v = params.map(zeros);
   }
 
   get steps(): number {
@@ -41,12 +48,23 @@ export class Adam {
     const bc1 = 1 - this.beta1 ** this.t;
     const bc2Sqrt = Math.sqrt(1 - this.beta2 ** this.t);
     const stepSize = this.lr / bc1;
+    // One fused kernel per parameter where the native kernels run (the same float32
+    // operations in the same order, so the same bits), else eleven TF.js ops.
+    const fused = tf.getKernel(ADAM_STEP, tf.getBackend()) !== undefined;
+    const constants = [this.beta1, 1 - this.beta1, this.beta2, 1 - this.beta2, bc2Sqrt, this.eps, stepSize];
     tf.tidy(() => {
       this.params.forEach((p, i) => {
         const g = grads[p.name];
         if (g === undefined) return;
         const m = this.m[i]!;
         const v = this.v[i]!;
+        if (fused && g.dtype === "float32") {
+          const [p2, m2, v2] = tf.engine().runKernel(ADAM_STEP, { p, g, m, v }, { constants }) as tf.Tensor[];
+          p.assign(p2!);
+          m.assign(m2!);
+          v.assign(v2!);
+          return;
+        }
         m.assign(m.mul(this.beta1).add(g.mul(1 - this.beta1)));
         v.assign(v.mul(this.beta2).add(g.mul(g).mul(1 - this.beta2)));
         const denom = v.sqrt().div(bc2Sqrt).add(this.eps);

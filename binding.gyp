@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "gan_native",
+      "sources": [
+        "runtime/kernels/native/addon.c",
+        "runtime/kernels/native/conv.c",
+        "runtime/kernels/native/eltwise.c",
+        "runtime/kernels/native/gemm.c",
+        "runtime/kernels/native/pool.c",
+        "runtime/kernels/native/reduce.c"
+      ],
+      "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-ffp-contract=off"],
+      "libraries": ["-lpthread", "-lm"]
+    }
+  ]
+}

@@ -1,0 +1,251 @@
+// TF.js kernels (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul) that hand
+// the arithmetic to the native addon (runtime/kernels/native.ts), for the wasm backend
+// (the addon reads and writes the wasm heap in place) and the cpu backend (plain
+// Float32Arrays). NCHW, integer tensors and batch broadcasts other than 1-to-many fall
+// back to the kernel registered before.
+import * as tf from "@tensorflow/tfjs";
+import type { NativeKernels } from "./native.ts";
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap };
+type Kernel = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+
+/** How a backend's float32 tensors are reached as arrays. */
+interface Store {
+  /** A new float32 output; its values are written through `view` afterwards. */
+  alloc(shape: number[]): tf.TensorInfo;
+  /** The values of t (call after every alloc: a wasm allocation may move the heap). */
+  view(t: tf.TensorInfo): Float32Array;
+}
+
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: string): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+interface CpuBackend {
+  makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo;
+  data: { get(dataId: object): { values: Float32Array } };
+}
+
+function storeOf(backendName: "wasm" | "cpu", backend: object): Store {
+  if (backendName === "wasm") {
+    const b = backend as WasmBackend;
+    return { alloc: (shape) => b.makeOutput(shape, "float32"), view: (t) => b.typedArrayFromHeap(t) };
+  }
+  const b = backend as CpuBackend;
+  return {
+    alloc: (shape) => b.makeTensorInfo(shape, "float32", new Float32Array(shape.reduce((a, s) => a * s, 1))),
+    view: (t) => b.data.get(t.dataId).values,
+  };
+}
+
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  dataFormat: "NHWC" | "NCHW";
+  dilations?: [number, number] | number;
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+function geometry(info: tf.backend_util.Conv2DInfo): Int32Array {
+  return new Int32Array([
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
+    info.outHeight, info.outWidth, info.outChannels,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth,
+    info.padInfo.top, info.padInfo.left, info.dilationHeight, info.dilationWidth,
+  ]);
+}
+
+type Shape4 = [number, number, number, number];
+
+function allFloat(inputs: tf.NamedTensorInfoMap): boolean {
+  return Object.values(inputs).every((t) => t?.dtype === "float32");
+}
+
+function conv2d(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Kernel): Kernel {
+  return (args) => {
+    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as ConvAttrs;
+    if (a.dataFormat !== "NHWC" || !allFloat(args.inputs)) return fallback(args);
+    const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, "channelsLast");
+    const s = storeOf(backendName, args.backend);
+    const y = s.alloc(info.outShape);
+    native.conv(0, s.view(x), s.view(filter), s.view(y), geometry(info));
+    return y;
+  };
+}
+
+function conv2dBackpropInput(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Kernel): Kernel {
+  return (args) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as ConvAttrs & { inputShape: Shape4 };
+    if (a.dataFormat !== "NHWC" || !allFloat(args.inputs)) return fallback(args);
+    const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast");
+    const s = storeOf(backendName, args.backend);
+    const dx = s.alloc([...a.inputShape]);
+    native.conv(1, s.view(dy), s.view(filter), s.view(dx), geometry(info));
+    return dx;
+  };
+}
+
+function conv2dBackpropFilter(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Kernel | undefined): Kernel {
+  return (args) => {
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const a = args.attrs as unknown as ConvAttrs & { filterShape: Shape4 };
+    if ((a.dataFormat !== "NHWC" || !allFloat(args.inputs)) && fallback) return fallback(args);
+    if (a.dataFormat !== "NHWC") throw new Error("Conv2DBackpropFilter: only NHWC is supported");
+    const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast");
+    const s = storeOf(backendName, args.backend);
+    const dw = s.alloc([...a.filterShape]);
+    native.conv(2, s.view(x), s.view(dy), s.view(dw), geometry(info));
+    return dw;
+  };
+}
+
+function batchMatMul(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Kernel): Kernel {
+  return (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const attrs = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+    if (!allFloat(args.inputs) || a.shape.length < 2 || b.shape.length < 2) return fallback(args);
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    const [a0, a1] = [a.shape[ra - 2]!, a.shape[ra - 1]!];
+    const [b0, b1] = [b.shape[rb - 2]!, b.shape[rb - 1]!];
+    const [M, K] = attrs.transposeA ? [a1, a0] : [a0, a1];
+    const [K2, N] = attrs.transposeB ? [b1, b0] : [b0, b1];
+    const batchA = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+    const batchB = b.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+    if (K !== K2 || (batchA !== batchB && batchA !== 1 && batchB !== 1)) return fallback(args);
+    const outBatch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+    const batch = Math.max(batchA, batchB);
+    if (outBatch.reduce((p, d) => p * d, 1) !== batch) return fallback(args);
+    const s = storeOf(backendName, args.backend);
+    const out = s.alloc([...outBatch, M, N]);
+    const av = s.view(a);
+    const bv = s.view(b);
+    const ov = s.view(out);
+    // Element (i, k) of op(a) is a[i * rsA + k * csA].
+    const sizes = new Int32Array([M, N, K, attrs.transposeA ? 1 : K, attrs.transposeA ? M : 1, attrs.transposeB ? 1 : N, attrs.transposeB ? K : 1, 0]);
+    for (let i = 0; i < batch; i++) {
+      const ai = batchA === 1 ? av : av.subarray(i * M * K, (i + 1) * M * K);
+      const bi = batchB === 1 ? bv : bv.subarray(i * K * N, (i + 1) * K * N);
+      native.gemm(ai, bi, batch === 1 ? ov : ov.subarray(i * M * N, (i + 1) * M * N), sizes);
+    }
+    return out;
+  };
+}
+
+/** Sum or Mean over a contiguous run of axes (any other set falls back). */
+function reduce(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Kernel, mean: boolean): Kernel {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const a = (args.attrs ?? {}) as { axis: number | number[]; keepDims?: boolean };
+    if (x.dtype !== "float32") return fallback(args);
+    const axes = tf.util.parseAxisParam(a.axis, x.shape).sort((p, q) => p - q);
+    if (axes.some((ax, i) => i > 0 && ax !== axes[i - 1]! + 1)) return fallback(args);
+    const first = axes[0] ?? 0;
+    const last = axes.length ? axes[axes.length - 1]! + 1 : 0;
+    const P = x.shape.slice(0, first).reduce((p, d) => p * d, 1);
+    const R = x.shape.slice(first, last).reduce((p, d) => p * d, 1);
+    const Q = x.shape.slice(last).reduce((p, d) => p * d, 1);
+    const shape = a.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    const s = storeOf(backendName, args.backend);
+    const out = s.alloc(shape);
+    native.reduce(s.view(x), s.view(out), new Int32Array([P, R, Q]), mean ? 1 / R : 1);
+    return out;
+  };
+}
+
+function leakyRelu(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Kernel): Kernel {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype !== "float32") return fallback(args);
+    const s = storeOf(backendName, args.backend);
+    const out = s.alloc([...x.shape]);
+    native.leaky(s.view(x), s.view(out), (args.attrs as { alpha: number }).alpha);
+    return out;
+  };
+}
+
+/** The gradient of LeakyRelu in one pass: x > 0 ? dy : alpha·dy. */
+const LEAKY_GRAD = "GanSpecLeakyReluGrad";
+
+function leakyReluGrad(native: NativeKernels, backendName: "wasm" | "cpu"): Kernel {
+  return (args) => {
+    const { dy, x } = args.inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+    const s = storeOf(backendName, args.backend);
+    const out = s.alloc([...x.shape]);
+    native.leaky(s.view(dy), s.view(x), s.view(out), (args.attrs as { alpha: number }).alpha);
+    return out;
+  };
+}
+
+/** Kernel name of the fused Adam step (runtime/optim/adam.ts uses it when registered). */
+export const ADAM_STEP = "GanSpecAdamStep";
+
+function adamStep(native: NativeKernels, backendName: "wasm" | "cpu"): Kernel {
+  return (args) => {
+    const { p, g, m, v } = args.inputs as Record<"p" | "g" | "m" | "v", tf.TensorInfo>;
+    const c = (args.attrs as { constants: number[] }).constants;
+    const s = storeOf(backendName, args.backend);
+    const outs = [s.alloc([...p.shape]), s.alloc([...p.shape]), s.alloc([...p.shape])];
+    native.adam(s.view(p), s.view(g), s.view(m), s.view(v), s.view(outs[0]!), s.view(outs[1]!), s.view(outs[2]!), new Float32Array(c));
+    return outs;
+  };
+}
+
+let gradientRegistered = false;
+
+/**
+ * LeakyRelu's gradient as one kernel where this project registered it for the backend in
+ * use, else TF.js's own three ops (greater, mul, where): the same values.
+ */
+function registerLeakyReluGradient(): void {
+  if (gradientRegistered) return;
+  gradientRegistered = true;
+  tf.registerGradient({
+    kernelName: "LeakyRelu",
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as [tf.Tensor];
+      const alpha = (attrs as { alpha: number }).alpha;
+      const d = dy as tf.Tensor;
+      return {
+        x: () =>
+          tf.getKernel(LEAKY_GRAD, tf.getBackend()) && d.dtype === "float32" && x.dtype === "float32"
+            ? (tf.engine().runKernel(LEAKY_GRAD, { dy: d, x }, { alpha }) as tf.Tensor)
+            : tf.where(tf.greater(x, 0), d, tf.mul(d, alpha)),
+      };
+    },
+  });
+}
+
+/** Registers the native kernels on one backend in place of the ones there now. */
+export function registerNativeKernels(native: NativeKernels, backendName: "wasm" | "cpu"): void {
+  const current = (name: string): Kernel | undefined => {
+    const k = tf.getKernel(name, backendName) as (tf.KernelConfig & { ganNative?: boolean }) | undefined;
+    if (k?.ganNative) return undefined;
+    return k?.kernelFunc as Kernel | undefined;
+  };
+  const already = (tf.getKernel("Conv2D", backendName) as { ganNative?: boolean } | undefined)?.ganNative;
+  if (already) return;
+  const missing = (name: string): Kernel => () => {
+    throw new Error(`${name}: no kernel for this input on the ${backendName} backend`);
+  };
+  const make: [string, Kernel][] = [
+    ["Conv2D", conv2d(native, backendName, current("Conv2D") ?? missing("Conv2D"))],
+    ["Conv2DBackpropInput", conv2dBackpropInput(native, backendName, current("Conv2DBackpropInput") ?? missing("Conv2DBackpropInput"))],
+    ["Conv2DBackpropFilter", conv2dBackpropFilter(native, backendName, current("Conv2DBackpropFilter"))],
+    ["BatchMatMul", batchMatMul(native, backendName, current("BatchMatMul") ?? missing("BatchMatMul"))],
+    ["Sum", reduce(native, backendName, current("Sum") ?? missing("Sum"), false)],
+    ["Mean", reduce(native, backendName, current("Mean") ?? missing("Mean"), true)],
+    ["LeakyRelu", leakyRelu(native, backendName, current("LeakyRelu") ?? missing("LeakyRelu"))],
+    [LEAKY_GRAD, leakyReluGrad(native, backendName)],
+    [ADAM_STEP, adamStep(native, backendName)],
+  ];
+  registerLeakyReluGradient();
+  for (const [name, kernelFunc] of make) {
+    if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc, ganNative: true } as tf.KernelConfig);
+  }
+}

@@ -1,0 +1,210 @@
+// Node-API bindings: Float32Arrays in (views of the wasm heap or plain arrays), results
+// written in place. Every size is checked against the arrays' lengths here, so a wrong
+// call throws a JavaScript error instead of touching memory it does not own.
+#include <node_api.h>
+#include <stdio.h>
+
+#include "conv.h"
+#include "eltwise.h"
+#include "gemm.h"
+#include "pool.h"
+#include "reduce.h"
+
+#define CHECK(call)                                                   \
+  if ((call) != napi_ok) {                                            \
+    napi_throw_error(env, 0, "gan-spec native: bad argument");        \
+    return 0;                                                         \
+  }
+
+static int get_floats(napi_env env, napi_value v, float **data, size_t *length) {
+  napi_typedarray_type type;
+  void *p;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, length, &p, &buffer, &offset) != napi_ok || type != napi_float32_array) {
+    napi_throw_type_error(env, 0, "gan-spec native: expected a Float32Array");
+    return 0;
+  }
+  *data = (float *)p;
+  return 1;
+}
+
+static int get_longs(napi_env env, napi_value v, long *out, int count) {
+  napi_typedarray_type type;
+  size_t length;
+  void *p;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, &length, &p, &buffer, &offset) != napi_ok || type != napi_int32_array ||
+      (int)length != count) {
+    napi_throw_type_error(env, 0, "gan-spec native: expected an Int32Array of sizes");
+    return 0;
+  }
+  for (int i = 0; i < count; i++) {
+    out[i] = ((int *)p)[i];
+    if (out[i] < 0) {
+      napi_throw_range_error(env, 0, "gan-spec native: negative size");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int too_small(napi_env env, const char *what, size_t have, double need) {
+  if ((double)have >= need) return 0;
+  char msg[160];
+  snprintf(msg, sizeof msg, "gan-spec native: %s has %zu elements, needs %.0f", what, have, need);
+  napi_throw_range_error(env, 0, msg);
+  return 1;
+}
+
+// gemm(a, b, c, sizes: Int32Array [M, N, K, rsA, csA, rsB, csB, accumulate])
+static napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  float *a, *b, *c;
+  size_t na, nb, nc;
+  long s[8];
+  if (argc < 4 || !get_floats(env, argv[0], &a, &na) || !get_floats(env, argv[1], &b, &nb) ||
+      !get_floats(env, argv[2], &c, &nc) || !get_longs(env, argv[3], s, 8))
+    return 0;
+  long M = s[0], N = s[1], K = s[2];
+  if (M == 0 || N == 0) return 0;
+  double lastA = K == 0 ? 0 : (double)(M - 1) * s[3] + (double)(K - 1) * s[4] + 1;
+  double lastB = K == 0 ? 0 : (double)(K - 1) * s[5] + (double)(N - 1) * s[6] + 1;
+  if (too_small(env, "a", na, lastA) || too_small(env, "b", nb, lastB) || too_small(env, "c", nc, (double)M * N)) return 0;
+  strided_t A = {a, s[3], s[4]}, B = {b, s[5], s[6]};
+  gemm(M, N, K, pack_a_strided, &A, pack_b_strided, &B, c, N, (int)s[7], 0);
+  return 0;
+}
+
+// conv(which, input, filterOrDy, out, geometry: Int32Array [N, H, W, C, OH, OW, O, KH, KW, SH, SW, PT, PL, DH, DW])
+//   which 0: out y = conv(x, w); 1: out dx from (dy, w); 2: out dw from (x, dy)
+static napi_value Conv(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  int which;
+  float *p, *q, *out;
+  size_t np, nq, nout;
+  long s[15];
+  if (argc < 5) {
+    napi_throw_type_error(env, 0, "gan-spec native: conv takes 5 arguments");
+    return 0;
+  }
+  CHECK(napi_get_value_int32(env, argv[0], &which));
+  if (!get_floats(env, argv[1], &p, &np) || !get_floats(env, argv[2], &q, &nq) || !get_floats(env, argv[3], &out, &nout) ||
+      !get_longs(env, argv[4], s, 15))
+    return 0;
+  conv_t g = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14]};
+  if (g.SH < 1 || g.SW < 1 || g.DH < 1 || g.DW < 1) {
+    napi_throw_range_error(env, 0, "gan-spec native: stride and dilation must be at least 1");
+    return 0;
+  }
+  double xs = (double)g.N * g.H * g.W * g.C, ys = (double)g.N * g.OH * g.OW * g.O, ws = (double)g.KH * g.KW * g.C * g.O;
+  if (which == 0) {
+    if (too_small(env, "x", np, xs) || too_small(env, "w", nq, ws) || too_small(env, "y", nout, ys)) return 0;
+    conv2d_forward(&g, p, q, out, 0);
+  } else if (which == 1) {
+    if (too_small(env, "dy", np, ys) || too_small(env, "w", nq, ws) || too_small(env, "dx", nout, xs)) return 0;
+    if (conv2d_backprop_input(&g, p, q, out, 0) != 0) napi_throw_error(env, 0, "gan-spec native: out of memory");
+  } else if (which == 2) {
+    if (too_small(env, "x", np, xs) || too_small(env, "dy", nq, ys) || too_small(env, "dw", nout, ws)) return 0;
+    conv2d_backprop_filter(&g, p, q, out, 0);
+  } else {
+    napi_throw_range_error(env, 0, "gan-spec native: unknown convolution");
+  }
+  return 0;
+}
+
+// reduce(x, out, sizes: Int32Array [P, R, Q], scale): out[p, q] = scale * sum_r x[p, r, q]
+static napi_value Reduce(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  float *x, *out;
+  size_t nx, nout;
+  long s[3];
+  double scale;
+  if (argc < 4 || !get_floats(env, argv[0], &x, &nx) || !get_floats(env, argv[1], &out, &nout) || !get_longs(env, argv[2], s, 3))
+    return 0;
+  CHECK(napi_get_value_double(env, argv[3], &scale));
+  if (too_small(env, "x", nx, (double)s[0] * s[1] * s[2]) || too_small(env, "out", nout, (double)s[0] * s[2])) return 0;
+  if (reduce_sum(x, out, s[0], s[1], s[2], scale) != 0) napi_throw_error(env, 0, "gan-spec native: out of memory");
+  return 0;
+}
+
+// leakyRelu(x, out, alpha) and leakyReluGrad(dy, x, out, alpha)
+static napi_value Leaky(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  float *a, *b = 0, *out;
+  size_t na, nb = 0, nout;
+  double alpha;
+  int grad = argc == 4;
+  if (argc < 3 || !get_floats(env, argv[0], &a, &na) || (grad && !get_floats(env, argv[1], &b, &nb)) ||
+      !get_floats(env, argv[grad ? 2 : 1], &out, &nout))
+    return 0;
+  CHECK(napi_get_value_double(env, argv[grad ? 3 : 2], &alpha));
+  if (too_small(env, "out", nout, (double)na) || (grad && too_small(env, "x", nb, (double)na))) return 0;
+  if (grad)
+    leaky_relu_grad(a, b, out, (long)na, (float)alpha);
+  else
+    leaky_relu(a, out, (long)na, (float)alpha);
+  return 0;
+}
+
+// adam(p, g, m, v, pOut, mOut, vOut, constants: Float32Array [b1, 1-b1, b2, 1-b2, bc2Sqrt, eps, stepSize])
+static napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  float *a[8];
+  size_t n[8];
+  if (argc < 8) {
+    napi_throw_type_error(env, 0, "gan-spec native: adam takes 8 arguments");
+    return 0;
+  }
+  for (int i = 0; i < 8; i++)
+    if (!get_floats(env, argv[i], &a[i], &n[i])) return 0;
+  for (int i = 1; i < 7; i++)
+    if (too_small(env, "adam operand", n[i], (double)n[0])) return 0;
+  if (too_small(env, "adam constants", n[7], 7)) return 0;
+  adam_t h = {a[7][0], a[7][1], a[7][2], a[7][3], a[7][4], a[7][5], a[7][6]};
+  adam_step(&h, a[0], a[1], a[2], a[3], a[4], a[5], a[6], (long)n[0]);
+  return 0;
+}
+
+// setThreads(n) -> the number of threads jobs will use
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  int n = 1;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc >= 1) CHECK(napi_get_value_int32(env, argv[0], &n));
+  pool_set_threads(n);
+  CHECK(napi_create_int32(env, pool_threads(), &r));
+  return r;
+}
+
+static napi_value Isa(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  CHECK(napi_create_string_utf8(env, gemm_isa(), NAPI_AUTO_LENGTH, &r));
+  return r;
+}
+
+NAPI_MODULE_INIT() {
+  struct {
+    const char *name;
+    napi_callback fn;
+  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"setThreads", SetThreads}, {"isa", Isa}};
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value f;
+    if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, 0, &f) != napi_ok) return 0;
+    if (napi_set_named_property(env, exports, fns[i].name, f) != napi_ok) return 0;
+  }
+  return exports;
+}

@@ -1,0 +1,157 @@
+#include "conv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm.h"
+#include "pool.h"
+
+typedef struct {
+  const conv_t *g;
+  const float *x;
+} image_t;
+
+// A = im2col(x): row = output pixel (n, oh, ow), column = tap (kh, kw, c).
+static void pack_a_im2col(const void *ctx, long r0, int rows, long k0, int kc, float *dst) {
+  const image_t *m = (const image_t *)ctx;
+  const conv_t *g = m->g;
+  long plane = g->OH * g->OW;
+  for (int r = 0; r < GEMM_MR; r++) {
+    if (r >= rows) {
+      for (int k = 0; k < kc; k++) dst[k * GEMM_MR + r] = 0.f;
+      continue;
+    }
+    long pix = r0 + r;
+    long n = pix / plane, rem = pix % plane;
+    long ih0 = (rem / g->OW) * g->SH - g->PT, iw0 = (rem % g->OW) * g->SW - g->PL;
+    const float *img = m->x + n * g->H * g->W * g->C;
+    long tap = k0 / g->C, c = k0 % g->C;
+    int i = 0;
+    while (i < kc) {
+      long run = g->C - c < kc - i ? g->C - c : kc - i;
+      long ih = ih0 + (tap / g->KW) * g->DH, iw = iw0 + (tap % g->KW) * g->DW;
+      float *d = dst + i * GEMM_MR + r;
+      if (ih >= 0 && ih < g->H && iw >= 0 && iw < g->W) {
+        const float *s = img + (ih * g->W + iw) * g->C + c;
+        for (long t = 0; t < run; t++) d[t * GEMM_MR] = s[t];
+      } else {
+        for (long t = 0; t < run; t++) d[t * GEMM_MR] = 0.f;
+      }
+      i += (int)run;
+      c = 0;
+      tap++;
+    }
+  }
+}
+
+// A = im2col(x)^T: row = tap (kh, kw, c), column = output pixel.
+static void pack_a_im2col_t(const void *ctx, long r0, int rows, long p0, int kc, float *dst) {
+  const image_t *m = (const image_t *)ctx;
+  const conv_t *g = m->g;
+  long dh[GEMM_MR], dw[GEMM_MR], cc[GEMM_MR];
+  for (int r = 0; r < rows; r++) {
+    long k = r0 + r, tap = k / g->C;
+    dh[r] = (tap / g->KW) * g->DH;
+    dw[r] = (tap % g->KW) * g->DW;
+    cc[r] = k % g->C;
+  }
+  long plane = g->OH * g->OW;
+  long n = p0 / plane, rem = p0 % plane, oh = rem / g->OW, ow = rem % g->OW;
+  for (int i = 0; i < kc; i++) {
+    const float *img = m->x + n * g->H * g->W * g->C;
+    long ih0 = oh * g->SH - g->PT, iw0 = ow * g->SW - g->PL;
+    float *d = dst + i * GEMM_MR;
+    int r = 0;
+    for (; r < rows; r++) {
+      long ih = ih0 + dh[r], iw = iw0 + dw[r];
+      d[r] = (ih >= 0 && ih < g->H && iw >= 0 && iw < g->W) ? img[(ih * g->W + iw) * g->C + cc[r]] : 0.f;
+    }
+    for (; r < GEMM_MR; r++) d[r] = 0.f;
+    if (++ow == g->OW) {
+      ow = 0;
+      if (++oh == g->OH) {
+        oh = 0;
+        n++;
+      }
+    }
+  }
+}
+
+void conv2d_forward(const conv_t *g, const float *x, const float *w, float *y, int threads) {
+  image_t a = {g, x};
+  strided_t b = {w, g->O, 1};
+  gemm(g->N * g->OH * g->OW, g->O, g->KH * g->KW * g->C, pack_a_im2col, &a, pack_b_strided, &b, y, g->O, 0, threads);
+}
+
+void conv2d_backprop_filter(const conv_t *g, const float *x, const float *dy, float *dw, int threads) {
+  image_t a = {g, x};
+  strided_t b = {dy, g->O, 1};
+  gemm(g->KH * g->KW * g->C, g->O, g->N * g->OH * g->OW, pack_a_im2col_t, &a, pack_b_strided, &b, dw, g->O, 0, threads);
+}
+
+typedef struct {
+  const conv_t *g;
+  const float *cols;  // [images, OH, OW, KH, KW, C]
+  float *dx;          // the first image of the chunk
+  long images;
+} col2im_t;
+
+static void col2im_thread(void *ctx, int tid, int nthreads) {
+  const col2im_t *j = (const col2im_t *)ctx;
+  const conv_t *g = j->g;
+  long n0 = j->images * tid / nthreads, n1 = j->images * (tid + 1) / nthreads;
+  long taps = g->KH * g->KW;
+  for (long n = n0; n < n1; n++) {
+    float *img = j->dx + n * g->H * g->W * g->C;
+    memset(img, 0, (size_t)(g->H * g->W * g->C) * sizeof(float));
+    const float *src = j->cols + n * g->OH * g->OW * taps * g->C;
+    for (long oh = 0; oh < g->OH; oh++) {
+      for (long ow = 0; ow < g->OW; ow++) {
+        const float *s = src + (oh * g->OW + ow) * taps * g->C;
+        for (long kh = 0; kh < g->KH; kh++) {
+          long ih = oh * g->SH - g->PT + kh * g->DH;
+          if (ih < 0 || ih >= g->H) continue;
+          for (long kw = 0; kw < g->KW; kw++) {
+            long iw = ow * g->SW - g->PL + kw * g->DW;
+            if (iw < 0 || iw >= g->W) continue;
+            float *d = img + (ih * g->W + iw) * g->C;
+            const float *t = s + (kh * g->KW + kw) * g->C;
+            for (long c = 0; c < g->C; c++) d[c] += t[c];
+          }
+        }
+      }
+    }
+  }
+}
+
+// The column buffer holds at most this many floats (16 MB), at least one image.
+#define COLS_LIMIT (4L << 20)
+
+int conv2d_backprop_input(const conv_t *g, const float *dy, const float *w, float *dx, int threads) {
+  long taps_c = g->KH * g->KW * g->C;
+  long per_image = g->OH * g->OW * taps_c;
+  long chunk = per_image > 0 ? COLS_LIMIT / per_image : g->N;
+  if (chunk < 1) chunk = 1;
+  if (chunk > g->N) chunk = g->N;
+  // w^T [O, KH*KW*C], so that B packs by rows.
+  float *wt = (float *)malloc((size_t)(taps_c * g->O) * sizeof(float));
+  float *cols = (float *)malloc((size_t)(chunk * per_image > 0 ? chunk * per_image : 1) * sizeof(float));
+  if (!wt || !cols) {
+    free(wt);
+    free(cols);
+    return -1;
+  }
+  for (long j = 0; j < taps_c; j++)
+    for (long o = 0; o < g->O; o++) wt[o * taps_c + j] = w[j * g->O + o];
+  strided_t b = {wt, taps_c, 1};
+  for (long n0 = 0; n0 < g->N; n0 += chunk) {
+    long nb = g->N - n0 < chunk ? g->N - n0 : chunk;
+    strided_t a = {dy + n0 * g->OH * g->OW * g->O, g->O, 1};
+    gemm(nb * g->OH * g->OW, taps_c, g->O, pack_a_strided, &a, pack_b_strided, &b, cols, taps_c, 0, threads);
+    col2im_t j = {g, cols, dx + n0 * g->H * g->W * g->C, nb};
+    pool_run(col2im_thread, &j, threads > 0 ? threads : 64);
+  }
+  free(wt);
+  free(cols);
+  return 0;
+}

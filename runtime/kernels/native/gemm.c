@@ -1,0 +1,231 @@
+// A cache-blocked SGEMM in the usual BLIS arrangement: B is packed into KC x NR panels
+// (kept in L2/L3), A into MR x KC panels (L1/L2), and a 6 x 16 micro-kernel keeps its
+// block of C in twelve AVX2 registers while it runs over KC. The threads split C by
+// columns (or by rows when C is tall and narrow); each packs what it reads itself.
+#include "gemm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HAVE_X86 1
+#endif
+
+#define KC 256
+#define MC 120  // a multiple of GEMM_MR
+#define NC 3072 // a multiple of GEMM_NR
+
+typedef void (*ukernel_fn)(int kc, const float *a, const float *b, float *c, long ldc, int mr, int nr, int acc);
+
+static void store_tile(const float *t, float *c, long ldc, int mr, int nr, int acc) {
+  for (int i = 0; i < mr; i++) {
+    float *row = c + i * ldc;
+    const float *src = t + i * GEMM_NR;
+    if (acc)
+      for (int j = 0; j < nr; j++) row[j] += src[j];
+    else
+      for (int j = 0; j < nr; j++) row[j] = src[j];
+  }
+}
+
+static void ukernel_portable(int kc, const float *a, const float *b, float *c, long ldc, int mr, int nr, int acc) {
+  float t[GEMM_MR * GEMM_NR];
+  memset(t, 0, sizeof t);
+  for (int k = 0; k < kc; k++) {
+    const float *bk = b + k * GEMM_NR;
+    const float *ak = a + k * GEMM_MR;
+    for (int i = 0; i < GEMM_MR; i++) {
+      float ai = ak[i];
+      for (int j = 0; j < GEMM_NR; j++) t[i * GEMM_NR + j] += ai * bk[j];
+    }
+  }
+  store_tile(t, c, ldc, mr, nr, acc);
+}
+
+#ifdef HAVE_X86
+__attribute__((target("avx2,fma"))) static void ukernel_avx2(int kc, const float *a, const float *b, float *c, long ldc,
+                                                             int mr, int nr, int acc) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int k = 0; k < kc; k++) {
+    __m256 b0 = _mm256_load_ps(b);
+    __m256 b1 = _mm256_load_ps(b + 8);
+    __m256 x;
+    x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+    x = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+    x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+    a += GEMM_MR;
+    b += GEMM_NR;
+  }
+  if (mr == GEMM_MR && nr == GEMM_NR) {
+#define ROW(i, lo, hi)                                                                  \
+  {                                                                                     \
+    float *r = c + (i) * ldc;                                                           \
+    if (acc) {                                                                          \
+      lo = _mm256_add_ps(lo, _mm256_loadu_ps(r));                                       \
+      hi = _mm256_add_ps(hi, _mm256_loadu_ps(r + 8));                                   \
+    }                                                                                   \
+    _mm256_storeu_ps(r, lo);                                                            \
+    _mm256_storeu_ps(r + 8, hi);                                                        \
+  }
+    ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21) ROW(3, c30, c31) ROW(4, c40, c41) ROW(5, c50, c51)
+#undef ROW
+    return;
+  }
+  float t[GEMM_MR * GEMM_NR] __attribute__((aligned(32)));
+  _mm256_store_ps(t + 0, c00); _mm256_store_ps(t + 8, c01);
+  _mm256_store_ps(t + 16, c10); _mm256_store_ps(t + 24, c11);
+  _mm256_store_ps(t + 32, c20); _mm256_store_ps(t + 40, c21);
+  _mm256_store_ps(t + 48, c30); _mm256_store_ps(t + 56, c31);
+  _mm256_store_ps(t + 64, c40); _mm256_store_ps(t + 72, c41);
+  _mm256_store_ps(t + 80, c50); _mm256_store_ps(t + 88, c51);
+  store_tile(t, c, ldc, mr, nr, acc);
+}
+#endif
+
+static ukernel_fn pick_kernel(void) {
+#ifdef HAVE_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ukernel_avx2;
+#endif
+  return ukernel_portable;
+}
+
+static ukernel_fn ukernel;
+
+const char *gemm_isa(void) {
+  if (!ukernel) ukernel = pick_kernel();
+  return ukernel == ukernel_portable ? "portable" : "avx2+fma";
+}
+
+void pack_a_strided(const void *ctx, long r0, int rows, long k0, int kc, float *dst) {
+  const strided_t *m = (const strided_t *)ctx;
+  for (int r = 0; r < GEMM_MR; r++) {
+    if (r >= rows) {
+      for (int k = 0; k < kc; k++) dst[k * GEMM_MR + r] = 0.f;
+      continue;
+    }
+    const float *src = m->p + (r0 + r) * m->rs + k0 * m->cs;
+    if (m->cs == 1)
+      for (int k = 0; k < kc; k++) dst[k * GEMM_MR + r] = src[k];
+    else
+      for (int k = 0; k < kc; k++) dst[k * GEMM_MR + r] = src[k * m->cs];
+  }
+}
+
+void pack_b_strided(const void *ctx, long c0, int cols, long k0, int kc, float *dst) {
+  const strided_t *m = (const strided_t *)ctx;
+  if (m->cs == 1 && cols == GEMM_NR) {
+    for (int k = 0; k < kc; k++) memcpy(dst + k * GEMM_NR, m->p + (k0 + k) * m->rs + c0, GEMM_NR * sizeof(float));
+    return;
+  }
+  for (int k = 0; k < kc; k++) {
+    const float *src = m->p + (k0 + k) * m->rs + c0 * m->cs;
+    float *d = dst + k * GEMM_NR;
+    int c = 0;
+    for (; c < cols; c++) d[c] = src[c * m->cs];
+    for (; c < GEMM_NR; c++) d[c] = 0.f;
+  }
+}
+
+// Per-thread packing buffers, kept between calls.
+static __thread float *abuf, *bbuf;
+
+static float *aligned_floats(float **slot, size_t n) {
+  if (!*slot) {
+    void *p = 0;
+    if (posix_memalign(&p, 64, n * sizeof(float)) != 0) return 0;
+    *slot = (float *)p;
+  }
+  return *slot;
+}
+
+typedef struct {
+  long M, N, K;
+  pack_a_fn pa;
+  const void *actx;
+  pack_b_fn pb;
+  const void *bctx;
+  float *C;
+  long ldc;
+  int accumulate;
+  int split_cols;
+} job_t;
+
+static void gemm_part(const job_t *j, long r_begin, long r_end, long c_begin, long c_end) {
+  float *ap = aligned_floats(&abuf, (size_t)MC * KC);
+  float *bp = aligned_floats(&bbuf, (size_t)KC * NC);
+  if (!ap || !bp) abort();
+  for (long jc = c_begin; jc < c_end; jc += NC) {
+    long nc = c_end - jc < NC ? c_end - jc : NC;
+    for (long pc = 0; pc < j->K; pc += KC) {
+      int kc = (int)(j->K - pc < KC ? j->K - pc : KC);
+      for (long jp = 0; jp < nc; jp += GEMM_NR) {
+        int cols = (int)(nc - jp < GEMM_NR ? nc - jp : GEMM_NR);
+        j->pb(j->bctx, jc + jp, cols, pc, kc, bp + (jp / GEMM_NR) * kc * GEMM_NR);
+      }
+      int acc = j->accumulate || pc > 0;
+      for (long ic = r_begin; ic < r_end; ic += MC) {
+        long mc = r_end - ic < MC ? r_end - ic : MC;
+        for (long ip = 0; ip < mc; ip += GEMM_MR) {
+          int rows = (int)(mc - ip < GEMM_MR ? mc - ip : GEMM_MR);
+          j->pa(j->actx, ic + ip, rows, pc, kc, ap + (ip / GEMM_MR) * kc * GEMM_MR);
+        }
+        for (long jr = 0; jr < nc; jr += GEMM_NR) {
+          int nr = (int)(nc - jr < GEMM_NR ? nc - jr : GEMM_NR);
+          const float *bpanel = bp + (jr / GEMM_NR) * kc * GEMM_NR;
+          for (long ir = 0; ir < mc; ir += GEMM_MR) {
+            int mr = (int)(mc - ir < GEMM_MR ? mc - ir : GEMM_MR);
+            ukernel(kc, ap + (ir / GEMM_MR) * kc * GEMM_MR, bpanel, j->C + (ic + ir) * j->ldc + jc + jr, j->ldc, mr, nr, acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+static void gemm_thread(void *ctx, int tid, int n) {
+  const job_t *j = (const job_t *)ctx;
+  if (j->split_cols) {
+    long units = (j->N + GEMM_NR - 1) / GEMM_NR;
+    long u0 = units * tid / n, u1 = units * (tid + 1) / n;
+    long c0 = u0 * GEMM_NR, c1 = u1 * GEMM_NR < j->N ? u1 * GEMM_NR : j->N;
+    if (c0 < c1) gemm_part(j, 0, j->M, c0, c1);
+  } else {
+    long units = (j->M + GEMM_MR - 1) / GEMM_MR;
+    long u0 = units * tid / n, u1 = units * (tid + 1) / n;
+    long r0 = u0 * GEMM_MR, r1 = u1 * GEMM_MR < j->M ? u1 * GEMM_MR : j->M;
+    if (r0 < r1) gemm_part(j, r0, r1, 0, j->N);
+  }
+}
+
+void gemm(long M, long N, long K, pack_a_fn pa, const void *actx, pack_b_fn pb, const void *bctx, float *C, long ldc,
+          int accumulate, int threads) {
+  if (!ukernel) ukernel = pick_kernel();
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate)
+      for (long i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
+    return;
+  }
+  job_t j = {M, N, K, pa, actx, pb, bctx, C, ldc, accumulate, 0};
+  // Splitting the columns makes every thread pack all of A, splitting the rows all of B:
+  // split the longer side. Small products stay on one thread (waking one costs ~10 us).
+  j.split_cols = N >= M;
+  int want = threads > 0 ? threads : 64;
+  double flops = 2.0 * M * N * K;
+  if (flops < 2e6) want = 1;
+  long units = j.split_cols ? (N + GEMM_NR - 1) / GEMM_NR : (M + GEMM_MR - 1) / GEMM_MR;
+  if (units < want) want = (int)units;
+  pool_run(gemm_thread, &j, want);
+}
