@@ -8,9 +8,10 @@
         "runtime/kernels/native/eltwise.c",
         "runtime/kernels/native/gemm.c",
         "runtime/kernels/native/pool.c",
-        "runtime/kernels/native/reduce.c"
+        "runtime/kernels/native/reduce.c",
+        "runtime/kernels/native/transpose.c"
       ],
-      "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-ffp-contract=off"],
+      "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-ffp-contract=off", "-fno-trapping-math", "-fno-math-errno"],
       "libraries": ["-lpthread", "-lm"]
     }
   ]

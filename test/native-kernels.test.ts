@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { startBackend } from "../runtime/backend.ts";
 import { conv2dBackpropFilterXnn, conv2dBackpropInputWasm } from "../runtime/kernels/wasm-conv-grads.ts";
 import { loadNative } from "../runtime/kernels/native.ts";
+import { COUNT_NON_FINITE } from "../runtime/kernels/native-kernels.ts";
 import { Adam } from "../runtime/optim/adam.ts";
 import { Rng } from "../runtime/random.ts";
 
@@ -198,6 +199,19 @@ describe("native kernels", () => {
     const info = await startBackend("cpu");
     assert.match(info.why, /native kernels/);
     compare(run(), stock, "cpu+native");
+  });
+
+  it("count NaN and ±Inf over several tensors in one kernel", () => {
+    for (const backend of ["cpu", "wasm"]) {
+      tf.setBackend(backend);
+      const values = new Float32Array(100_001).map((_, i) => (i % 7 === 0 ? Number.NaN : i % 11 === 0 ? (i % 2 ? Infinity : -Infinity) : i * 1e30));
+      const expected = values.filter((v) => !Number.isFinite(v)).length;
+      const a = tf.tensor(values);
+      const b = tf.tensor([1, 3e38, -0, Number.NaN]); // 3e38: finite in float32
+      const count = tf.engine().runKernel(COUNT_NON_FINITE, { t0: a, t1: b }, {}) as tf.Tensor;
+      assert.equal(count.dataSync()[0], expected + 1, backend);
+      tf.dispose([a, b, count]);
+    }
   });
 
   it("leave no tensors behind", () => {

@@ -180,6 +180,18 @@ function leakyReluGrad(native: NativeKernels, backendName: "wasm" | "cpu"): Kern
   };
 }
 
+function transpose(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Kernel): Kernel {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const perm = (args.attrs as { perm: number[] }).perm;
+    if (x.dtype !== "float32" || x.shape.length > 8 || x.shape.length === 0) return fallback(args);
+    const s = storeOf(backendName, args.backend);
+    const y = s.alloc(perm.map((p) => x.shape[p]!));
+    native.transpose(s.view(x), s.view(y), new Int32Array(x.shape), new Int32Array(perm));
+    return y;
+  };
+}
+
 /** Kernel name of the fused Adam step (runtime/optim/adam.ts uses it when registered). */
 export const ADAM_STEP = "GanSpecAdamStep";
 
@@ -191,6 +203,20 @@ function adamStep(native: NativeKernels, backendName: "wasm" | "cpu"): Kernel {
     const outs = [s.alloc([...p.shape]), s.alloc([...p.shape]), s.alloc([...p.shape])];
     native.adam(s.view(p), s.view(g), s.view(m), s.view(v), s.view(outs[0]!), s.view(outs[1]!), s.view(outs[2]!), new Float32Array(c));
     return outs;
+  };
+}
+
+/** Kernel name of the NaN / Inf count over any number of float32 tensors (runtime/train/round.ts). */
+export const COUNT_NON_FINITE = "GanSpecCountNonFinite";
+
+function countNonFinite(native: NativeKernels, backendName: "wasm" | "cpu"): Kernel {
+  return (args) => {
+    const s = storeOf(backendName, args.backend);
+    const out = s.alloc([]);
+    let count = 0;
+    for (const t of Object.values(args.inputs)) if (t) count += native.nonFinite(s.view(t));
+    s.view(out)[0] = count;
+    return out;
   };
 }
 
@@ -239,9 +265,11 @@ export function registerNativeKernels(native: NativeKernels, backendName: "wasm"
     ["BatchMatMul", batchMatMul(native, backendName, current("BatchMatMul") ?? missing("BatchMatMul"))],
     ["Sum", reduce(native, backendName, current("Sum") ?? missing("Sum"), false)],
     ["Mean", reduce(native, backendName, current("Mean") ?? missing("Mean"), true)],
+    ["Transpose", transpose(native, backendName, current("Transpose") ?? missing("Transpose"))],
     ["LeakyRelu", leakyRelu(native, backendName, current("LeakyRelu") ?? missing("LeakyRelu"))],
     [LEAKY_GRAD, leakyReluGrad(native, backendName)],
     [ADAM_STEP, adamStep(native, backendName)],
+    [COUNT_NON_FINITE, countNonFinite(native, backendName)],
   ];
   registerLeakyReluGradient();
   for (const [name, kernelFunc] of make) {

@@ -21,6 +21,10 @@ export interface NativeKernels {
   leaky(dy: Float32Array, x: Float32Array, out: Float32Array, alpha: number): void;
   /** One fused Adam step (see runtime/optim/adam.ts); constants [b1, 1-b1, b2, 1-b2, bc2Sqrt, eps, stepSize]. */
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, constants: Float32Array): void;
+  /** How many elements of x are NaN or ±Inf. */
+  nonFinite(x: Float32Array): number;
+  /** y = x with axes permuted (y's axis i is x's axis perm[i]); rank 1 to 8. */
+  transpose(x: Float32Array, y: Float32Array, shape: Int32Array, perm: Int32Array): void;
   setThreads(n: number): number;
   isa(): string;
 }
@@ -31,7 +35,7 @@ export interface NativeLoad {
   readonly about: string;
 }
 
-const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "setThreads", "isa"] as const satisfies readonly (keyof NativeKernels)[];
+const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "nonFinite", "transpose", "setThreads", "isa"] as const satisfies readonly (keyof NativeKernels)[];
 
 let cached: NativeLoad | undefined;
 

@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Model } from "../nn/model.ts";
 import type { Adam } from "../optim/adam.ts";
 import { Rng } from "../random.ts";
+import { COUNT_NON_FINITE } from "../kernels/native-kernels.ts";
 
 export interface StepResult {
   /** The step's loss, a plain number. */
@@ -132,9 +133,7 @@ export class Round {
       // NaN or Inf in the loss or any gradient: the update is not applied (the weights stay
       // the last finite ones); the caller decides to stop or to skip (--on-nan).
       const gradList = Object.values(grads);
-      const finite =
-        Number.isFinite(loss) &&
-        (gradList.length === 0 || tf.tidy(() => tf.addN(gradList.map((g) => g.isFinite().logicalNot().any().cast("float32"))).dataSync()[0]) === 0);
+      const finite = Number.isFinite(loss) && nonFiniteCount(gradList) === 0;
       if (finite) optimizer.step(grads);
       tf.dispose([value, ...gradList]);
       const scores: Record<string, number> = {};
@@ -153,4 +152,16 @@ export class Round {
     for (const t of this.cache.values()) t.dispose();
     this.cache.clear();
   }
+}
+
+/** How many gradient values are NaN or ±Inf: one native pass where it is registered. */
+function nonFiniteCount(grads: readonly tf.Tensor[]): number {
+  if (grads.length === 0) return 0;
+  return tf.tidy(() => {
+    if (tf.getKernel(COUNT_NON_FINITE, tf.getBackend()) && grads.every((g) => g.dtype === "float32")) {
+      const inputs = Object.fromEntries(grads.map((g, i) => [`t${i}`, g]));
+      return (tf.engine().runKernel(COUNT_NON_FINITE, inputs, {}) as tf.Tensor).dataSync()[0]!;
+    }
+    return tf.addN(grads.map((g) => g.isFinite().logicalNot().sum().cast("float32"))).dataSync()[0]!;
+  });
 }

@@ -9,6 +9,7 @@
 #include "gemm.h"
 #include "pool.h"
 #include "reduce.h"
+#include "transpose.h"
 
 #define CHECK(call)                                                   \
   if ((call) != napi_ok) {                                            \
@@ -177,6 +178,53 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   return 0;
 }
 
+// nonFinite(x) -> how many elements are NaN or ±Inf
+static napi_value NonFinite(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  float *x;
+  size_t n;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc < 1 || !get_floats(env, argv[0], &x, &n)) return 0;
+  CHECK(napi_create_double(env, (double)count_nonfinite(x, (long)n), &r));
+  return r;
+}
+
+// transpose(x, y, shape: Int32Array, perm: Int32Array)
+static napi_value Transpose(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  float *x, *y;
+  size_t nx, ny, rank, rank2;
+  napi_typedarray_type t1, t2;
+  void *ps, *pp;
+  napi_value buf;
+  size_t off;
+  if (argc < 4 || !get_floats(env, argv[0], &x, &nx) || !get_floats(env, argv[1], &y, &ny)) return 0;
+  if (napi_get_typedarray_info(env, argv[2], &t1, &rank, &ps, &buf, &off) != napi_ok || t1 != napi_int32_array ||
+      napi_get_typedarray_info(env, argv[3], &t2, &rank2, &pp, &buf, &off) != napi_ok || t2 != napi_int32_array ||
+      rank != rank2 || rank < 1 || rank > TRANSPOSE_MAX_RANK) {
+    napi_throw_type_error(env, 0, "gan-spec native: transpose takes a shape and a permutation of rank 1 to 8");
+    return 0;
+  }
+  long shape[TRANSPOSE_MAX_RANK];
+  int perm[TRANSPOSE_MAX_RANK], seen[TRANSPOSE_MAX_RANK] = {0};
+  double size = 1;
+  for (size_t i = 0; i < rank; i++) {
+    shape[i] = ((int *)ps)[i];
+    perm[i] = ((int *)pp)[i];
+    if (shape[i] < 0 || perm[i] < 0 || perm[i] >= (int)rank || seen[perm[i]]++) {
+      napi_throw_range_error(env, 0, "gan-spec native: bad transpose shape or permutation");
+      return 0;
+    }
+    size *= shape[i];
+  }
+  if (too_small(env, "x", nx, size) || too_small(env, "y", ny, size)) return 0;
+  transpose(x, y, (int)rank, shape, perm);
+  return 0;
+}
+
 // setThreads(n) -> the number of threads jobs will use
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -200,7 +248,7 @@ NAPI_MODULE_INIT() {
   struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"setThreads", SetThreads}, {"isa", Isa}};
+  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"nonFinite", NonFinite}, {"transpose", Transpose}, {"setThreads", SetThreads}, {"isa", Isa}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, 0, &f) != napi_ok) return 0;

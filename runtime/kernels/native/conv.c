@@ -133,17 +133,10 @@ int conv2d_backprop_input(const conv_t *g, const float *dy, const float *w, floa
   long chunk = per_image > 0 ? COLS_LIMIT / per_image : g->N;
   if (chunk < 1) chunk = 1;
   if (chunk > g->N) chunk = g->N;
-  // w^T [O, KH*KW*C], so that B packs by rows.
-  float *wt = (float *)malloc((size_t)(taps_c * g->O) * sizeof(float));
+  // B = w^T: element (o, j) is w[j * O + o]; packing reads each column j contiguously.
   float *cols = (float *)malloc((size_t)(chunk * per_image > 0 ? chunk * per_image : 1) * sizeof(float));
-  if (!wt || !cols) {
-    free(wt);
-    free(cols);
-    return -1;
-  }
-  for (long j = 0; j < taps_c; j++)
-    for (long o = 0; o < g->O; o++) wt[o * taps_c + j] = w[j * g->O + o];
-  strided_t b = {wt, taps_c, 1};
+  if (!cols) return -1;
+  strided_t b = {w, 1, g->O};
   for (long n0 = 0; n0 < g->N; n0 += chunk) {
     long nb = g->N - n0 < chunk ? g->N - n0 : chunk;
     strided_t a = {dy + n0 * g->OH * g->OW * g->O, g->O, 1};
@@ -151,7 +144,6 @@ int conv2d_backprop_input(const conv_t *g, const float *dy, const float *w, floa
     col2im_t j = {g, cols, dx + n0 * g->H * g->W * g->C, nb};
     pool_run(col2im_thread, &j, threads > 0 ? threads : 64);
   }
-  free(wt);
   free(cols);
   return 0;
 }

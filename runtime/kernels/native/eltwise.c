@@ -12,7 +12,7 @@ typedef struct {
 } job_t;
 
 // Below this many elements one thread does it all (waking another costs more).
-#define SPLIT 65536
+#define SPLIT 131072
 
 static void range(const job_t *j, int tid, int n, long *i0, long *i1) {
   long chunk = (j->n + n - 1) / n;
@@ -25,9 +25,14 @@ static void leaky_thread(void *ctx, int tid, int n) {
   const job_t *j = (const job_t *)ctx;
   long i0, i1;
   range(j, tid, n, &i0, &i1);
+  // Locals, not j->...: a store through out could otherwise change *j, and the loop
+  // would neither vectorise nor lose its branch.
+  const float *restrict a = j->a;
+  float *restrict out = j->out;
+  const float alpha = j->alpha;
   for (long i = i0; i < i1; i++) {
-    float x = j->a[i];
-    j->out[i] = x > 0.f ? x : j->alpha * x;
+    float x = a[i];
+    out[i] = x > 0.f ? x : alpha * x;
   }
 }
 
@@ -35,10 +40,11 @@ static void leaky_grad_thread(void *ctx, int tid, int n) {
   const job_t *j = (const job_t *)ctx;
   long i0, i1;
   range(j, tid, n, &i0, &i1);
-  for (long i = i0; i < i1; i++) {
-    float dy = j->a[i];
-    j->out[i] = j->b[i] > 0.f ? dy : j->alpha * dy;
-  }
+  const float *restrict dy = j->a;
+  const float *restrict x = j->b;
+  float *restrict out = j->out;
+  const float alpha = j->alpha;
+  for (long i = i0; i < i1; i++) out[i] = x[i] > 0.f ? dy[i] : alpha * dy[i];
 }
 
 void leaky_relu(const float *x, float *out, long n, float alpha) {
@@ -58,25 +64,41 @@ typedef struct {
   long n;
 } adam_job_t;
 
+static void adam_range(long i0, long i1, const float *restrict pp, const float *restrict gp, const float *restrict mp,
+                       const float *restrict vp, float *restrict po, float *restrict mo, float *restrict vo, float b1,
+                       float ob1, float b2, float ob2, float bc2, float eps, float step) {
+  for (long i = i0; i < i1; i++) {
+    float g = gp[i];
+    float m = mp[i] * b1 + g * ob1;
+    float v = vp[i] * b2 + (g * g) * ob2;
+    float denom = sqrtf(v) / bc2 + eps;
+    mo[i] = m;
+    vo[i] = v;
+    po[i] = pp[i] - (m / denom) * step;
+  }
+}
+
 static void adam_thread(void *ctx, int tid, int nthreads) {
   const adam_job_t *j = (const adam_job_t *)ctx;
   job_t r = {0, 0, 0, j->n, 0};
   long i0, i1;
   range(&r, tid, nthreads, &i0, &i1);
-  const adam_t h = *j->h;
-  for (long i = i0; i < i1; i++) {
-    float g = j->g[i];
-    float m = j->m[i] * h.b1 + g * h.one_minus_b1;
-    float v = j->v[i] * h.b2 + (g * g) * h.one_minus_b2;
-    float denom = sqrtf(v) / h.bc2_sqrt + h.eps;
-    j->mo[i] = m;
-    j->vo[i] = v;
-    j->po[i] = j->p[i] - (m / denom) * h.step_size;
-  }
+  const adam_t *h = j->h;
+  adam_range(i0, i1, j->p, j->g, j->m, j->v, j->po, j->mo, j->vo, h->b1, h->one_minus_b1, h->b2, h->one_minus_b2,
+             h->bc2_sqrt, h->eps, h->step_size);
 }
 
 void adam_step(const adam_t *h, const float *p, const float *g, const float *m, const float *v, float *p_out, float *m_out,
                float *v_out, long n) {
   adam_job_t j = {h, p, g, m, v, p_out, m_out, v_out, n};
   pool_run(adam_thread, &j, n < SPLIT ? 1 : 64);
+}
+
+long count_nonfinite(const float *x, long n) {
+  long count = 0;
+  for (long i = 0; i < n; i++) {
+    float d = x[i] - x[i];  // 0 for a finite value, NaN for NaN and ±Inf
+    count += d != d;
+  }
+  return count;
 }

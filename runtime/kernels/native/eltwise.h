@@ -7,6 +7,9 @@ void leaky_relu(const float *x, float *out, long n, float alpha);
 // out = x > 0 ? dy : alpha * dy (PyTorch's and TF's gradient: the slope at 0 is alpha)
 void leaky_relu_grad(const float *dy, const float *x, float *out, long n, float alpha);
 
+// How many of x[0 .. n) are NaN or ±Inf.
+long count_nonfinite(const float *x, long n);
+
 // One Adam step in torch.optim.Adam's order of float32 operations (constants already
 // rounded to float32 by the caller):
 //   m' = m·b1 + g·(1-b1);  v' = v·b2 + (g·g)·(1-b2);  p' = p - (m' / (sqrt(v') / bc2 + eps))·step

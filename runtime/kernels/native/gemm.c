@@ -110,6 +110,13 @@ const char *gemm_isa(void) {
 
 void pack_a_strided(const void *ctx, long r0, int rows, long k0, int kc, float *dst) {
   const strided_t *m = (const strided_t *)ctx;
+  if (m->rs == 1 && rows == GEMM_MR) {
+    // A transposed in memory: the MR values of one k are contiguous.
+    const float *src = m->p + r0 + k0 * m->cs;
+    for (int k = 0; k < kc; k++, src += m->cs)
+      for (int r = 0; r < GEMM_MR; r++) dst[k * GEMM_MR + r] = src[r];
+    return;
+  }
   for (int r = 0; r < GEMM_MR; r++) {
     if (r >= rows) {
       for (int k = 0; k < kc; k++) dst[k * GEMM_MR + r] = 0.f;
@@ -127,6 +134,18 @@ void pack_b_strided(const void *ctx, long c0, int cols, long k0, int kc, float *
   const strided_t *m = (const strided_t *)ctx;
   if (m->cs == 1 && cols == GEMM_NR) {
     for (int k = 0; k < kc; k++) memcpy(dst + k * GEMM_NR, m->p + (k0 + k) * m->rs + c0, GEMM_NR * sizeof(float));
+    return;
+  }
+  if (m->rs == 1) {
+    // B transposed in memory (a Linear weight read as W^T): each column is contiguous in k.
+    for (int c = 0; c < GEMM_NR; c++) {
+      if (c >= cols) {
+        for (int k = 0; k < kc; k++) dst[k * GEMM_NR + c] = 0.f;
+        continue;
+      }
+      const float *src = m->p + (c0 + c) * m->cs + k0;
+      for (int k = 0; k < kc; k++) dst[k * GEMM_NR + c] = src[k];
+    }
     return;
   }
   for (int k = 0; k < kc; k++) {
@@ -224,7 +243,7 @@ void gemm(long M, long N, long K, pack_a_fn pa, const void *actx, pack_b_fn pb, 
   j.split_cols = N >= M;
   int want = threads > 0 ? threads : 64;
   double flops = 2.0 * M * N * K;
-  if (flops < 2e6) want = 1;
+  if (flops < 6e6) want = 1;
   long units = j.split_cols ? (N + GEMM_NR - 1) / GEMM_NR : (M + GEMM_MR - 1) / GEMM_MR;
   if (units < want) want = (int)units;
   pool_run(gemm_thread, &j, want);
