@@ -8,12 +8,14 @@
 // on the wasm backend (the addon working in the wasm heap) and on the cpu backend. Also
 // the wasm fallback kernels used when the addon is absent, and the addon's own checks.
 import assert from "node:assert/strict";
+import { availableParallelism } from "node:os";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { startBackend } from "../runtime/backend.ts";
 import { conv2dBackpropFilterXnn, conv2dBackpropInputWasm } from "../runtime/kernels/wasm-conv-grads.ts";
 import { loadNative } from "../runtime/kernels/native.ts";
 import { COUNT_NON_FINITE } from "../runtime/kernels/native-kernels.ts";
+import { dropout } from "../runtime/nn/functional.ts";
 import { Adam } from "../runtime/optim/adam.ts";
 import { Rng } from "../runtime/random.ts";
 
@@ -212,6 +214,37 @@ describe("native kernels", () => {
       assert.equal(count.dataSync()[0], expected + 1, backend);
       tf.dispose([a, b, count]);
     }
+  });
+
+  it("dropout: a native mask, PyTorch's scaling, the same for a seed on any number of threads", () => {
+    tf.setBackend("wasm");
+    const n = 200_000;
+    const x = tf.tensor(new Float32Array(n).map((_, i) => 1 + (i % 97) / 7));
+    const xs = x.dataSync();
+    const p = 0.3;
+    const scale = Math.fround(1 / Math.fround(1 - p));
+    const y = dropout(x, p, true, 1234).dataSync();
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      if (y[i] === 0) continue;
+      kept++;
+      assert.equal(y[i], Math.fround(xs[i]! * scale), `element ${i}`);
+    }
+    assert.ok(Math.abs(kept / n - (1 - p)) < 0.005, `kept ${kept / n}, expected ${1 - p}`);
+    assert.deepEqual(dropout(x, p, true, 1234).dataSync(), y, "same seed, same mask");
+    assert.notDeepEqual(dropout(x, p, true, 1235).dataSync(), y, "another seed, another mask");
+    const k = native.kernels!;
+    k.setThreads(1);
+    try {
+      assert.deepEqual(dropout(x, p, true, 1234).dataSync(), y, "one thread, the same mask");
+    } finally {
+      k.setThreads(availableParallelism());
+    }
+    const g = tf.grad((v: tf.Tensor) => dropout(v, p, true, 1234).sum())(x).dataSync();
+    for (let i = 0; i < n; i += 997) assert.equal(g[i], y[i] === 0 ? 0 : scale, `gradient ${i}`);
+    assert.equal(dropout(x, 1, true, 5).sum().dataSync()[0], 0);
+    assert.equal(dropout(x, 0, true, 5), x);
+    x.dispose();
   });
 
   it("leave no tensors behind", () => {

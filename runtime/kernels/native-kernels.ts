@@ -192,6 +192,19 @@ function transpose(native: NativeKernels, backendName: "wasm" | "cpu", fallback:
   };
 }
 
+/** Kernel name of the dropout mask (runtime/nn/functional.ts uses it when registered). */
+export const DROPOUT_MASK = "GanSpecDropoutMask";
+
+function dropoutMask(native: NativeKernels, backendName: "wasm" | "cpu"): Kernel {
+  return (args) => {
+    const a = args.attrs as { shape: number[]; p: number; scale: number; seed: number };
+    const s = storeOf(backendName, args.backend);
+    const out = s.alloc([...a.shape]);
+    native.dropoutMask(s.view(out), a.p, a.scale, Math.floor(a.seed / 2 ** 32) >>> 0, a.seed >>> 0);
+    return out;
+  };
+}
+
 /** Kernel name of the fused Adam step (runtime/optim/adam.ts uses it when registered). */
 export const ADAM_STEP = "GanSpecAdamStep";
 
@@ -270,6 +283,7 @@ export function registerNativeKernels(native: NativeKernels, backendName: "wasm"
     [LEAKY_GRAD, leakyReluGrad(native, backendName)],
     [ADAM_STEP, adamStep(native, backendName)],
     [COUNT_NON_FINITE, countNonFinite(native, backendName)],
+    [DROPOUT_MASK, dropoutMask(native, backendName)],
   ];
   registerLeakyReluGradient();
   for (const [name, kernelFunc] of make) {

@@ -25,6 +25,8 @@ export interface NativeKernels {
   nonFinite(x: Float32Array): number;
   /** y = x with axes permuted (y's axis i is x's axis perm[i]); rank 1 to 8. */
   transpose(x: Float32Array, y: Float32Array, shape: Int32Array, perm: Int32Array): void;
+  /** out[i] = scale where the i-th uniform of the seed's stream is >= p, else 0 (seed: two 32-bit halves). */
+  dropoutMask(out: Float32Array, p: number, scale: number, seedHi: number, seedLo: number): void;
   setThreads(n: number): number;
   isa(): string;
 }
@@ -35,7 +37,7 @@ export interface NativeLoad {
   readonly about: string;
 }
 
-const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "nonFinite", "transpose", "setThreads", "isa"] as const satisfies readonly (keyof NativeKernels)[];
+const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "nonFinite", "transpose", "dropoutMask", "setThreads", "isa"] as const satisfies readonly (keyof NativeKernels)[];
 
 let cached: NativeLoad | undefined;
 

@@ -6,6 +6,7 @@
 // no conv2dTranspose with padding): dilation and transposition are expressed exactly as
 // zero-insertion, padding or cropping, and a stride-1 or strided plain convolution.
 import * as tf from "@tensorflow/tfjs";
+import { DROPOUT_MASK } from "../kernels/native-kernels.ts";
 import "../kernels/register.ts";
 
 export type Pair = readonly [number, number];
@@ -208,9 +209,16 @@ export function leakyRelu(x: tf.Tensor, slope: number): tf.Tensor {
 export function dropout(x: tf.Tensor, p: number, training: boolean, seed: number): tf.Tensor {
   if (!training || p === 0) return x;
   if (p >= 1) return tf.zerosLike(x);
+  // PyTorch's: input · noise, noise = bernoulli(1 - p) / (1 - p) in float32.
+  const scale = Math.fround(1 / Math.fround(1 - p));
   return tf.tidy(() => {
+    if (tf.getKernel(DROPOUT_MASK, tf.getBackend()) && x.dtype === "float32") {
+      // One native pass (TF.js's seeded randomUniform costs ~1 ms per 65,536 numbers).
+      const mask = tf.engine().runKernel(DROPOUT_MASK, {}, { shape: x.shape, p, scale, seed }) as tf.Tensor;
+      return x.mul(mask);
+    }
     const keep = tf.randomUniform(x.shape, 0, 1, "float32", seed).greaterEqual(p).cast("float32");
-    return x.mul(keep).div(1 - p);
+    return x.mul(keep.mul(scale));
   });
 }
 

@@ -225,6 +225,27 @@ static napi_value Transpose(napi_env env, napi_callback_info info) {
   return 0;
 }
 
+// dropoutMask(out, p, scale, seedHi, seedLo)
+static napi_value DropoutMask(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  float *out;
+  size_t n;
+  double p, scale;
+  uint32_t hi, lo;
+  if (argc < 5 || !get_floats(env, argv[0], &out, &n)) {
+    if (argc < 5) napi_throw_type_error(env, 0, "gan-spec native: dropoutMask takes 5 arguments");
+    return 0;
+  }
+  CHECK(napi_get_value_double(env, argv[1], &p));
+  CHECK(napi_get_value_double(env, argv[2], &scale));
+  CHECK(napi_get_value_uint32(env, argv[3], &hi));
+  CHECK(napi_get_value_uint32(env, argv[4], &lo));
+  dropout_mask(out, (long)n, p, (float)scale, ((unsigned long long)hi << 32) | lo);
+  return 0;
+}
+
 // setThreads(n) -> the number of threads jobs will use
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -248,7 +269,7 @@ NAPI_MODULE_INIT() {
   struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"nonFinite", NonFinite}, {"transpose", Transpose}, {"setThreads", SetThreads}, {"isa", Isa}};
+  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"nonFinite", NonFinite}, {"transpose", Transpose}, {"dropoutMask", DropoutMask}, {"setThreads", SetThreads}, {"isa", Isa}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, 0, &f) != napi_ok) return 0;

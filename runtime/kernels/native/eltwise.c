@@ -102,3 +102,36 @@ long count_nonfinite(const float *x, long n) {
   }
   return count;
 }
+
+typedef struct {
+  float *out;
+  long n;
+  double p;
+  float scale;
+  unsigned long long seed;
+} mask_job_t;
+
+static inline unsigned long long splitmix64(unsigned long long x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+static void mask_thread(void *ctx, int tid, int nthreads) {
+  const mask_job_t *j = (const mask_job_t *)ctx;
+  job_t r = {0, 0, 0, j->n, 0};
+  long i0, i1;
+  range(&r, tid, nthreads, &i0, &i1);
+  unsigned long long base = splitmix64(j->seed);
+  for (long i = i0; i < i1; i++) {
+    // 53 random bits: a double uniform in [0, 1)
+    double u = (double)(splitmix64(base + (unsigned long long)i) >> 11) * (1.0 / 9007199254740992.0);
+    j->out[i] = u >= j->p ? j->scale : 0.f;
+  }
+}
+
+void dropout_mask(float *out, long n, double p, float scale, unsigned long long seed) {
+  mask_job_t j = {out, n, p, scale, seed};
+  pool_run(mask_thread, &j, n < SPLIT ? 1 : 64);
+}

@@ -7,6 +7,11 @@ void leaky_relu(const float *x, float *out, long n, float alpha);
 // out = x > 0 ? dy : alpha * dy (PyTorch's and TF's gradient: the slope at 0 is alpha)
 void leaky_relu_grad(const float *dy, const float *x, float *out, long n, float alpha);
 
+// A dropout mask: out[i] = scale where the i-th uniform number of `seed`'s stream is
+// >= p, else 0. The stream is a counter hash (splitmix64 of seed and i): the same mask for
+// the same seed on any number of threads.
+void dropout_mask(float *out, long n, double p, float scale, unsigned long long seed);
+
 // How many of x[0 .. n) are NaN or ±Inf.
 long count_nonfinite(const float *x, long n);
 
