@@ -3,12 +3,12 @@
 //   auto        @tensorflow/tfjs-node-gpu (CUDA), then @tensorflow/tfjs-node (native
 //               TensorFlow on the CPU), when installed and loadable; else wasm; else cpu.
 //   tensorflow  one of the two native ones, or an error saying why neither loads.
-//   wasm        WebAssembly with XNNPACK, with this project's kernels: a BatchMatMul that
-//               never transposes a weight (runtime/kernels/wasm-batch-matmul.ts), and both
-//               convolution gradients as XNNPACK forward convolutions
-//               (runtime/kernels/wasm-conv-grads.ts; wasm lacks one, the other is slow).
-//   cpu         the portable JavaScript backend, with this project's fast weight gradient
-//               (runtime/kernels/register.ts; the stock one takes ~20 s per DCGAN layer).
+//   wasm        WebAssembly, with this project's native kernels when the addon is built
+//               (runtime/kernels/native-kernels.ts: convolutions, matrix products,
+//               reductions, transposes, Adam on all cores with AVX2), else XNNPACK with
+//               this project's wasm kernels (runtime/kernels/wasm-*.ts).
+//   cpu         the portable JavaScript backend, with the native kernels too when built,
+//               else this project's weight gradient (runtime/kernels/register.ts).
 //
 // The native packages are optionalDependencies: they download libtensorflow when installed,
 // which fails without internet, and npm then goes on without them.
