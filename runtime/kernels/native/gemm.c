@@ -93,6 +93,39 @@ __attribute__((target("avx2,fma"))) static void ukernel_avx2(int kc, const float
 }
 #endif
 
+#ifdef HAVE_X86
+// dst[k * 16 + c] = src[c * ld + k] for c < 16, k < kc: 8 x 8 blocks transposed in
+// registers (the scalar loop writes one float per cache line).
+__attribute__((target("avx2,fma"))) static void pack_b_transposed_avx2(const float *src, long ld, int kc, float *dst) {
+  int k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    for (int half = 0; half < 2; half++) {
+      const float *s = src + half * 8 * ld + k;
+      __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ld), r2 = _mm256_loadu_ps(s + 2 * ld),
+             r3 = _mm256_loadu_ps(s + 3 * ld), r4 = _mm256_loadu_ps(s + 4 * ld), r5 = _mm256_loadu_ps(s + 5 * ld),
+             r6 = _mm256_loadu_ps(s + 6 * ld), r7 = _mm256_loadu_ps(s + 7 * ld);
+      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+             t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+             t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44),
+             u3 = _mm256_shuffle_ps(t1, t3, 0xEE), u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+             u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      float *d = dst + k * GEMM_NR + half * 8;
+      _mm256_storeu_ps(d + 0 * GEMM_NR, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(d + 1 * GEMM_NR, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(d + 2 * GEMM_NR, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(d + 3 * GEMM_NR, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(d + 4 * GEMM_NR, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(d + 5 * GEMM_NR, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(d + 6 * GEMM_NR, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(d + 7 * GEMM_NR, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+  }
+  for (; k < kc; k++)
+    for (int c = 0; c < GEMM_NR; c++) dst[k * GEMM_NR + c] = src[c * ld + k];
+}
+#endif
+
 static ukernel_fn pick_kernel(void) {
 #ifdef HAVE_X86
   __builtin_cpu_init();
@@ -138,6 +171,12 @@ void pack_b_strided(const void *ctx, long c0, int cols, long k0, int kc, float *
   }
   if (m->rs == 1) {
     // B transposed in memory (a Linear weight read as W^T): each column is contiguous in k.
+#ifdef HAVE_X86
+    if (cols == GEMM_NR && ukernel == ukernel_avx2) {
+      pack_b_transposed_avx2(m->p + c0 * m->cs + k0, m->cs, kc, dst);
+      return;
+    }
+#endif
     for (int c = 0; c < GEMM_NR; c++) {
       if (c >= cols) {
         for (int k = 0; k < kc; k++) dst[k * GEMM_NR + c] = 0.f;
