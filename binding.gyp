@@ -4,6 +4,7 @@
       "target_name": "gan_native",
       "sources": [
         "runtime/kernels/native/addon.c",
+        "runtime/kernels/native/batchnorm.c",
         "runtime/kernels/native/conv.c",
         "runtime/kernels/native/eltwise.c",
         "runtime/kernels/native/gemm.c",

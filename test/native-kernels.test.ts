@@ -4,7 +4,7 @@
 // geometries (strides, explicit / same / valid padding, dilation, odd channel counts, sizes
 // that leave partial GEMM tiles), matrix products with every transpose and batch
 // broadcast, Sum / Mean over contiguous and scattered axes, LeakyReLU and its gradient,
-// the fused Adam step (bit for bit);
+// training-mode BatchNorm and its gradient, the fused Adam step (bit for bit);
 // on the wasm backend (the addon working in the wasm heap) and on the cpu backend. Also
 // the wasm fallback kernels used when the addon is absent, and the addon's own checks.
 import assert from "node:assert/strict";
@@ -15,7 +15,7 @@ import { startBackend } from "../runtime/backend.ts";
 import { conv2dBackpropFilterXnn, conv2dBackpropInputWasm } from "../runtime/kernels/wasm-conv-grads.ts";
 import { loadNative } from "../runtime/kernels/native.ts";
 import { COUNT_NON_FINITE } from "../runtime/kernels/native-kernels.ts";
-import { dropout } from "../runtime/nn/functional.ts";
+import { batchNorm, dropout } from "../runtime/nn/functional.ts";
 import { Adam } from "../runtime/optim/adam.ts";
 import { Rng } from "../runtime/random.ts";
 
@@ -122,6 +122,26 @@ function run(): Results {
     const big = randn(rng, [2, 300, 300]); // above the size the threads split
     keep("sumBig", tf.sum(big, [0, 1]));
     keep("meanBig", tf.mean(big, 2));
+    // Training-mode BatchNorm (native: statistics, normalisation and gradient kernels),
+    // small and above the size the threads split at.
+    for (const shape of [[4, 5, 6, 7], [8, 16, 16, 64], [37, 3]]) {
+      const c = shape[shape.length - 1]!;
+      const bx = randn(rng, shape).mul(3).add(1);
+      const bw = randn(rng, [c]);
+      const bb = randn(rng, [c]);
+      const opts = { training: true, momentum: 0.1, eps: 1e-5 };
+      const st = { weight: bw as tf.Tensor1D, bias: bb as tf.Tensor1D, runningMean: tf.zeros([c]) as tf.Tensor1D, runningVar: tf.ones([c]) as tf.Tensor1D };
+      const r = batchNorm(bx, st, opts);
+      const tag = `bn${shape.join("x")}`;
+      keep(`${tag}.y`, r.y);
+      keep(`${tag}.runningMean`, r.runningMean!);
+      keep(`${tag}.runningVar`, r.runningVar!);
+      const dyb = randn(rng, shape);
+      const [gx, gw, gb] = tf.grads((a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => batchNorm(a, { ...st, weight: w as tf.Tensor1D, bias: b as tf.Tensor1D }, opts).y.mul(dyb).sum())([bx, bw, bb]);
+      keep(`${tag}.dx`, gx!);
+      keep(`${tag}.dw`, gw!);
+      keep(`${tag}.db`, gb!);
+    }
     const l = randn(rng, [4, 200, 100]);
     keep("leaky", tf.leakyRelu(l, 0.2));
     keep("leakyGrad", tf.grad((v: tf.Tensor) => tf.leakyRelu(v, 0.2).mul(l).sum())(l));

@@ -205,6 +205,44 @@ function dropoutMask(native: NativeKernels, backendName: "wasm" | "cpu"): Kernel
   };
 }
 
+/** Kernel names of training-mode BatchNorm (runtime/nn/functional.ts uses them when registered). */
+export const BN_STATS = "GanSpecBatchNormStats";
+export const BN_APPLY = "GanSpecBatchNorm";
+export const BN_GRAD = "GanSpecBatchNormGrad";
+
+/** x [..., C] -> [mean, var] over all but the last axis (biased variance). */
+function bnStats(native: NativeKernels, backendName: "wasm" | "cpu"): Kernel {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const C = x.shape[x.shape.length - 1]!;
+    const s = storeOf(backendName, args.backend);
+    const out = [s.alloc([C]), s.alloc([C])];
+    native.batchNorm(0, C, 0, s.view(x), s.view(out[0]!), s.view(out[1]!));
+    return out;
+  };
+}
+
+function bnApply(native: NativeKernels, backendName: "wasm" | "cpu"): Kernel {
+  return (args) => {
+    const { x, mean, variance, w, b } = args.inputs as Record<"x" | "mean" | "variance" | "w" | "b", tf.TensorInfo>;
+    const s = storeOf(backendName, args.backend);
+    const y = s.alloc([...x.shape]);
+    native.batchNorm(1, x.shape[x.shape.length - 1]!, (args.attrs as { eps: number }).eps, s.view(x), s.view(mean), s.view(variance), s.view(w), s.view(b), s.view(y));
+    return y;
+  };
+}
+
+function bnGrad(native: NativeKernels, backendName: "wasm" | "cpu"): Kernel {
+  return (args) => {
+    const { dy, x, mean, variance, w } = args.inputs as Record<"dy" | "x" | "mean" | "variance" | "w", tf.TensorInfo>;
+    const C = x.shape[x.shape.length - 1]!;
+    const s = storeOf(backendName, args.backend);
+    const out = [s.alloc([...x.shape]), s.alloc([C]), s.alloc([C])];
+    native.batchNorm(2, C, (args.attrs as { eps: number }).eps, s.view(dy), s.view(x), s.view(mean), s.view(variance), s.view(w), s.view(out[0]!), s.view(out[1]!), s.view(out[2]!));
+    return out;
+  };
+}
+
 /** Kernel name of the fused Adam step (runtime/optim/adam.ts uses it when registered). */
 export const ADAM_STEP = "GanSpecAdamStep";
 
@@ -284,6 +322,9 @@ export function registerNativeKernels(native: NativeKernels, backendName: "wasm"
     [ADAM_STEP, adamStep(native, backendName)],
     [COUNT_NON_FINITE, countNonFinite(native, backendName)],
     [DROPOUT_MASK, dropoutMask(native, backendName)],
+    [BN_STATS, bnStats(native, backendName)],
+    [BN_APPLY, bnApply(native, backendName)],
+    [BN_GRAD, bnGrad(native, backendName)],
   ];
   registerLeakyReluGradient();
   for (const [name, kernelFunc] of make) {

@@ -27,6 +27,11 @@ export interface NativeKernels {
   transpose(x: Float32Array, y: Float32Array, shape: Int32Array, perm: Int32Array): void;
   /** out[i] = scale where the i-th uniform of the seed's stream is >= p, else 0 (seed: two 32-bit halves). */
   dropoutMask(out: Float32Array, p: number, scale: number, seedHi: number, seedLo: number): void;
+  /**
+   * Training-mode BatchNorm over x viewed as [R, C]: 0 stats (x, mean, var), 1 forward
+   * (x, mean, var, w, b, y), 2 backward (dy, x, mean, var, w, dx, dw, db).
+   */
+  batchNorm(which: 0 | 1 | 2, channels: number, eps: number, ...arrays: Float32Array[]): void;
   setThreads(n: number): number;
   isa(): string;
 }
@@ -37,7 +42,7 @@ export interface NativeLoad {
   readonly about: string;
 }
 
-const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "nonFinite", "transpose", "dropoutMask", "setThreads", "isa"] as const satisfies readonly (keyof NativeKernels)[];
+const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "nonFinite", "transpose", "dropoutMask", "batchNorm", "setThreads", "isa"] as const satisfies readonly (keyof NativeKernels)[];
 
 let cached: NativeLoad | undefined;
 

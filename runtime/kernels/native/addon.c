@@ -4,6 +4,7 @@
 #include <node_api.h>
 #include <stdio.h>
 
+#include "batchnorm.h"
 #include "conv.h"
 #include "eltwise.h"
 #include "gemm.h"
@@ -246,6 +247,56 @@ static napi_value DropoutMask(napi_env env, napi_callback_info info) {
   return 0;
 }
 
+// batchNorm(which, C, eps, ...arrays): x viewed as [R, C]
+//   0 stats:    x, mean, var
+//   1 forward:  x, mean, var, w, b, y
+//   2 backward: dy, x, mean, var, w, dx, dw, db
+static napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  static const int counts[3] = {3, 6, 8};
+  int which, channels;
+  double eps;
+  if (argc < 3) {
+    napi_throw_type_error(env, 0, "gan-spec native: batchNorm takes (which, C, eps, arrays...)");
+    return 0;
+  }
+  CHECK(napi_get_value_int32(env, argv[0], &which));
+  CHECK(napi_get_value_int32(env, argv[1], &channels));
+  CHECK(napi_get_value_double(env, argv[2], &eps));
+  if (which < 0 || which > 2 || channels < 1 || argc < (size_t)(3 + counts[which])) {
+    napi_throw_range_error(env, 0, "gan-spec native: bad batchNorm call");
+    return 0;
+  }
+  float *a[8];
+  size_t n[8];
+  for (int i = 0; i < counts[which]; i++)
+    if (!get_floats(env, argv[3 + i], &a[i], &n[i])) return 0;
+  long C = channels;
+  // the first array (or the second, for backward) is the [R, C] one; the others are [C],
+  // except y (forward) and dx (backward), which are [R, C] too
+  size_t big = n[0];
+  if (big % (size_t)C != 0) {
+    napi_throw_range_error(env, 0, "gan-spec native: batchNorm input size is not a multiple of C");
+    return 0;
+  }
+  long R = (long)(big / (size_t)C);
+  for (int i = 1; i < counts[which]; i++) {
+    int full = (which == 1 && i == 5) || (which == 2 && (i == 1 || i == 5));
+    if (too_small(env, "batchNorm operand", n[i], full ? (double)big : (double)C)) return 0;
+  }
+  int rc = 0;
+  if (which == 0)
+    rc = bn_stats(a[0], R, C, a[1], a[2]);
+  else if (which == 1)
+    bn_forward(a[0], R, C, a[1], a[2], a[3], a[4], (float)eps, a[5]);
+  else
+    rc = bn_backward(a[0], a[1], R, C, a[2], a[3], a[4], (float)eps, a[5], a[6], a[7]);
+  if (rc != 0) napi_throw_error(env, 0, "gan-spec native: out of memory");
+  return 0;
+}
+
 // setThreads(n) -> the number of threads jobs will use
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -269,7 +320,7 @@ NAPI_MODULE_INIT() {
   struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"nonFinite", NonFinite}, {"transpose", Transpose}, {"dropoutMask", DropoutMask}, {"setThreads", SetThreads}, {"isa", Isa}};
+  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"nonFinite", NonFinite}, {"transpose", Transpose}, {"dropoutMask", DropoutMask}, {"batchNorm", BatchNorm}, {"setThreads", SetThreads}, {"isa", Isa}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, 0, &f) != napi_ok) return 0;
