@@ -88,12 +88,11 @@ function conv2dBackpropInput(native: NativeKernels, backendName: "wasm" | "cpu",
   };
 }
 
-function conv2dBackpropFilter(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Kernel | undefined): Kernel {
+function conv2dBackpropFilter(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Kernel): Kernel {
   return (args) => {
     const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const a = args.attrs as unknown as ConvAttrs & { filterShape: Shape4 };
-    if ((a.dataFormat !== "NHWC" || !allFloat(args.inputs)) && fallback) return fallback(args);
-    if (a.dataFormat !== "NHWC") throw new Error("Conv2DBackpropFilter: only NHWC is supported");
+    if (a.dataFormat !== "NHWC" || !allFloat(args.inputs)) return fallback(args);
     const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, "channelsLast");
     const s = storeOf(backendName, args.backend);
     const dw = s.alloc([...a.filterShape]);
@@ -289,7 +288,7 @@ function registerLeakyReluGradient(): void {
       const d = dy as tf.Tensor;
       return {
         x: () =>
-          tf.getKernel(LEAKY_GRAD, tf.getBackend()) && d.dtype === "float32" && x.dtype === "float32"
+          backendHas(LEAKY_GRAD) && d.dtype === "float32" && x.dtype === "float32"
             ? (tf.engine().runKernel(LEAKY_GRAD, { dy: d, x }, { alpha }) as tf.Tensor)
             : tf.where(tf.greater(x, 0), d, tf.mul(d, alpha)),
       };
@@ -299,25 +298,22 @@ function registerLeakyReluGradient(): void {
 
 /** Registers the native kernels on one backend in place of the ones there now. */
 export function registerNativeKernels(native: NativeKernels, backendName: "wasm" | "cpu"): void {
-  const current = (name: string): Kernel | undefined => {
-    const k = tf.getKernel(name, backendName) as (tf.KernelConfig & { ganNative?: boolean }) | undefined;
-    if (k?.ganNative) return undefined;
-    return k?.kernelFunc as Kernel | undefined;
-  };
-  const already = (tf.getKernel("Conv2D", backendName) as { ganNative?: boolean } | undefined)?.ganNative;
-  if (already) return;
-  const missing = (name: string): Kernel => () => {
-    throw new Error(`${name}: no kernel for this input on the ${backendName} backend`);
-  };
+  if ((tf.getKernel("Conv2D", backendName) as { ganNative?: boolean } | undefined)?.ganNative) return;
+  // The kernel registered now, for the inputs the native one leaves to it.
+  const fallback = (name: string): Kernel =>
+    (tf.getKernel(name, backendName)?.kernelFunc as Kernel | undefined) ??
+    (() => {
+      throw new Error(`${name}: no kernel for this input on the ${backendName} backend`);
+    });
   const make: [string, Kernel][] = [
-    ["Conv2D", conv2d(native, backendName, current("Conv2D") ?? missing("Conv2D"))],
-    ["Conv2DBackpropInput", conv2dBackpropInput(native, backendName, current("Conv2DBackpropInput") ?? missing("Conv2DBackpropInput"))],
-    ["Conv2DBackpropFilter", conv2dBackpropFilter(native, backendName, current("Conv2DBackpropFilter"))],
-    ["BatchMatMul", batchMatMul(native, backendName, current("BatchMatMul") ?? missing("BatchMatMul"))],
-    ["Sum", reduce(native, backendName, current("Sum") ?? missing("Sum"), false)],
-    ["Mean", reduce(native, backendName, current("Mean") ?? missing("Mean"), true)],
-    ["Transpose", transpose(native, backendName, current("Transpose") ?? missing("Transpose"))],
-    ["LeakyRelu", leakyRelu(native, backendName, current("LeakyRelu") ?? missing("LeakyRelu"))],
+    ["Conv2D", conv2d(native, backendName, fallback("Conv2D"))],
+    ["Conv2DBackpropInput", conv2dBackpropInput(native, backendName, fallback("Conv2DBackpropInput"))],
+    ["Conv2DBackpropFilter", conv2dBackpropFilter(native, backendName, fallback("Conv2DBackpropFilter"))],
+    ["BatchMatMul", batchMatMul(native, backendName, fallback("BatchMatMul"))],
+    ["Sum", reduce(native, backendName, fallback("Sum"), false)],
+    ["Mean", reduce(native, backendName, fallback("Mean"), true)],
+    ["Transpose", transpose(native, backendName, fallback("Transpose"))],
+    ["LeakyRelu", leakyRelu(native, backendName, fallback("LeakyRelu"))],
     [LEAKY_GRAD, leakyReluGrad(native, backendName)],
     [ADAM_STEP, adamStep(native, backendName)],
     [COUNT_NON_FINITE, countNonFinite(native, backendName)],
@@ -331,4 +327,9 @@ export function registerNativeKernels(native: NativeKernels, backendName: "wasm"
     if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
     tf.registerKernel({ kernelName: name, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc, ganNative: true } as tf.KernelConfig);
   }
+}
+
+/** Whether the backend in use has one of this project's kernels (GanSpec*: registered only with the addon). */
+export function backendHas(kernelName: string): boolean {
+  return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }

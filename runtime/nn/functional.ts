@@ -6,7 +6,7 @@
 // no conv2dTranspose with padding): dilation and transposition are expressed exactly as
 // zero-insertion, padding or cropping, and a stride-1 or strided plain convolution.
 import * as tf from "@tensorflow/tfjs";
-import { BN_APPLY, BN_GRAD, BN_STATS, DROPOUT_MASK } from "../kernels/native-kernels.ts";
+import { backendHas, BN_APPLY, BN_GRAD, BN_STATS, DROPOUT_MASK } from "../kernels/native-kernels.ts";
 import "../kernels/register.ts";
 
 export type Pair = readonly [number, number];
@@ -186,18 +186,25 @@ export function batchNorm(
     return { y };
   }
   const n = x.size / (x.shape[x.rank - 1] as number);
-  if (tf.getKernel(BN_APPLY, tf.getBackend()) && x.dtype === "float32" && n > 0) return batchNormNative(x, s, o, n);
+  if (backendHas(BN_APPLY) && x.dtype === "float32" && n > 0) return batchNormNative(x, s, o, n);
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, axes);
     const y = x.sub(mean).div(variance.add(o.eps).sqrt()).mul(s.weight).add(s.bias);
-    // The running statistics never reach a loss, so no gradient flows through them.
-    const m = mean as tf.Tensor1D;
-    const v = variance as tf.Tensor1D;
-    const unbiased = n > 1 ? v.mul(n / (n - 1)) : v;
+    return { y, ...runningStats(s, mean as tf.Tensor1D, variance as tf.Tensor1D, n, o.momentum) };
+  });
+}
+
+/**
+ * The running statistics after a training step: they move towards the batch mean and the
+ * *unbiased* batch variance (n / (n - 1)), as PyTorch's do. They never reach a loss, so no
+ * gradient flows through them.
+ */
+function runningStats(s: BatchNormState, mean: tf.Tensor1D, variance: tf.Tensor1D, n: number, momentum: number): { runningMean: tf.Tensor1D; runningVar: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const unbiased = n > 1 ? variance.mul(n / (n - 1)) : variance;
     return {
-      y,
-      runningMean: s.runningMean.mul(1 - o.momentum).add(m.mul(o.momentum)) as tf.Tensor1D,
-      runningVar: s.runningVar.mul(1 - o.momentum).add(unbiased.mul(o.momentum)) as tf.Tensor1D,
+      runningMean: s.runningMean.mul(1 - momentum).add(mean.mul(momentum)) as tf.Tensor1D,
+      runningVar: s.runningVar.mul(1 - momentum).add(unbiased.mul(momentum)) as tf.Tensor1D,
     };
   });
 }
@@ -214,7 +221,7 @@ function batchNormNative(x: tf.Tensor, s: BatchNormState, o: { readonly momentum
     const [mean, variance] = tf.engine().runKernel(BN_STATS, { x: xi }, {}) as [tf.Tensor1D, tf.Tensor1D];
     const y = tf.engine().runKernel(BN_APPLY, { x: xi, mean, variance, w, b }, { eps }) as tf.Tensor;
     save([xi, w, mean, variance]);
-    stats.push(tf.keep(mean.clone()), tf.keep(variance.clone()));
+    stats.push(tf.keep(mean), tf.keep(variance)); // for the running statistics, below
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -225,13 +232,7 @@ function batchNormNative(x: tf.Tensor, s: BatchNormState, o: { readonly momentum
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   const y = apply(x, s.weight, s.bias);
   const [m, v] = stats as [tf.Tensor1D, tf.Tensor1D];
-  const running = tf.tidy(() => {
-    const unbiased = n > 1 ? v.mul(n / (n - 1)) : v;
-    return {
-      runningMean: s.runningMean.mul(1 - o.momentum).add(m.mul(o.momentum)) as tf.Tensor1D,
-      runningVar: s.runningVar.mul(1 - o.momentum).add(unbiased.mul(o.momentum)) as tf.Tensor1D,
-    };
-  });
+  const running = runningStats(s, m, v, n, o.momentum);
   tf.dispose(stats);
   return { y, ...running };
 }
@@ -247,7 +248,7 @@ export function dropout(x: tf.Tensor, p: number, training: boolean, seed: number
   // PyTorch's: input · noise, noise = bernoulli(1 - p) / (1 - p) in float32.
   const scale = Math.fround(1 / Math.fround(1 - p));
   return tf.tidy(() => {
-    if (tf.getKernel(DROPOUT_MASK, tf.getBackend()) && x.dtype === "float32") {
+    if (backendHas(DROPOUT_MASK) && x.dtype === "float32") {
       // One native pass (TF.js's seeded randomUniform costs ~1 ms per 65,536 numbers).
       const mask = tf.engine().runKernel(DROPOUT_MASK, {}, { shape: x.shape, p, scale, seed }) as tf.Tensor;
       return x.mul(mask);

@@ -4,7 +4,7 @@
 //   p -= (lr / (1 - b1^t)) · m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 // Its state (m, v, t) can be saved and restored, for checkpoints.
 import * as tf from "@tensorflow/tfjs";
-import { ADAM_STEP } from "../kernels/native-kernels.ts";
+import { ADAM_STEP, backendHas } from "../kernels/native-kernels.ts";
 
 export interface AdamOptions {
   readonly lr: number;
@@ -50,7 +50,7 @@ export class Adam {
     const stepSize = this.lr / bc1;
     // One fused kernel per parameter where the native kernels run (the same float32
     // operations in the same order, so the same bits), else eleven TF.js ops.
-    const fused = tf.getKernel(ADAM_STEP, tf.getBackend()) !== undefined;
+    const fused = backendHas(ADAM_STEP);
     const constants = [this.beta1, 1 - this.beta1, this.beta2, 1 - this.beta2, bc2Sqrt, this.eps, stepSize];
     tf.tidy(() => {
       this.params.forEach((p, i) => {

@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Model } from "../nn/model.ts";
 import type { Adam } from "../optim/adam.ts";
 import { Rng } from "../random.ts";
-import { COUNT_NON_FINITE } from "../kernels/native-kernels.ts";
+import { backendHas, COUNT_NON_FINITE } from "../kernels/native-kernels.ts";
 
 export interface StepResult {
   /** The step's loss, a plain number. */
@@ -158,7 +158,7 @@ export class Round {
 function nonFiniteCount(grads: readonly tf.Tensor[]): number {
   if (grads.length === 0) return 0;
   return tf.tidy(() => {
-    if (tf.getKernel(COUNT_NON_FINITE, tf.getBackend()) && grads.every((g) => g.dtype === "float32")) {
+    if (backendHas(COUNT_NON_FINITE) && grads.every((g) => g.dtype === "float32")) {
       const inputs = Object.fromEntries(grads.map((g, i) => [`t${i}`, g]));
       return (tf.engine().runKernel(COUNT_NON_FINITE, inputs, {}) as tf.Tensor).dataSync()[0]!;
     }

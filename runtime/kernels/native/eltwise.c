@@ -14,17 +14,18 @@ typedef struct {
 // Below this many elements one thread does it all (waking another costs more).
 #define SPLIT 131072
 
-static void range(const job_t *j, int tid, int n, long *i0, long *i1) {
-  long chunk = (j->n + n - 1) / n;
+// Thread tid's share of [0, size): whole blocks of 16 elements, in order.
+static void range(long size, int tid, int n, long *i0, long *i1) {
+  long chunk = (size + n - 1) / n;
   chunk = (chunk + 15) & ~15L;
-  *i0 = chunk * tid < j->n ? chunk * tid : j->n;
-  *i1 = *i0 + chunk < j->n ? *i0 + chunk : j->n;
+  *i0 = chunk * tid < size ? chunk * tid : size;
+  *i1 = *i0 + chunk < size ? *i0 + chunk : size;
 }
 
 static void leaky_thread(void *ctx, int tid, int n) {
   const job_t *j = (const job_t *)ctx;
   long i0, i1;
-  range(j, tid, n, &i0, &i1);
+  range(j->n, tid, n, &i0, &i1);
   // Locals, not j->...: a store through out could otherwise change *j, and the loop
   // would neither vectorise nor lose its branch.
   const float *restrict a = j->a;
@@ -39,7 +40,7 @@ static void leaky_thread(void *ctx, int tid, int n) {
 static void leaky_grad_thread(void *ctx, int tid, int n) {
   const job_t *j = (const job_t *)ctx;
   long i0, i1;
-  range(j, tid, n, &i0, &i1);
+  range(j->n, tid, n, &i0, &i1);
   const float *restrict dy = j->a;
   const float *restrict x = j->b;
   float *restrict out = j->out;
@@ -80,9 +81,8 @@ static void adam_range(long i0, long i1, const float *restrict pp, const float *
 
 static void adam_thread(void *ctx, int tid, int nthreads) {
   const adam_job_t *j = (const adam_job_t *)ctx;
-  job_t r = {0, 0, 0, j->n, 0};
   long i0, i1;
-  range(&r, tid, nthreads, &i0, &i1);
+  range(j->n, tid, nthreads, &i0, &i1);
   const adam_t *h = j->h;
   adam_range(i0, i1, j->p, j->g, j->m, j->v, j->po, j->mo, j->vo, h->b1, h->one_minus_b1, h->b2, h->one_minus_b2,
              h->bc2_sqrt, h->eps, h->step_size);
@@ -120,9 +120,8 @@ static inline unsigned long long splitmix64(unsigned long long x) {
 
 static void mask_thread(void *ctx, int tid, int nthreads) {
   const mask_job_t *j = (const mask_job_t *)ctx;
-  job_t r = {0, 0, 0, j->n, 0};
   long i0, i1;
-  range(&r, tid, nthreads, &i0, &i1);
+  range(j->n, tid, nthreads, &i0, &i1);
   unsigned long long base = splitmix64(j->seed);
   for (long i = i0; i < i1; i++) {
     // 53 random bits: a double uniform in [0, 1)
