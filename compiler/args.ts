@@ -152,7 +152,7 @@ export function bindArgs(
       positional.set(q.name, { value: q.default, span: elementSpan });
     }
   }
-  return { channels, pairs, flags, positional };
+  return { channels, pairs, pairSpans: pairSpan, flags, positional };
 }
 
 function compactWhat(key: string): string {

@@ -4,11 +4,11 @@
 // unknown dimensions, which silence the checks that would only repeat the same mistake.
 import type { Arg, BlockDef, ChainItem, Element, ForLoop, ModelDef, ShapeExpr, Span, Spec, Statement } from "../grammar/ast.ts";
 import { bindArgs } from "./args.ts";
-import { type DiagnosticBag, diagnostic, hint } from "./diagnostic.ts";
+import { DiagnosticBag, diagnostic, hint } from "./diagnostic.ts";
 import { type EvalContext, evaluate, Scope } from "./expr.ts";
 import { CAT, channelPreserving, layerNames, layers } from "./layers/index.ts";
-import type { Attrs, LayerContext, LayerDef, Producer } from "./layers/types.ts";
-import { closest } from "./names.ts";
+import type { Attrs, BoundArgs, LayerContext, LayerDef, Producer } from "./layers/types.ts";
+import { closest, closestAll } from "./names.ts";
 import type { ParamValues } from "./params.ts";
 import { formatShape, type Shape, sameShape } from "./shape.ts";
 
@@ -168,7 +168,8 @@ class ModelChecker {
       }
     }
     if (!m.incomplete) this.warnUnused(out);
-    const ok = this.bag.errorCount === this.errorsBefore;
+    // A syntax error inside the model (its header included) makes it not ok, too.
+    const ok = this.bag.errorCount === this.errorsBefore && !m.incomplete;
     return {
       name: m.name,
       nameSpan: m.nameSpan,
@@ -371,21 +372,48 @@ class ModelChecker {
     if (def) return this.layer(def, item, cur, frame, items, j);
     const block = this.blocks.get(name);
     if (block) return this.blockCall(block, item, cur, frame);
-    this.unknownElement(item, frame);
-    return this.unknown();
+    const guess = this.unknownElement(item, frame);
+    return (guess && this.asIf(guess, item, cur, frame, items, j)) ?? this.unknown();
   }
 
-  private unknownElement(item: Element, frame: Frame): void {
+  /**
+   * Reports an unknown layer; returns the layer it is most likely a typo of, when exactly
+   * one built-in layer is that close (the checker then goes on as if it were written).
+   */
+  private unknownElement(item: Element, frame: Frame): LayerDef | undefined {
     const name = item.name;
     let h: string;
+    let guess: LayerDef | undefined;
     if (frame.scope.lookup(name) !== undefined) h = `\`${name}\` is a parameter, not a layer`;
     else if (this.models.has(name)) h = `\`${name}\` is a model; a model can't be used as a layer of another`;
     else {
       const candidates = [...layerNames, ...this.blocks.keys(), ...frame.names.keys()];
-      const near = closest(name, candidates);
-      h = near ? hint("DidYouMean", [near]) : hint("KnownLayers", [layerNames.join(", ")]);
+      const near = closestAll(name, candidates);
+      h = near.length > 0 ? hint("DidYouMean", [near.join("` or `")]) : hint("KnownLayers", [layerNames.join(", ")]);
+      if (near.length === 1) guess = layers.get(near[0]!);
     }
-    this.bag.add(diagnostic("UnknownLayer", item.nameSpan, [name], { hint: h }));
+    const notes = guess ? [{ message: `the layers after it are checked as if it were \`${guess.name}\``, span: item.span }] : [];
+    this.bag.add(diagnostic("UnknownLayer", item.nameSpan, [name], { hint: h, notes }));
+    return guess;
+  }
+
+  /**
+   * The value an unknown layer gives when read as its likely intended layer, so that one
+   * typo does not leave every later shape unknown. Nothing is reported about the guess
+   * itself: when its arguments or shapes do not fit, the value stays unknown instead.
+   */
+  private asIf(def: LayerDef, el: Element, cur: Value, frame: Frame, items: readonly ChainItem[], j: number): Value | undefined {
+    const scratch = new DiagnosticBag();
+    const args = bindArgs(def, el.args, el.span, this.evalCtx(frame, true), scratch, this.model.incomplete);
+    const res = def.infer(cur.shape, args, {
+      op: def.name,
+      span: el.span,
+      producer: cur.producer,
+      report: (key, a, extras) => scratch.add(diagnostic(key, el.span, a, extras)),
+      downstreamChannels: () => this.downstream(items, j, frame),
+    });
+    if (scratch.errorCount > 0) return undefined;
+    return { id: this.nextValue++, shape: res.out, producer: this.producerAfter(def, args, res.attrs, el.span, cur) };
   }
 
   // --- layers ----------------------------------------------------------------------------
@@ -396,17 +424,20 @@ class ModelChecker {
       op: def.name,
       span: el.span,
       producer: cur.producer,
-      report: (key, a, extras) => this.bag.add(diagnostic(key, el.span, a, extras)),
+      report: (key, a, extras) => this.bag.add(diagnostic(key, extras?.span ?? el.span, a, extras)),
       downstreamChannels: () => this.downstream(items, j, frame),
     };
     const res = def.infer(cur.shape, args, ctx);
     const value = this.push(def.name, [cur.id], cur.shape, res.out, res.params, res.attrs, el.span, frame);
+    return { id: value, shape: res.out, producer: this.producerAfter(def, args, res.attrs, el.span, cur) };
+  }
+
+  /** What the next layer's messages say its input came from. */
+  private producerAfter(def: LayerDef, args: BoundArgs, attrs: Attrs, span: Span, cur: Value): Producer {
     const declares = def.name === "conv" || def.name === "convT" || def.name === "linear" || (def.name === "bn" && args.positional.get("channels")?.value !== undefined);
-    const producer: Producer =
-      declares || !channelPreserving.has(def.name) && def.name !== "bn"
-        ? { describe: "the previous layer", layer: describe(def.name, res.attrs), span: el.span, declaresChannels: declares }
-        : { ...cur.producer, describe: "the previous layer" };
-    return { id: value, shape: res.out, producer };
+    return declares || (!channelPreserving.has(def.name) && def.name !== "bn")
+      ? { describe: "the previous layer", layer: describe(def.name, attrs), span, declaresChannels: declares }
+      : { ...cur.producer, describe: "the previous layer" };
   }
 
   /** Input channels the layers after position j say they expect (for fix suggestions). */

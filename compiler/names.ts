@@ -23,17 +23,22 @@ export function editDistance(a: string, b: string): number {
 }
 
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  return closestAll(name, candidates)[0];
+}
+
+/** Every candidate at the smallest distance, if it is close enough to be a likely typo. */
+export function closestAll(name: string, candidates: Iterable<string>): string[] {
   const lower = name.toLowerCase();
-  let best: string | undefined;
+  let best: string[] = [];
   let bestScore = Infinity;
-  for (const c of candidates) {
+  for (const c of new Set(candidates)) {
     if (c === name) continue;
     const score = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase());
     if (score < bestScore) {
-      best = c;
+      best = [c];
       bestScore = score;
-    }
+    } else if (score === bestScore) best.push(c);
   }
   const limit = name.length <= 3 ? 1 : name.length <= 6 ? 2 : 3;
-  return bestScore <= limit ? best : undefined;
+  return bestScore <= limit ? best : [];
 }

@@ -163,6 +163,33 @@ function misplacedParameterEnd(toks: IToken[], i: number): number {
   return j;
 }
 
+/**
+ * The `:` that ends a model or block header: the first one outside brackets, or, when the
+ * brackets of a broken header never close, the last one on the header's first line that
+ * does not follow an input's name (`(x:`); -1
+ * when there is none (the rule then reports the missing `:` itself).
+ */
+function headerEnd(toks: IToken[], text: string): number {
+  let depth = 0;
+  for (let i = 0; i < toks.length; i++) {
+    const ty = toks[i]!.tokenType;
+    if (ty === LParen || ty === LBracket) depth++;
+    else if (ty === RParen || ty === RBracket) depth = Math.max(0, depth - 1);
+    else if (ty === Colon && depth === 0 && i > 0) return i;
+    else if (ty === LBrace || ty === RBrace || ty === Equals) break;
+  }
+  const first = toks[0];
+  if (first === undefined) return -1;
+  let found = -1;
+  for (let i = 1; i < toks.length; i++) {
+    const t = toks[i]!;
+    if (/[\r\n]/.test(text.slice(first.startOffset, t.startOffset))) break;
+    const isInputColon = is(toks[i - 1], Identifier) && (is(toks[i - 2], LParen) || is(toks[i - 2], Comma));
+    if (t.tokenType === Colon && !isInputColon) found = i;
+  }
+  return found;
+}
+
 interface RunResult {
   cst: CstNode | undefined;
   /** Index of the first token not parsed, or tokens.length. */
@@ -347,10 +374,20 @@ export function parse(text: string): ParseResult {
     let header: Omit<BlockDef, "span" | "incomplete"> | Omit<ModelDef, "span" | "incomplete"> | undefined;
     const body: Statement[] = [];
     if (nesting.at === undefined) {
-      let r = run(ruleFor, toks, problems, isLast);
+      // The header is parsed on its own, up to its `:`, so that a broken header cannot take
+      // the body with it (recovery would skip to the end of the section): the body is still
+      // parsed and checked.
+      const colon = headerEnd(toks, text);
+      const headerToks = colon >= 0 ? toks.slice(0, colon + 1) : toks;
+      let r = run(ruleFor, headerToks, problems, isLast && colon === toks.length - 1);
       header = r.cst ? (astBuilder.visit(r.cst) as typeof header) : undefined;
       if (header) body.push(...header.body);
       let consumed = r.stoppedAt;
+      if (colon >= 0 && consumed >= headerToks.length && colon + 1 < toks.length) {
+        r = run(() => parser.body(), toks.slice(colon + 1), problems, isLast);
+        if (r.cst) body.push(...(astBuilder.visit(r.cst) as Statement[]));
+        consumed = colon + 1 + r.stoppedAt;
+      }
       while (consumed < toks.length && problems.length < MAX_SYNTAX_PROBLEMS) {
         // Resume after the token that stopped the section, as a continuation of the body.
         let next = consumed;

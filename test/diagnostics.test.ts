@@ -2,8 +2,10 @@
 // rows the exact text as gan-compile prints it. Every code of compiler/diagnostics.ts is
 // triggered somewhere in test/ (test/diagnostic-table.test.ts checks that).
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { codes, rendered } from "./helpers.ts";
+import { jsonReport } from "../compiler/render.ts";
+import { codes, compileText, rendered } from "./helpers.ts";
 
 interface Row {
   readonly name: string;
@@ -30,9 +32,9 @@ const rows: Row[] = [
   { name: "channel mismatch", spec: "G(x: [3, 8, 8]): conv(3 -> 8, k3, nobias) relu conv(3 -> 4, k3)", expect: ["GAN0101@1:48"] },
   { name: "linear feature mismatch", spec: "G(x: [3, 8, 8]): conv(3 -> 4, k3) flatten linear(100 -> 2)", expect: ["GAN0101@1:43"] },
   { name: "bn channels", spec: "G(x: [3]): bn(4)", expect: ["GAN0102@1:12"] },
-  { name: "kernel larger than padded input", spec: "G(x: [3, 2, 2]): conv(3 -> 4, k5)", expect: ["GAN0103@1:18"] },
-  { name: "convT output too small", spec: "G(x: [3, 2, 1]): convT(3 -> 4, k5, p3)", expect: ["GAN0104@1:18"] },
-  { name: "output padding too large", spec: "G(x: [3, 2, 2]): convT(3 -> 4, k3, s2, op2)", expect: ["GAN0105@1:18"] },
+  { name: "kernel larger than padded input", spec: "G(x: [3, 2, 2]): conv(3 -> 4, k5)", expect: ["GAN0103@1:31"] },
+  { name: "convT output too small", spec: "G(x: [3, 2, 1]): convT(3 -> 4, k5, p3)", expect: ["GAN0104@1:36"] },
+  { name: "output padding too large", spec: "G(x: [3, 2, 2]): convT(3 -> 4, k3, s2, op2)", expect: ["GAN0105@1:40"] },
   { name: "output padding below dilation is fine", spec: "G(x: [3, 2, 2]): convT(3 -> 4, k3, s1, d3, op2)", expect: [] },
   { name: "declared output", spec: "G(z: [10]) -> [5]: linear(10 -> 4)", expect: ["GAN0106@1:15"] },
   { name: "cat sizes", spec: "G(x: [2, 4, 4]): a = relu  b = upsample(2)  cat(a, b)", expect: ["GAN0107@1:45"] },
@@ -138,8 +140,39 @@ describe("diagnostics: exact text", () => {
         "G(z: [100]): linear(100 -> 10) rleu",
         "                               ^~~~",
         "  hint: did you mean `relu`?",
+        "t.gan:1:32: note: the layers after it are checked as if it were `relu`",
+        "G(z: [100]): linear(100 -> 10) rleu",
+        "                               ^~~~",
       ].join("\n"),
     );
+  });
+
+  it("after an unknown layer the checking goes on: three planted mistakes in a DCGAN give three errors", () => {
+    const spec = readFileSync("test/fixtures/specs/dcgan-three-mistakes.gan", "utf8");
+    assert.deepEqual(codes(spec), ["GAN0101@10:5", "GAN0202@16:41", "GAN0103@20:22"]);
+    const out = rendered(spec);
+    assert.match(out, /note: the layers after it are checked as if it were `lrelu`/);
+    assert.match(out, /error GAN0103: conv kernel does not fit: the padded input is 4 x 4 but the dilated kernel is 8 x 8 .*\n.*\n {21}\^~\n {2}hint: the input here is 4 x 4: write k4 \(the largest kernel that fits\), or p2 \(pads it to 8 x 8\)/);
+  });
+
+  it("an unknown layer with two equally close names is not guessed; its declared channels still carry on", () => {
+    // `conv2` is as close to conv as to convT: nothing is assumed, so the 4 x 4 kernel on an
+    // unknown size is not checked, but the next conv still knows its 8 input channels.
+    const spec = "G(x: [3, 4, 4]): conv2(3 -> 8, k9) conv(8 -> 8, k3) conv(4 -> 2, k1)";
+    assert.deepEqual(codes(spec), ["GAN0202@1:18", "GAN0101@1:53"]);
+    assert.match(rendered(spec), /did you mean `conv` or `convT`\?/);
+    assert.doesNotMatch(rendered(spec), /checked as if/);
+  });
+
+  it("a guess whose arguments do not fit the guessed layer is not used, and says nothing about them", () => {
+    // `lrleu(3 -> 4)` is not an lrelu call: the shape after it stays unknown, no GAN0209.
+    assert.deepEqual(codes("G(x: [3, 4, 4]): lrleu(3 -> 4) conv(4 -> 4, k9)"), ["GAN0202@1:18"]);
+  });
+
+  it("the fixes of convT's padding and output padding", () => {
+    assert.match(rendered("G(x: [3, 2, 1]): convT(3 -> 4, k5, p3)"), /\n {35}\^~\n {2}hint: write p2 or less: with more padding nothing is left of the output/);
+    assert.match(rendered("G(x: [3, 2, 2]): convT(3 -> 4, k3, s2, op2)"), /hint: write op1, or raise the stride to s3/);
+    assert.match(rendered("G(x: [3, 8, 6]): conv(3 -> 8, k=(4, 9), p1)"), /hint: the input here is 8 x 6 \(10 x 8 with p1\): write k=\(4, 8\) \(the largest kernel that fits\), or p=\(1, 2\) \(pads it to 10 x 10\)/);
   });
 
   it("PyTorch's kernel rule is quoted", () => {
@@ -161,5 +194,21 @@ describe("diagnostics: exact text", () => {
   it("an error inside a block called many times is reported once", () => {
     const spec = "block b(c): conv(c -> c, k1, nobias) bn(5)\nG(x: [4, 4, 4]): b(4) b(4) b(4)";
     assert.deepEqual(codes(spec), ["GAN0102@1:38"]);
+  });
+});
+
+describe("a model whose header does not parse", () => {
+  const spec = "G(z: [100, 1, 1]) -> ([1], [10]):\n    convT(100 -> 64, k4) bn relu\n    convT(64 -> 1, k4, s2, p1) tanh conv(1 -> 1, k9)\n";
+  it("is not ok, and its body is still checked", () => {
+    const report = jsonReport(compileText(spec)) as { ok: boolean; models: Record<string, { ok: boolean; params: number; layers: unknown[] }> };
+    assert.equal(report.ok, false);
+    assert.equal(report.models["G"]!.ok, false);
+    assert.equal(report.models["G"]!.layers.length, 6);
+    assert.deepEqual(codes(spec), ["GAN0003@1:22", "GAN0003@1:26", "GAN0103@3:50"]);
+  });
+
+  it("gives no follow-on messages in the training section", () => {
+    const train = `${spec.replace(" conv(1 -> 1, k9)", "")}D(x: [1, 8, 8]):\n    conv(1 -> 1, k8) sigmoid\ntrain:\n    real = mnist(size = 8)\n    z = noise(100, 1, 1)\n    fake = G(z)\n    step D = bce(D(real), 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n`;
+    assert.deepEqual(codes(train), ["GAN0003@1:22", "GAN0003@1:26"]);
   });
 });

@@ -35,5 +35,10 @@ export async function parseArgv<T>(parser: Argv<T>, argv: readonly string[], nam
     args = { _: [], $0: name } as unknown as Parsed<T>;
   }
   if (failure !== undefined) return { args, error: failure };
+  // An option given twice that is not a list (`--backend cpu --backend wasm`): the last
+  // one wins, as in most command lines, instead of yargs's array of both.
+  const lists = new Set<string>((parser as unknown as { getOptions(): { array?: string[] } }).getOptions().array ?? []);
+  const record = args as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(record)) if (k !== "_" && !lists.has(k) && Array.isArray(v)) record[k] = v.at(-1);
   return help ? { args, help } : { args };
 }

@@ -91,15 +91,28 @@ function convLike(transposed: boolean): LayerDef {
       const g: ConvGeometry = { k, s, p, d, op: opad };
       const size = transposed ? convTransposeOutputSize(spatialIn, g) : convOutputSize(spatialIn, g);
       if (!size.ok) {
+        const at = (key: string) => {
+          const span = a.pairSpans.get(key);
+          return span ? { span } : {};
+        };
         switch (size.kind) {
           case "kernel-too-large":
-            ctx.report("KernelTooLarge", [op, formatSpatial(size.padded), formatSpatial(size.kernel)]);
+            ctx.report("KernelTooLarge", [op, formatSpatial(size.padded), formatSpatial(size.kernel)], {
+              hint: kernelFix(spatialIn, g),
+              ...at("k"),
+            });
             break;
           case "output-too-small":
-            ctx.report("OutputTooSmall", [formatSpatial(size.output), formatSpatial(size.input)]);
+            ctx.report("OutputTooSmall", [formatSpatial(size.output), formatSpatial(size.input)], {
+              hint: transposedPaddingFix(spatialIn, g),
+              ...at("p"),
+            });
             break;
           case "output-padding":
-            ctx.report("OutputPaddingTooLarge", [size.op, size.stride, size.dilation]);
+            ctx.report("OutputPaddingTooLarge", [size.op, size.stride, size.dilation], {
+              hint: hint("OutputPaddingFix", [size.stride > 1 || size.dilation > 1 ? written("op", [Math.max(size.stride, size.dilation) - 1, Math.max(size.stride, size.dilation) - 1]) : "no output padding", `s${size.op + 1}`]),
+              ...at("op"),
+            });
             break;
         }
         return { out: [outC ?? null, null, null], params, attrs };
@@ -107,6 +120,35 @@ function convLike(transposed: boolean): LayerDef {
       return { out: [outC ?? null, ...size.out], params, attrs };
     },
   };
+}
+
+/** An argument as it is written: `k4`, or `k=(3, 5)` when the two sides differ. */
+function written(key: string, v: Pair): string {
+  return v[0] === v[1] ? `${key}${v[0]}` : `${key}=(${v[0]}, ${v[1]})`;
+}
+
+/**
+ * The two fixes of a kernel that does not fit its padded input: the largest kernel that
+ * fits, and the smallest padding that fits this kernel (each side that already fits keeps
+ * its value).
+ */
+function kernelFix(input: readonly Dim[], g: ConvGeometry): string {
+  const j2 = [0, 1] as const;
+  const padded = j2.map((j) => (input[j] == null ? null : input[j]! + 2 * g.p[j]));
+  const fits = j2.map((j) => padded[j] === null || padded[j]! >= g.d[j] * (g.k[j] - 1) + 1);
+  const k: Pair = [0, 1].map((j) => (fits[j] ? g.k[j]! : Math.floor((padded[j]! - 1) / g.d[j]!) + 1)) as [number, number];
+  const p: Pair = [0, 1].map((j) => (fits[j] ? g.p[j]! : Math.ceil((g.d[j]! * (g.k[j]! - 1) + 1 - input[j]!) / 2))) as [number, number];
+  const paddedNote = g.p[0] > 0 || g.p[1] > 0 ? ` (${formatSpatial(padded)} with ${written("p", g.p)})` : "";
+  return hint("KernelFix", [formatSpatial(input), paddedNote, written("k", k), written("p", p), formatSpatial(j2.map((j) => (input[j] == null ? null : input[j]! + 2 * p[j])))]);
+}
+
+/** convT: the largest padding that still leaves an output of at least 1 (unknown sides keep theirs). */
+function transposedPaddingFix(input: readonly Dim[], g: ConvGeometry): string {
+  const p: Pair = [0, 1].map((j) => {
+    const h = input[j];
+    return h == null ? g.p[j]! : Math.min(g.p[j]!, Math.floor(((h - 1) * g.s[j]! + g.d[j]! * (g.k[j]! - 1) + g.op[j]!) / 2));
+  }) as [number, number];
+  return hint("TransposedPaddingFix", [written("p", p)]);
 }
 
 export const conv = convLike(false);

@@ -40,6 +40,8 @@ export interface BoundArgs {
   /** IN and OUT of `IN -> OUT`; an undefined side could not be evaluated (already reported). */
   readonly channels: { readonly in: number | undefined; readonly out: number | undefined; readonly span: Span } | undefined;
   readonly pairs: ReadonlyMap<string, Pair | undefined>;
+  /** Where each written pair argument is (`k4`, `k=(3, 5)`); absent for defaults. */
+  readonly pairSpans: ReadonlyMap<string, Span>;
   readonly flags: ReadonlySet<string>;
   readonly positional: ReadonlyMap<string, { readonly value: PositionalValue | undefined; readonly span: Span }>;
 }
@@ -59,7 +61,8 @@ export interface LayerContext {
   readonly op: string;
   readonly span: Span;
   readonly producer: Producer;
-  report(key: DiagnosticKey, args: Args, extras?: { hint?: string; notes?: readonly Note[] }): void;
+  /** Reports at the layer, or at `span` (the argument at fault) when given. */
+  report(key: DiagnosticKey, args: Args, extras?: { hint?: string; notes?: readonly Note[]; span?: Span }): void;
   /** Input channels that the layers after this one expect, if they say. */
   downstreamChannels(): number | undefined;
 }
