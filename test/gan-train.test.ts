@@ -3,9 +3,9 @@
 // a user can run into (each names the file or folder and the fix).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import sharp from "sharp";
 import { main } from "../runtime/cli/gan-train.ts";
@@ -91,7 +91,7 @@ describe("gan-train: a run folder", () => {
     const first = await train([TINY, "--out", part], signal);
     assert.equal(first.code, 130, first.stderr);
     assert.match(first.stdout, /stopped: 3 of 6 iterations/);
-    assert.match(first.stdout, /continue with: gan-train .*tiny-gan\.gan --out .* --resume/);
+    assert.match(first.stdout, /continue with: (npx )?gan-train .*tiny-gan\.gan --out .* --resume/);
     assert.equal(readSafetensorsMetadata(readFileSync(join(part, "checkpoints", "last.safetensors")))["iteration"], "3");
     const second = await train([TINY, "--out", part, "--resume"]);
     assert.equal(second.code, 0, second.stderr);
@@ -190,6 +190,11 @@ describe("gan-train: bad input gets a clear error", () => {
     assert.match(r.stderr, /nothing to resume \(no checkpoints\/last\.safetensors\)/);
     r = await train([TINY, "--out", out, "--resume", "--iters", "2", "--set", "w=8"]);
     assert.equal(r.code, 2);
+    assert.match(r.stderr, /--set w=8: this changes the models' shapes, and a resumed run keeps its architecture; leave it out to continue the run as it was started \(w as the spec sets it\)/);
+    const wider = join(root, "wider.gan");
+    writeFileSync(wider, readFileSync(TINY, "utf8").replace("w = 4", "w = 8"));
+    r = await train([wider, "--out", out, "--resume", "--iters", "2"]);
+    assert.equal(r.code, 2);
     assert.match(r.stderr, /was written for another architecture \(tiny-gan\.gan; its G\.0\.weight is \[8, 16, 4, 4\], the spec's is \[8, 32, 4, 4\]\): resume with the spec and --set values it was trained with/);
   });
 
@@ -213,6 +218,126 @@ describe("gan-train: bad input gets a clear error", () => {
     const r = await train([TINY, "--epochs", "1", "--iters", "2"]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /mutually exclusive|not both/);
+  });
+});
+
+describe("gan-train --resume: a run remembers how it was started", () => {
+  const args = ["specs/dcgan.gan", "--set", "isize=16", "ngf=4", "ndf=4", "--batch", "4", "--iters", "6", "--backend", "cpu"];
+  let pics: string;
+  let straight: string;
+  before(async () => {
+    pics = join(root, "resume-pics");
+    mkdirSync(join(pics, "x"), { recursive: true });
+    for (let i = 0; i < 30; i++) {
+      await sharp({ create: { width: 24, height: 20, channels: 3, background: { r: 8 * i, g: 255 - 8 * i, b: 90 } } }).png().toFile(join(pics, "x", `p${i}.png`));
+    }
+    straight = join(root, "resume-straight");
+    const r = await train([...args, "--data", pics, "--out", straight]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  /** Runs `args` until the second iteration, then stops as Ctrl-C does; returns the printed "continue with" command. */
+  async function stopped(out: string): Promise<string> {
+    let polls = 0;
+    const signal = {
+      get stop() {
+        return ++polls >= 2;
+      },
+      set stop(_v: boolean) {},
+    };
+    const r = await train([...args, "--data", pics, "--out", out], signal);
+    assert.equal(r.code, 130, r.stderr);
+    const command = /continue with: (.*)\n/.exec(r.stdout)?.[1];
+    assert.ok(command, r.stdout);
+    return command;
+  }
+
+  it("the printed command, run verbatim in a shell, continues a run started with --data, --set and --batch exactly", async () => {
+    const out = join(root, "resume-data");
+    const bin = join(root, "path-bin");
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(join(process.cwd(), "bin", "gan-train.js"), join(bin, "gan-train"));
+    const saved = { path: process.env["PATH"], npm: process.env["npm_lifecycle_event"] };
+    process.env["PATH"] = `${bin}${delimiter}${saved.path ?? ""}`;
+    delete process.env["npm_lifecycle_event"];
+    let command: string;
+    try {
+      command = await stopped(out);
+    } finally {
+      process.env["PATH"] = saved.path;
+      if (saved.npm !== undefined) process.env["npm_lifecycle_event"] = saved.npm;
+    }
+    assert.equal(command, `gan-train specs/dcgan.gan --out ${out} --resume`);
+    const r = spawnSync("sh", ["-c", command], { encoding: "utf8", env: { ...process.env, PATH: `${bin}${delimiter}${saved.path ?? ""}` }, timeout: 300_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`resuming ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} at iteration 2 of 6 \\(checkpoint .*last\\.safetensors\\)\n`));
+    assert.match(r.stderr, /data: .*resume-pics\/ \(30 images\), 16x16/);
+    assert.match(r.stdout, /finished: 6 of 6 iterations/);
+    const a = checkpointTensors(straight);
+    const b = checkpointTensors(out);
+    assert.deepEqual([...b.keys()], [...a.keys()]);
+    for (const [k, v] of a) assert.deepEqual(b.get(k), v, k);
+    const record = JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as { data: string; set: Record<string, number>; batch: number; resumes: { iteration: number }[] };
+    assert.equal(record.data, pics);
+    assert.deepEqual(record.set, { isize: 16, ngf: 4, ndf: 4 });
+    assert.equal(record.batch, 4);
+    assert.deepEqual(record.resumes.map((x) => x.iteration), [2]);
+  });
+
+  it("under npm (npx, npm run) the command says npx gan-train, and works as printed", async () => {
+    const out = join(root, "resume-npx");
+    const saved = process.env["npm_lifecycle_event"];
+    process.env["npm_lifecycle_event"] = "npx";
+    let command: string;
+    try {
+      command = await stopped(out);
+    } finally {
+      if (saved === undefined) delete process.env["npm_lifecycle_event"];
+      else process.env["npm_lifecycle_event"] = saved;
+    }
+    assert.equal(command, `npx gan-train specs/dcgan.gan --out ${out} --resume`);
+    const r = spawnSync("sh", ["-c", command], { encoding: "utf8", timeout: 300_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /finished: 6 of 6 iterations/);
+    const a = checkpointTensors(straight);
+    for (const [k, v] of checkpointTensors(out)) assert.deepEqual(v, a.get(k), k);
+  });
+
+  it("a setting given again must agree, unless it may change; fewer iterations than done is an error", async () => {
+    const out = join(root, "resume-rules");
+    await stopped(out);
+    const other = join(root, "resume-other");
+    mkdirSync(other);
+    for (let i = 0; i < 25; i++) await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: i, g: 0, b: 0 } } }).png().toFile(join(other, `q${i}.png`));
+    const cases: [string[], RegExp][] = [
+      [["--batch", "8"], /--batch 8: the run was started with batch 4, and a resumed run keeps its batch size .*; leave it out to continue the run as it was started/],
+      [["--seed", "5"], /--seed 5: the run's seed is 0, and a resumed run keeps it/],
+      [["--set", "ngf=8"], /--set ngf=8: this changes the models' shapes, and a resumed run keeps its architecture; leave it out to continue the run as it was started \(ngf=4\)/],
+      [["--data", other], /--data .*resume-other: the run trains on .*resume-pics \(30 pictures, [0-9a-f]{16}\), and a resumed run keeps its data \(this folder has 25 pictures/],
+      [["--iters", "1"], /already has 2 iterations, more than --iters 1 asks for: give more \(e\.g\. --iters 3\) to go on/],
+    ];
+    for (const [extra, re] of cases) {
+      const r = await train(["--out", out, "--resume", ...extra]);
+      assert.equal(r.code, 2, `${extra.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, re);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    }
+    // The same pictures in another folder are the same data; a longer run may be asked for.
+    const moved = join(root, "resume-pics-moved");
+    cpSync(pics, moved, { recursive: true });
+    const r = await train(["--out", out, "--resume", "--data", moved, "--iters", "3", "--sample-every", "1"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /resuming .* at iteration 2 of 3 \(checkpoint .*\); changed: --data .*resume-pics-moved \(was .*resume-pics\), --iters 3 \(was 6\), --sample-every 1 \(was 500\), --checkpoint-every 1 \(was 500\)/);
+    // A finished run resumed with nothing more to do says so and exits 0.
+    const again = await train(["--out", out, "--resume"]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /the run is already finished \(3 of 3 iterations\): nothing to do/);
+  });
+
+  it("--resume with neither a spec nor --out is a usage error", async () => {
+    const r = await train(["--resume"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--resume without a spec needs the run folder: gan-train --out RUN --resume/);
   });
 });
 

@@ -13,6 +13,7 @@ import { buildIr } from "../../compiler/ir.ts";
 import { parseSetting } from "../../compiler/params.ts";
 import type { TrainPlan } from "../../compiler/train-plan.ts";
 import { Rng } from "../random.ts";
+import { readRunRecord, RunRecordError } from "../train/run-record.ts";
 import { generatorOf, latentWalk, parseSeeds } from "./sample-latent.ts";
 
 export interface Io {
@@ -103,18 +104,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     if (missing.length > 0) return usage(`--checkpoint ${runDir}: no ${missing.join(", no ")} in it; it is not a gan-train run folder (or the run has not written a checkpoint yet)`);
     specPath = join(runDir, "spec.gan");
     checkpointPath = join(runDir, "checkpoints", "last.safetensors");
-    const runJson = join(runDir, "run.json");
     try {
-      const parsed: unknown = JSON.parse(readFileSync(runJson, "utf8"));
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
-      const run = parsed as Record<string, unknown>;
-      const set = run["set"] ?? {};
-      if (typeof set !== "object" || set === null || Array.isArray(set)) throw new Error('"set" is not an object');
-      runSettings = set as Record<string, unknown>;
-      const plan = run["plan"];
-      if (typeof plan === "object" && plan !== null) runPlan = plan as TrainPlan;
+      const record = readRunRecord(runDir);
+      runSettings = record.set;
+      runPlan = record.plan;
     } catch (e) {
-      return usage(`--checkpoint ${runDir}: cannot read ${runJson}: ${e instanceof Error ? e.message : String(e)}`);
+      if (!(e instanceof RunRecordError)) throw e;
+      return usage(`--checkpoint ${runDir}: cannot read ${e.message}`);
     }
   } else {
     specPath = positional[0]!;

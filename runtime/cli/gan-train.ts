@@ -4,16 +4,18 @@
 // (with --on-nan stop; the last good checkpoint is kept), 130 stopped (Ctrl-C) after a
 // checkpoint was written (continue with --resume).
 import { existsSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, delimiter, join, resolve } from "node:path";
 import { Ajv } from "ajv";
 import yargs from "yargs";
 import { parseArgv } from "../../compiler/cli/parse-argv.ts";
 import { compile } from "../../compiler/compile.ts";
 import { diagnostic } from "../../compiler/diagnostic.ts";
-import { buildIr } from "../../compiler/ir.ts";
+import { buildIr, type IrSpec } from "../../compiler/ir.ts";
 import { parseSetting } from "../../compiler/params.ts";
 import { renderDiagnostic } from "../../compiler/render.ts";
 import type { TrainPlan } from "../../compiler/train-plan.ts";
+import { readSafetensorsMetadataFile } from "../io/safetensors.ts";
+import { readRunRecord, type RunRecord, RunRecordError, type RunSettings } from "../train/run-record.ts";
 
 export interface Io {
   stdout(s: string): void;
@@ -110,9 +112,29 @@ function latestRun(spec: string): string | undefined {
       if (i > 1) break;
       continue;
     }
-    if (existsSync(join(dir, "checkpoints", "last.safetensors"))) found = dir;
+    if (existsSync(join(dir, CHECKPOINT))) found = dir;
   }
   return found;
+}
+
+const CHECKPOINT = join("checkpoints", "last.safetensors");
+
+/** A word for a POSIX shell: as it is when it is safe, else in single quotes. */
+function shellWord(w: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * How to run gan-train again from the user's shell: `gan-train` when it is on their PATH
+ * (installed globally, `npm link`), else through npx. Under npm (`npx gan-train`, `npm run
+ * demo`) the PATH has node_modules/.bin in it, which the user's shell does not.
+ */
+function programName(): string {
+  if (process.env["npm_lifecycle_event"] !== undefined) return "npx gan-train";
+  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
+    if (dir && existsSync(join(dir, "gan-train"))) return "gan-train";
+  }
+  return "npx gan-train";
 }
 
 export async function main(argv: readonly string[], io: Io = processIo, signal?: { stop: boolean }): Promise<number> {
@@ -120,7 +142,8 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
     .scriptName("gan-train")
     .usage(
       "$0 SPEC.gan [--set NAME=VALUE]... [--data DIR] [--epochs N | --iters N] [--batch B]\n" +
-        "     [--out DIR] [--resume] [--backend auto|cpu|wasm|tensorflow] [--seed S] [--config run.json]",
+        "     [--out DIR] [--backend auto|cpu|wasm|tensorflow] [--seed S] [--config run.json]\n" +
+        "$0 [SPEC.gan] --out RUN --resume [--iters N | --epochs N] [...]",
     )
     .options({
       set: { type: "string", array: true, description: "Override a spec parameter (NAME=VALUE)" },
@@ -129,7 +152,7 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
       iters: { type: "number", description: "Iterations to run (overrides the spec's epochs)" },
       batch: { type: "number", description: "Batch size (overrides the spec)" },
       out: { type: "string", description: "Run folder (default runs/SPEC, runs/SPEC-2, ...)" },
-      resume: { type: "boolean", description: "Continue the run in --out from its last checkpoint" },
+      resume: { type: "boolean", description: "Continue the run in --out from its last checkpoint, with the settings it was started with" },
       backend: { type: "string", choices: ["auto", "cpu", "wasm", "tensorflow"], description: "TF.js backend (auto: tfjs-node-gpu, tfjs-node, then wasm)" },
       seed: { type: "number", description: "Seed of everything random (default 0): same seed, same run" },
       "strict-data": { type: "boolean", description: "Stop at an unreadable image instead of skipping it" },
@@ -152,8 +175,6 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
   }
   const parsed = cli.args;
   const positional = parsed._.map(String);
-  if (positional.length !== 1) return usage(positional.length === 0 ? "no spec given (e.g. gan-train specs/mnist-gan.gan)" : `one spec at a time, got ${positional.join(" ")}`);
-  const specPath = positional[0]!;
 
   let flags: Flags;
   try {
@@ -172,13 +193,52 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
     if (e instanceof UsageError) return usage(e.message);
     throw e;
   }
+  const resuming = flags.resume === true;
+  if (positional.length > 1) return usage(`one spec at a time, got ${positional.join(" ")}`);
+  if (positional.length === 0 && !resuming) return usage("no spec given (e.g. gan-train specs/mnist-gan.gan)");
+  if (positional.length === 0 && flags.out === undefined) return usage("--resume without a spec needs the run folder: gan-train --out RUN --resume");
 
-  const overrides = new Map<string, number>();
+  const givenSet = new Map<string, number>();
   for (const raw of flags.set ?? []) {
     const s = parseSetting(raw);
     if ("error" in s) return usage(`--set ${s.name || raw}: ${s.error}`);
-    overrides.set(s.name, s.value);
+    givenSet.set(s.name, s.value);
   }
+
+  // --- the run folder, and on --resume the settings it remembers ------------------------
+  let out = flags.out;
+  if (out === undefined) {
+    if (resuming) {
+      out = latestRun(positional[0]!);
+      if (out === undefined) return usage(`--resume: no run of ${basename(positional[0]!)} under runs/ has a checkpoint; give --out DIR`);
+    } else out = defaultOut(positional[0]!);
+  }
+  let record: RunRecord | undefined;
+  let checkpointMeta: Record<string, string> | undefined;
+  if (resuming) {
+    const ckpt = join(out, CHECKPOINT);
+    if (!existsSync(ckpt)) return usage(`${out}: nothing to resume (no ${CHECKPOINT}); start a new run without --resume`);
+    try {
+      checkpointMeta = readSafetensorsMetadataFile(ckpt);
+    } catch (e) {
+      return usage(`${ckpt}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    try {
+      record = readRunRecord(out);
+    } catch (e) {
+      if (!(e instanceof RunRecordError)) throw e;
+      io.stderr(`gan-train: warning: ${e.message}: the run's settings are lost, so the spec, --set, --data and --batch given here must be those it was started with\n`);
+    }
+  }
+  const specPath = positional[0] ?? join(out, "spec.gan");
+  const dataDir = flags.data === undefined ? undefined : resolve(flags.data);
+  if (record) {
+    const problem = await resumeProblem(record, flags, dataDir);
+    if (problem) return usage(problem);
+  }
+  const overrides = new Map<string, number>([...Object.entries(record?.set ?? {}), ...givenSet]);
+
+  // --- the spec -----------------------------------------------------------------------
   let text: string;
   try {
     text = readFileSync(specPath, "utf8");
@@ -201,28 +261,58 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
   }
   const base = result.train;
   if (base === null) return 1;
-  const plan: TrainPlan = {
-    ...base,
-    batch: flags.batch ?? base.batch,
-    epochs: flags.iters !== undefined ? null : (flags.epochs ?? base.epochs),
-    iters: flags.epochs !== undefined ? null : (flags.iters ?? base.iters),
-    sampleEvery: flags["sample-every"] ?? base.sampleEvery,
-    checkpointEvery: flags["checkpoint-every"] ?? flags["sample-every"] ?? base.checkpointEvery,
-  };
   const ir = buildIr(result);
 
-  let out = flags.out;
-  if (out === undefined) {
-    if (flags.resume) {
-      out = latestRun(specPath);
-      if (out === undefined) return usage(`--resume: no run of ${basename(specPath)} under runs/ has a checkpoint; give --out DIR`);
-    } else out = defaultOut(specPath);
-  }
-
-  if (flags.data !== undefined) {
-    const problem = await dataChannelProblem(flags.data, plan);
+  // --- the settings of this run --------------------------------------------------------------
+  const length = (): Pick<RunSettings, "epochs" | "iters"> => {
+    if (flags.iters !== undefined) return { epochs: null, iters: flags.iters };
+    if (flags.epochs !== undefined) return { epochs: flags.epochs, iters: null };
+    if (record) return { epochs: record.epochs, iters: record.iters };
+    return { epochs: base.iters !== null ? null : (base.epochs ?? 1), iters: base.iters };
+  };
+  const sampleEvery = flags["sample-every"] ?? record?.sampleEvery ?? base.sampleEvery;
+  const settings: RunSettings = {
+    spec: record?.spec ?? specPath,
+    set: Object.fromEntries(overrides),
+    seed: flags.seed ?? record?.seed ?? (checkpointMeta ? Number(checkpointMeta["seed"] ?? 0) : 0),
+    data: dataDir ?? record?.data ?? null,
+    dataPictures: record?.dataPictures ?? null,
+    batch: flags.batch ?? record?.batch ?? base.batch,
+    ...length(),
+    sampleEvery,
+    checkpointEvery: flags["checkpoint-every"] ?? (flags["sample-every"] !== undefined ? flags["sample-every"] : (record?.checkpointEvery ?? base.checkpointEvery)),
+    strictData: flags["strict-data"] ?? record?.strictData ?? false,
+    onNan: (flags["on-nan"] as "stop" | "skip" | undefined) ?? record?.onNan ?? "stop",
+    backend: flags.backend ?? record?.backend ?? "auto",
+  };
+  const plan: TrainPlan = {
+    ...base,
+    batch: settings.batch,
+    epochs: settings.epochs,
+    iters: settings.iters,
+    sampleEvery: settings.sampleEvery,
+    checkpointEvery: settings.checkpointEvery,
+  };
+  if (record && checkpointMeta) {
+    const problem = await changedSetProblem(record, givenSet, plan, ir, checkpointMeta);
     if (problem) return usage(problem);
   }
+  let picturesNow: string | null = null;
+  if (settings.data !== null) {
+    const problem = await dataChannelProblem(settings.data, plan);
+    if (problem) return usage(problem);
+    const { picturesFingerprint, DataError } = await import("../data/image-folder.ts");
+    try {
+      picturesNow = picturesFingerprint(settings.data);
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      return usage(record?.data === settings.data ? `the run trains on ${settings.data}, which is gone: give --data DIR with the same pictures` : e.message);
+    }
+    if (record?.dataPictures && record.data === settings.data && picturesNow !== record.dataPictures) {
+      io.stderr(`gan-train: warning: the pictures under ${settings.data} changed since the run started (${record.dataPictures}; now ${picturesNow}): from here on the data order differs from an uninterrupted run\n`);
+    }
+  }
+  const runSettings: RunSettings = { ...settings, dataPictures: picturesNow };
 
   const [{ startBackend }, { interpretSteps }, { train, TrainError, NonFiniteError }, { makeReporter }] = await Promise.all([
     import("../backend.ts"),
@@ -234,33 +324,33 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
   const { CheckpointError } = await import("../train/checkpoint.ts");
   let backend: { name: string; why: string };
   try {
-    backend = await startBackend((flags.backend ?? "auto") as "auto");
+    backend = await startBackend(settings.backend as "auto");
   } catch (e) {
-    return usage(`--backend ${flags.backend ?? "auto"}: ${e instanceof Error ? e.message : String(e)}`);
+    return usage(`--backend ${settings.backend}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const mode = flags.progress === undefined || flags.progress === "auto" ? (io.isTTY ? "bar" : "lines") : (flags.progress as "bar" | "lines" | "none");
   const reporter = makeReporter({ mode, write: (s) => io.stderr(s) });
   const stopSignal = signal ?? { stop: false };
   const onSigint = () => {
-    if (stopSignal.stop) process.exit(130);
+    if (stopSignal.stop) {
+      reporter.stop();
+      process.exit(130);
+    }
     stopSignal.stop = true;
-    io.stderr("\ngan-train: stopping after this iteration (a checkpoint is written first; Ctrl-C again to quit at once)\n");
+    reporter.warn("stopping after this iteration (a checkpoint is written first; Ctrl-C again to quit at once)");
   };
   if (!signal) process.on("SIGINT", onSigint);
   try {
     const summary = await train({
       specPath,
       specText: text,
-      overrides: Object.fromEntries(overrides),
+      run: runSettings,
+      ...(record ? { previous: record } : {}),
       ir,
       plan,
       steps: interpretSteps(plan),
       out,
-      resume: flags.resume ?? false,
-      seed: flags.seed ?? 0,
-      ...(flags.data !== undefined ? { dataDir: flags.data } : {}),
-      strictData: flags["strict-data"] ?? false,
-      onNan: (flags["on-nan"] ?? "stop") as "stop" | "skip",
+      resume: resuming,
       backend,
       reporter,
       shouldStop: () => stopSignal.stop,
@@ -279,6 +369,7 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
       },
     });
     const f = summary.files;
+    const again = [programName(), ...[...(positional[0] !== undefined ? [positional[0]] : []), "--out", out, "--resume"].map(shellWord)].join(" ");
     io.stdout(
       [
         `${summary.finished ? "finished" : "stopped"}: ${summary.iterations} of ${summary.total} iterations, ${summary.msPerIteration.toFixed(0)} ms per iteration on ${backend.name}`,
@@ -287,7 +378,7 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
         `  report      ${f.report}`,
         `  checkpoint  ${f.checkpoint}`,
         `  log         ${f.log}`,
-        ...(summary.finished ? [] : [`continue with: gan-train ${specPath} --out ${out} --resume`]),
+        ...(summary.finished ? [] : [`continue with: ${again}`]),
         "",
       ].join("\n"),
     );
@@ -301,8 +392,59 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
     if (e instanceof Error && (e.name === "ImageGridError" || e.name === "MnistError")) return usage(e.message);
     throw e;
   } finally {
+    reporter.stop();
     if (!signal) process.off("SIGINT", onSigint);
   }
+}
+
+/**
+ * On --resume: a flag given again that disagrees with the run's record, when it is not
+ * one of the settings that may change. Says which setting, what the run has, and what to do.
+ */
+async function resumeProblem(record: RunRecord, flags: Flags, dataDir: string | undefined): Promise<string | undefined> {
+  const keep = "leave it out to continue the run as it was started, or start a new run (without --resume, or with another --out)";
+  if (flags.seed !== undefined && flags.seed !== record.seed) {
+    return `--seed ${flags.seed}: the run's seed is ${record.seed}, and a resumed run keeps it (every random number of the run depends on it); ${keep}`;
+  }
+  if (flags.batch !== undefined && flags.batch !== record.batch) {
+    return `--batch ${flags.batch}: the run was started with batch ${record.batch}, and a resumed run keeps its batch size (the order of the data depends on it); ${keep}`;
+  }
+  if (dataDir !== undefined && dataDir !== record.data) {
+    if (record.data === null) return `--data ${flags.data}: the run trains on the spec's built-in data, and a resumed run keeps its data; ${keep}`;
+    // The same pictures in another place (the folder was moved) are the same data.
+    const { picturesFingerprint } = await import("../data/image-folder.ts");
+    let here: string | undefined;
+    try {
+      here = picturesFingerprint(dataDir);
+    } catch {
+      here = undefined;
+    }
+    if (here === undefined || record.dataPictures === null || here !== record.dataPictures) {
+      return `--data ${flags.data}: the run trains on ${record.data}${record.dataPictures ? ` (${record.dataPictures})` : ""}, and a resumed run keeps its data${here ? ` (this folder has ${here})` : ""}; give that folder (or the same pictures moved elsewhere), or start a new run`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * On --resume with a --set value the run was not started with: allowed when it changes
+ * only the training section (a learning rate), refused when it changes the models, the
+ * batch or the data, naming the parameter.
+ */
+async function changedSetProblem(record: RunRecord, givenSet: ReadonlyMap<string, number>, plan: TrainPlan, ir: IrSpec, checkpointMeta: Record<string, string>): Promise<string | undefined> {
+  const changed = [...givenSet].filter(([name, value]) => record.set[name] !== value);
+  if (changed.length === 0) return undefined;
+  const what = changed.map(([n, v]) => `--set ${n}=${v}`).join(" ");
+  const was = changed.map(([n]) => (n in record.set ? `${n}=${record.set[n]}` : `${n} as the spec sets it`)).join(", ");
+  const keep = `leave it out to continue the run as it was started (${was}), or start a new run with it (without --resume)`;
+  const { architectureFingerprint } = await import("../train/checkpoint.ts");
+  if (checkpointMeta["architecture"] !== undefined && architectureFingerprint(ir) !== checkpointMeta["architecture"]) {
+    return `${what}: this changes the models' shapes, and a resumed run keeps its architecture; ${keep}`;
+  }
+  if (JSON.stringify(plan.data) !== JSON.stringify(record.plan.data)) {
+    return `${what}: this changes the training data, and a resumed run keeps its data; ${keep}`;
+  }
+  return undefined;
 }
 
 /**

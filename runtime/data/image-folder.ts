@@ -4,6 +4,7 @@
 // converted), its short side resized to S, centre-cropped to S x S, and scaled to [-1, 1].
 // Images are decoded on demand (sharp), a batch at a time, so a 200,000-image folder
 // never has to fit in memory; `prefetch` decodes the next batch while one is in use.
+import { createHash } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import sharp from "sharp";
@@ -33,6 +34,18 @@ export function listImages(root: string): string[] {
   out.sort();
   if (out.length === 0) throw new DataError(`${root}: no .jpg, .png or .webp images in this folder or below it`);
   return out;
+}
+
+/**
+ * Which pictures a folder holds, as "N pictures, HASH" (a hash of their names below it),
+ * so that a run can tell its data folder again after it has moved, and notice when
+ * pictures were added or removed.
+ */
+export function picturesFingerprint(root: string): string {
+  const paths = listImages(root);
+  const hash = createHash("sha256");
+  for (const p of paths) hash.update(`${relative(root, p)}\n`);
+  return `${paths.length} pictures, ${hash.digest("hex").slice(0, 16)}`;
 }
 
 /** torchvision's Resize(S) size for a W x H image: the short side becomes S. */

@@ -3,6 +3,7 @@
 // `__metadata__` of strings), then the raw little-endian tensor data. Reading accepts
 // every numeric dtype PyTorch writes and converts to float32 (I64 through BigInt);
 // writing uses F32, and I64 for tensors marked as integer (num_batches_tracked).
+import { closeSync, openSync, readSync } from "node:fs";
 
 export interface NamedTensor {
   readonly name: string;
@@ -90,6 +91,23 @@ export function readSafetensorsMetadata(bytes: Uint8Array, what = "file"): Recor
     return meta && typeof meta === "object" ? (meta as Record<string, string>) : {};
   } catch {
     throw new SafetensorsError(`${what} is not a safetensors file: its header is not JSON`);
+  }
+}
+
+/** The metadata of a safetensors file, reading only its header (not the tensors). */
+export function readSafetensorsMetadataFile(path: string): Record<string, string> {
+  const fd = openSync(path, "r");
+  try {
+    const head = new Uint8Array(8);
+    if (readSync(fd, head, 0, 8, 0) < 8) throw new SafetensorsError(`${path} is not a safetensors file: too short`);
+    const n = Number(new DataView(head.buffer).getBigUint64(0, true));
+    if (n <= 0 || n > 100_000_000) throw new SafetensorsError(`${path} is not a safetensors file: bad header length ${n}`);
+    const bytes = new Uint8Array(8 + n);
+    bytes.set(head);
+    if (readSync(fd, bytes, 8, n, 8) < n) throw new SafetensorsError(`${path} is not a safetensors file: bad header length ${n}`);
+    return readSafetensorsMetadata(bytes, path);
+  } finally {
+    closeSync(fd);
   }
 }
 

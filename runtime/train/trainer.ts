@@ -22,6 +22,7 @@ import { writeReport } from "../report/html.ts";
 import { writePlots } from "../report/plots.ts";
 import { RunLog } from "../report/run-log.ts";
 import { architectureFingerprint, type CheckpointFile, loadCheckpoint, planFingerprint, readCheckpointInfo, saveCheckpoint } from "./checkpoint.ts";
+import { changedSettings, FLAG, type RunRecord, type RunSettings, settingText, writeRunRecord } from "./run-record.ts";
 import { evaluateValue, scoreNames } from "./interpret.ts";
 import { mixSeed, Round, type StepFn } from "./round.ts";
 
@@ -39,22 +40,23 @@ export interface Reporter {
 export interface TrainSetup {
   readonly specPath: string;
   readonly specText: string;
-  readonly overrides: Readonly<Record<string, number>>;
+  /**
+   * The run's settings (seed, data, batch, length, ...: what run.json records, so that
+   * --resume can restore them); plan already has its batch, length and intervals.
+   */
+  readonly run: RunSettings;
+  /** On --resume: the record the run had (its history goes on). */
+  readonly previous?: RunRecord;
   readonly ir: IrSpec;
   /** With the command line's --batch / --epochs / --iters already applied. */
   readonly plan: TrainPlan;
   readonly steps: readonly StepFn[];
   readonly out: string;
   readonly resume: boolean;
-  readonly seed: number;
-  readonly dataDir?: string;
-  readonly strictData: boolean;
   readonly backend: { readonly name: string; readonly why: string };
   readonly reporter: Reporter;
   /** Polled after every iteration: true stops the run cleanly (checkpoint first). */
   readonly shouldStop?: () => boolean;
-  /** NaN or Inf in a loss or gradient: stop the run (default), or skip that update and go on. */
-  readonly onNan?: "stop" | "skip";
   /** Settings shown in the report (the command line as given). */
   readonly settings: Readonly<Record<string, string | number | boolean>>;
 }
@@ -99,7 +101,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   const planPrint = planFingerprint(plan.steps.map((st) => [st.model, st.repeat, st.loss, st.optimizer]));
 
   // --- models and optimizers -----------------------------------------------------------------
-  let seed = s.seed;
+  let seed = s.run.seed;
   let startIter = 0;
   const checkpointPath = join(out, CHECKPOINT);
   let resumeFrom: CheckpointFile | undefined;
@@ -107,7 +109,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
     if (!existsSync(checkpointPath)) throw new TrainError(`${out}: nothing to resume (no ${CHECKPOINT}); start a new run without --resume`);
     resumeFrom = readCheckpointInfo(checkpointPath);
     const { info } = resumeFrom;
-    if (info.seed !== s.seed) reporter.info(`resuming with the run's own seed ${info.seed} (--seed ${s.seed} is ignored)`);
+    if (info.seed !== seed) reporter.warn(`resuming with the run's own seed ${info.seed} (not ${seed})`);
     seed = info.seed;
   } else if (existsSync(checkpointPath) || existsSync(join(out, "log.csv"))) {
     throw new TrainError(`${out} already holds a run: pass --resume to continue it, or choose another --out`);
@@ -127,8 +129,8 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
 
   // --- data --------------------------------------------------------------------------------------
   const dataset: Dataset = await openDataset(plan.data, {
-    ...(s.dataDir !== undefined ? { dataDir: s.dataDir } : {}),
-    strict: s.strictData,
+    ...(s.run.data !== null ? { dataDir: s.run.data } : {}),
+    strict: s.run.strictData,
     warn: (m) => reporter.warn(m),
   });
   const batchesPerIter = 1 + plan.steps.reduce((n, st) => n + st.repeat - 1, 0);
@@ -138,7 +140,15 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   }
   const itersPerEpoch = Math.floor(perEpoch / batchesPerIter);
   const total = plan.iters ?? (plan.epochs ?? 1) * itersPerEpoch;
-  if (startIter >= total) reporter.info(`the run already has ${startIter} iterations of ${total}: nothing to do (raise --iters or --epochs to go on)`);
+  if (startIter > total) {
+    const asked = plan.iters !== null ? `--iters ${plan.iters}` : `--epochs ${plan.epochs} (${total} iterations)`;
+    throw new TrainError(`${out} already has ${startIter} iterations, more than ${asked} asks for: give more (e.g. --iters ${startIter + Math.max(1, total)}) to go on`);
+  }
+  if (s.resume) {
+    const changed = s.previous ? Object.entries(changedSettings(s.previous, s.run)).map(([k, [a, b]]) => `${FLAG[k as keyof RunSettings]} ${settingText(b)} (was ${settingText(a)})`) : [];
+    reporter.info(`resuming ${out} at iteration ${startIter} of ${total} (checkpoint ${checkpointPath})${changed.length > 0 ? `; changed: ${changed.join(", ")}` : ""}`);
+    if (startIter === total) reporter.info(`the run is already finished (${total} of ${total} iterations): nothing to do; give --iters or --epochs beyond it to go on`);
+  }
 
   const loadBatch = (k: number): Promise<Float32Array[]> => {
     const epoch = Math.floor(k / (itersPerEpoch * batchesPerIter));
@@ -171,13 +181,17 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   const columns = ["iter", "epoch", "time", "img_per_s", ...plan.steps.map((st) => `loss_${st.model}`), ...scoreCols];
   const log = RunLog.open(out, columns, s.resume ? startIter : null);
   const timeOffset = log.rows().at(-1)?.["time"] ?? 0;
-  if (!s.resume) {
-    writeFileAtomic(join(out, "spec.gan"), s.specText);
-    writeFileAtomic(
-      join(out, "run.json"),
-      `${JSON.stringify({ spec: s.specPath, set: s.overrides, seed, data: s.dataDir ?? null, batch: plan.batch, epochs: plan.epochs, iters: plan.iters, backend: s.backend.name, plan }, null, 2)}\n`,
-    );
-  }
+  writeSpecCopy(out, s.specText, s.resume ? startIter : null);
+  const now = new Date().toISOString();
+  writeRunRecord(out, {
+    format: 2,
+    ...s.run,
+    seed,
+    backendUsed: s.backend.name,
+    plan,
+    started: s.previous?.started ?? now,
+    resumes: s.resume ? [...(s.previous?.resumes ?? []), { iteration: startIter, at: now, changed: s.previous ? changedSettings(s.previous, s.run) : {} }] : [],
+  });
   const fixed = await fixedSamples(plan, dataset, seed);
   const samples: string[] = [];
   const sampleFiles = (): string[] => samples.map((p) => relative(out, p));
@@ -276,7 +290,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
         if (res.nonFinite) {
           const what = res.nonFinite === "loss" ? `the loss is ${res.loss}` : "a gradient is NaN or infinite";
           const where = `iteration ${iter + 1}, step ${st.model} (${plan.steps.find((p) => p.model === st.model)?.text ?? ""})`;
-          if ((s.onNan ?? "stop") === "stop") {
+          if (s.run.onNan === "stop") {
             reporter.stop();
             pending?.catch(() => undefined);
             log.close();
@@ -357,6 +371,20 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
       log: join(out, "log.csv"),
     },
   };
+}
+
+/**
+ * RUN/spec.gan is the spec as trained. A resumed run whose spec text changed (an edited
+ * training section) keeps the text it had until then as spec-until-NNNNNN.gan.
+ */
+function writeSpecCopy(out: string, text: string, resumedAt: number | null): void {
+  const path = join(out, "spec.gan");
+  if (resumedAt !== null && existsSync(path)) {
+    const before = readFileSync(path, "utf8");
+    if (before === text) return;
+    writeFileAtomic(join(out, `spec-until-${pad(resumedAt)}.gan`), before);
+  }
+  writeFileAtomic(path, text);
 }
 
 /** Fixed inputs for the sample grids: 64 noise vectors, or a fixed batch of the data. */
