@@ -4,6 +4,8 @@
 // gan-train says so. `--force` rebuilds; `--quiet` prints only a failure.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,6 +28,17 @@ function nodeGyp() {
   return candidates.find((c) => c && existsSync(c));
 }
 
+/** What the built addon runs here ("avx2+fma, 2 threads"), or why it does not load. */
+function describeAddon() {
+  try {
+    const k = createRequire(import.meta.url)(addon);
+    const threads = k.setThreads(Math.max(1, Number(process.env.GAN_THREADS) || availableParallelism()));
+    return { ok: true, text: `${k.isa()} kernels, ${threads} thread${threads === 1 ? "" : "s"}` };
+  } catch (e) {
+    return { ok: false, text: e instanceof Error ? e.message.split("\n")[0] : String(e) };
+  }
+}
+
 if (!args.includes("--force") && existsSync(addon) && statSync(addon).mtimeMs >= newestSource()) process.exit(0);
 const gyp = nodeGyp();
 if (!gyp) {
@@ -41,4 +54,9 @@ const r = spawnSync(process.execPath, [gyp, "rebuild", ...(nodedir ? [`--nodedir
 if (r.status !== 0) {
   const why = `${r.stderr ?? ""}${r.stdout ?? ""}`.trim().split("\n").slice(-8).join("\n");
   console.warn(`gan-spec: the native CPU kernels did not build (training uses the wasm kernels instead):\n${why}`);
+} else {
+  const d = describeAddon();
+  if (d.ok) {
+    if (!args.includes("--quiet")) console.log(`gan-spec: built the native CPU kernels: ${d.text} on this machine (GAN_THREADS=N to change)`);
+  } else console.warn(`gan-spec: the native CPU kernels built but do not load (training uses the wasm kernels instead): ${d.text}`);
 }
