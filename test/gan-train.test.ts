@@ -334,6 +334,23 @@ describe("gan-train --resume: a run remembers how it was started", () => {
     assert.match(again.stderr, /the run is already finished \(3 of 3 iterations\): nothing to do/);
   });
 
+  it("a run folder from before run.json had a format resumes with its settings too", async () => {
+    const out = join(root, "resume-old");
+    assert.equal((await train([TINY, "--out", out, "--iters", "2", "--batch", "4", "--set", "w=2"])).code, 0);
+    const r = JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as Record<string, unknown>;
+    const old = Object.fromEntries(["spec", "set", "seed", "data", "batch", "epochs", "iters", "backend", "plan"].map((k) => [k, r[k]]));
+    writeFileSync(join(out, "run.json"), JSON.stringify(old));
+    // Not through train(), which says --backend cpu: the record's backend (cpu) is restored.
+    let stderr = "";
+    const code = await main(["--progress", "lines", "--out", out, "--resume", "--iters", "3"], { stdout: () => undefined, stderr: (x) => (stderr += x) });
+    const again = { code, stderr };
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /resuming .* at iteration 2 of 3 .*; changed: --iters 3 \(was 2\)\n/);
+    assert.match(again.stderr, /backend: TensorFlow\.js [\d.]+, the portable CPU backend/);
+    const record = JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as { format: number; batch: number; set: Record<string, number> };
+    assert.deepEqual([record.format, record.batch, record.set], [2, 4, { w: 2 }]);
+  });
+
   it("--resume with neither a spec nor --out is a usage error", async () => {
     const r = await train(["--resume"]);
     assert.equal(r.code, 2);

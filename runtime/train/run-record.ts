@@ -124,7 +124,8 @@ export function readRunRecord(out: string): RunRecord {
     checkpointEvery: num("checkpointEvery", true) ?? p.checkpointEvery,
     strictData: r["strictData"] === true,
     onNan,
-    backend: typeof r["backendAsked"] === "string" ? r["backendAsked"] : "auto",
+    // Records written before `backendAsked` existed: the backend that ran.
+    backend: typeof r["backendAsked"] === "string" ? r["backendAsked"] : typeof r["backend"] === "string" && ["cpu", "wasm", "tensorflow"].includes(r["backend"]) ? r["backend"] : "auto",
     backendUsed: typeof r["backend"] === "string" ? r["backend"] : "",
     plan: p,
     started: typeof r["started"] === "string" ? r["started"] : "",
