@@ -92,7 +92,7 @@ describe("gan-compile --check", () => {
   it("prints the shape table when the spec is clean", () => {
     const r = run("specs/dcgan.gan", "--check");
     assert.equal(r.status, 0);
-    assert.match(r.stdout, /^specs\/dcgan\.gan: ok \(nz=100, ngf=64, ndf=64, nc=3, isize=64, n=3\)/);
+    assert.match(r.stdout, /^specs\/dcgan\.gan: ok \(nz=100, ngf=64, ndf=64, nc=3, isize=64, n=3, lr=0\.0002\)/);
     assert.match(r.stdout, /G\(z: \[100, 1, 1\]\) -> \[3, 64, 64\] +3,576,704 parameters/);
     assert.match(r.stdout, /convT +\[512, 4, 4\] +819,200/);
   });

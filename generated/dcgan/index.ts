@@ -2,4 +2,4 @@
 export { G } from "./G.ts";
 export { D } from "./D.ts";
 
-export const spec = {"file":"specs/dcgan.gan","parameters":{"nz":100,"ngf":64,"ndf":64,"nc":3,"isize":64,"n":3}} as const;
+export const spec = {"file":"specs/dcgan.gan","parameters":{"nz":100,"ngf":64,"ndf":64,"nc":3,"isize":64,"n":3,"lr":0.0002}} as const;

@@ -17,7 +17,7 @@ function fake(r: Round): tf.Tensor {
 }
 
 /**
- * D's step (spec line 35): bce(D(real), 1) + bce(D(fake), 0)
+ * D's step (spec line 36): bce(D(real), 1) + bce(D(fake), 0)
  * Adam(lr = 0.0002, betas = (0.5, 0.999), eps = 1e-8).
  * Gradients of D's parameters only: G stays as it is.
  */
@@ -32,7 +32,7 @@ export function stepD(r: Round, optimizer: Adam): StepResult {
 }
 
 /**
- * G's step (spec line 36): bce(D(fake), 1)
+ * G's step (spec line 37): bce(D(fake), 1)
  * Adam(lr = 0.0002, betas = (0.5, 0.999), eps = 1e-8).
  * Gradients of G's parameters only: D stays as it is.
  */
@@ -67,7 +67,7 @@ export const plan: TrainPlan = {
             "shape": [3, 64, 64]
           }
         ],
-        "line": 32,
+        "line": 33,
         "col": 5
       },
       "noise": [
@@ -143,7 +143,7 @@ export const plan: TrainPlan = {
             "betas": [0.5, 0.999],
             "eps": 1e-8
           },
-          "line": 35
+          "line": 36
         },
         {
           "model": "G",
@@ -172,7 +172,7 @@ export const plan: TrainPlan = {
             "betas": [0.5, 0.999],
             "eps": 1e-8
           },
-          "line": 36
+          "line": 37
         }
       ],
       "batch": 128,
