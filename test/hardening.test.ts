@@ -110,6 +110,44 @@ describe("kill and resume", () => {
   });
 });
 
+describe("Ctrl-C", () => {
+  it("SIGINT stops a run on in-memory data after the iteration under way, even with no file written for a long time", { timeout: 120_000 }, async () => {
+    // With sample grids and checkpoints far away, an iteration never waits on real I/O: the
+    // signal handler must still get its turn (before the fix it ran only at the next write).
+    const spec = join(root, "sigint.gan");
+    writeFileSync(spec, readFileSync(TINY, "utf8").replace("iters = 6", "iters = 1000000").replace("sample_every = 3", "sample_every = 1000000"));
+    const out = join(root, "sigint");
+    const logged = () => {
+      try {
+        return readFileSync(join(out, "log.jsonl"), "utf8").split("\n").filter((l) => l.trim()).length;
+      } catch {
+        return 0;
+      }
+    };
+    let stdout = "";
+    const code = await new Promise<number | string>((resolve) => {
+      const child = spawn(process.execPath, ["bin/gan-train.js", spec, "--out", out, "--backend", "cpu", "--progress", "none"], { stdio: ["ignore", "pipe", "ignore"] });
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      const poll = setInterval(() => {
+        if (logged() >= 3) {
+          clearInterval(poll);
+          child.kill("SIGINT");
+        }
+      }, 10);
+      child.on("exit", (c, signal) => {
+        clearInterval(poll);
+        resolve(signal ?? c ?? -1);
+      });
+    });
+    assert.equal(code, 130, stdout);
+    const stopped = Number(/stopped: (\d+) of 1000000 iterations/.exec(stdout)?.[1]);
+    assert.ok(stopped >= 3, stdout);
+    const { info } = readCheckpointInfo(join(out, "checkpoints", "last.safetensors"));
+    assert.equal(info.iteration, stopped, "the checkpoint is of the iteration it stopped at");
+    assert.equal(logged(), stopped, "the log ends there too");
+  });
+});
+
 describe("NaN and Inf", () => {
   it("stop (default): exit 3 naming the iteration, step and model; the last good checkpoint stays", async () => {
     const out = join(root, "nan");

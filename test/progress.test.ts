@@ -59,7 +59,7 @@ function tty(columns: number): { stream: NodeJS.WriteStream; text: () => string 
 }
 
 describe("the reporter on a terminal", () => {
-  it("takes the bar away before a warning, and leaves nothing to restore", () => {
+  it("takes the bar away before any other line, and leaves nothing to restore", () => {
     const term = tty(80);
     let written = "";
     const r = makeReporter({ mode: "bar", write: (s) => (written += s), stream: term.stream });
@@ -67,11 +67,16 @@ describe("the reporter on a terminal", () => {
     r.progress({ ...row, iter: 1 }, 3600);
     r.progress({ ...row, iter: 2 }, 3600);
     const beforeWarning = term.text();
-    r.warn("stopping after this iteration");
+    r.notice("Ctrl-C: stopping after this iteration");
     const afterStop = term.text();
     assert.ok(afterStop.length > beforeWarning.length && afterStop.endsWith("\n"), "the bar's line is ended before the warning");
-    assert.equal(written, "gan-train: warning: stopping after this iteration\n");
+    assert.equal(written, "gan-train: Ctrl-C: stopping after this iteration\n");
     r.progress({ ...row, iter: 3 }, 3600);
+    const beforeWarn = term.text();
+    r.warn("a picture was skipped");
+    assert.ok(term.text().length > beforeWarn.length && term.text().endsWith("\n"), "the bar's line is ended before a warning too");
+    assert.equal(written, "gan-train: Ctrl-C: stopping after this iteration\ngan-train: warning: a picture was skipped\n");
+    r.progress({ ...row, iter: 4 }, 3600);
     r.stop();
     const all = term.text();
     assert.ok(all.endsWith("\n"), "the last bar line is ended");

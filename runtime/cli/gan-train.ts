@@ -337,7 +337,7 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
       process.exit(130);
     }
     stopSignal.stop = true;
-    reporter.warn("stopping after this iteration (a checkpoint is written first; Ctrl-C again to quit at once)");
+    reporter.notice("Ctrl-C: stopping after this iteration (Ctrl-C again quits at once)");
   };
   if (!signal) process.on("SIGINT", onSigint);
   try {

@@ -113,6 +113,10 @@ export function makeReporter(o: ProgressOptions): Reporter {
       pauseBar();
       o.write(`gan-train: ${line}\n`);
     },
+    notice: (line) => {
+      pauseBar();
+      o.write(`gan-train: ${line}\n`);
+    },
     warn: (line) => {
       pauseBar();
       o.write(`gan-train: warning: ${line}\n`);

@@ -31,6 +31,8 @@ export type Row = Record<string, number>;
 /** Where progress goes: a bar on a terminal, plain lines otherwise (runtime/cli/progress.ts). */
 export interface Reporter {
   info(line: string): void;
+  /** Shown whatever the progress mode (Ctrl-C's answer). */
+  notice(line: string): void;
   warn(line: string): void;
   start(total: number, done: number): void;
   progress(row: Row, total: number): void;
@@ -326,6 +328,9 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
     if (iter % plan.logEvery === 0 || iter === total) log.append(row);
     last = row;
     reporter.progress(row, total);
+    // A turn of the event loop, so that Ctrl-C's handler runs now, not at the next file
+    // write (with in-memory data an iteration never waits on a real I/O event).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const stopNow = s.shouldStop?.() ?? false;
     if (iter % plan.sampleEvery === 0 || iter === total || iter === startIter + 1 || stopNow) {
       await renderSamples(iter);
