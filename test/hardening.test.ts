@@ -31,6 +31,15 @@ async function train(args: string[]): Promise<{ code: number; stdout: string; st
   return { code, stdout, stderr };
 }
 
+/** Iterations in a run folder's log so far (0 before it exists). */
+function loggedRows(out: string): number {
+  try {
+    return readFileSync(join(out, "log.jsonl"), "utf8").split("\n").filter((l) => l.trim()).length;
+  } catch {
+    return 0;
+  }
+}
+
 function tensors(dir: string): Map<string, Float32Array> {
   return new Map(readSafetensors(readFileSync(join(dir, "checkpoints", "last.safetensors"))).map((t) => [t.name, t.data]));
 }
@@ -48,13 +57,7 @@ describe("kill and resume", () => {
     let kills = 0;
     let resumes = 0;
     let lastIteration = 0;
-    const logged = () => {
-      try {
-        return readFileSync(join(out, "log.jsonl"), "utf8").split("\n").filter((l) => l.trim()).length;
-      } catch {
-        return 0;
-      }
-    };
+    const logged = () => loggedRows(out);
     for (let attempt = 0; kills < 20; attempt++) {
       assert.ok(attempt < 60, `only ${kills} kills in ${attempt} attempts`);
       const resume = lastIteration > 0;
@@ -117,13 +120,7 @@ describe("Ctrl-C", () => {
     const spec = join(root, "sigint.gan");
     writeFileSync(spec, readFileSync(TINY, "utf8").replace("iters = 6", "iters = 1000000").replace("sample_every = 3", "sample_every = 1000000"));
     const out = join(root, "sigint");
-    const logged = () => {
-      try {
-        return readFileSync(join(out, "log.jsonl"), "utf8").split("\n").filter((l) => l.trim()).length;
-      } catch {
-        return 0;
-      }
-    };
+    const logged = () => loggedRows(out);
     let stdout = "";
     const code = await new Promise<number | string>((resolve) => {
       const child = spawn(process.execPath, ["bin/gan-train.js", spec, "--out", out, "--backend", "cpu", "--progress", "none"], { stdio: ["ignore", "pipe", "ignore"] });

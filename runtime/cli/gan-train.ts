@@ -10,12 +10,12 @@ import yargs from "yargs";
 import { parseArgv } from "../../compiler/cli/parse-argv.ts";
 import { compile } from "../../compiler/compile.ts";
 import { diagnostic } from "../../compiler/diagnostic.ts";
-import { buildIr, type IrSpec } from "../../compiler/ir.ts";
+import { buildIr } from "../../compiler/ir.ts";
 import { parseSetting } from "../../compiler/params.ts";
 import { renderDiagnostic } from "../../compiler/render.ts";
 import type { TrainPlan } from "../../compiler/train-plan.ts";
 import { readSafetensorsMetadataFile } from "../io/safetensors.ts";
-import { readRunRecord, type RunRecord, RunRecordError, type RunSettings } from "../train/run-record.ts";
+import { readRunRecord, type RunRecord, RunRecordError, type RunSettings, resumeConflict, setConflict } from "../train/run-record.ts";
 
 export interface Io {
   stdout(s: string): void;
@@ -233,7 +233,7 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
   const specPath = positional[0] ?? join(out, "spec.gan");
   const dataDir = flags.data === undefined ? undefined : resolve(flags.data);
   if (record) {
-    const problem = await resumeProblem(record, flags, dataDir);
+    const problem = await resumeConflict(record, { ...(flags.seed !== undefined ? { seed: flags.seed } : {}), ...(flags.batch !== undefined ? { batch: flags.batch } : {}), ...(flags.data !== undefined ? { data: flags.data } : {}) });
     if (problem) return usage(problem);
   }
   const overrides = new Map<string, number>([...Object.entries(record?.set ?? {}), ...givenSet]);
@@ -294,7 +294,7 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
     checkpointEvery: settings.checkpointEvery,
   };
   if (record && checkpointMeta) {
-    const problem = await changedSetProblem(record, givenSet, plan, ir, checkpointMeta);
+    const problem = await setConflict(record, givenSet, plan, ir, checkpointMeta["architecture"]);
     if (problem) return usage(problem);
   }
   let picturesNow: string | null = null;
@@ -395,56 +395,6 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
     reporter.stop();
     if (!signal) process.off("SIGINT", onSigint);
   }
-}
-
-/**
- * On --resume: a flag given again that disagrees with the run's record, when it is not
- * one of the settings that may change. Says which setting, what the run has, and what to do.
- */
-async function resumeProblem(record: RunRecord, flags: Flags, dataDir: string | undefined): Promise<string | undefined> {
-  const keep = "leave it out to continue the run as it was started, or start a new run (without --resume, or with another --out)";
-  if (flags.seed !== undefined && flags.seed !== record.seed) {
-    return `--seed ${flags.seed}: the run's seed is ${record.seed}, and a resumed run keeps it (every random number of the run depends on it); ${keep}`;
-  }
-  if (flags.batch !== undefined && flags.batch !== record.batch) {
-    return `--batch ${flags.batch}: the run was started with batch ${record.batch}, and a resumed run keeps its batch size (the order of the data depends on it); ${keep}`;
-  }
-  if (dataDir !== undefined && dataDir !== record.data) {
-    if (record.data === null) return `--data ${flags.data}: the run trains on the spec's built-in data, and a resumed run keeps its data; ${keep}`;
-    // The same pictures in another place (the folder was moved) are the same data.
-    const { picturesFingerprint } = await import("../data/image-folder.ts");
-    let here: string | undefined;
-    try {
-      here = picturesFingerprint(dataDir);
-    } catch {
-      here = undefined;
-    }
-    if (here === undefined || record.dataPictures === null || here !== record.dataPictures) {
-      return `--data ${flags.data}: the run trains on ${record.data}${record.dataPictures ? ` (${record.dataPictures})` : ""}, and a resumed run keeps its data${here ? ` (this folder has ${here})` : ""}; give that folder (or the same pictures moved elsewhere), or start a new run`;
-    }
-  }
-  return undefined;
-}
-
-/**
- * On --resume with a --set value the run was not started with: allowed when it changes
- * only the training section (a learning rate), refused when it changes the models, the
- * batch or the data, naming the parameter.
- */
-async function changedSetProblem(record: RunRecord, givenSet: ReadonlyMap<string, number>, plan: TrainPlan, ir: IrSpec, checkpointMeta: Record<string, string>): Promise<string | undefined> {
-  const changed = [...givenSet].filter(([name, value]) => record.set[name] !== value);
-  if (changed.length === 0) return undefined;
-  const what = changed.map(([n, v]) => `--set ${n}=${v}`).join(" ");
-  const was = changed.map(([n]) => (n in record.set ? `${n}=${record.set[n]}` : `${n} as the spec sets it`)).join(", ");
-  const keep = `leave it out to continue the run as it was started (${was}), or start a new run with it (without --resume)`;
-  const { architectureFingerprint } = await import("../train/checkpoint.ts");
-  if (checkpointMeta["architecture"] !== undefined && architectureFingerprint(ir) !== checkpointMeta["architecture"]) {
-    return `${what}: this changes the models' shapes, and a resumed run keeps its architecture; ${keep}`;
-  }
-  if (JSON.stringify(plan.data) !== JSON.stringify(record.plan.data)) {
-    return `${what}: this changes the training data, and a resumed run keeps its data; ${keep}`;
-  }
-  return undefined;
 }
 
 /**

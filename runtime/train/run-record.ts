@@ -4,7 +4,8 @@
 // record, except those that may change (the length, how often to sample and checkpoint,
 // the backend, what to do about NaN, strictness about unreadable pictures).
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import type { IrSpec } from "../../compiler/ir.ts";
 import type { TrainPlan } from "../../compiler/train-plan.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 
@@ -115,7 +116,8 @@ export function readRunRecord(out: string): RunRecord {
     spec: r["spec"] as string,
     set: set as Record<string, number>,
     seed: num("seed")!,
-    data: (data as string | null | undefined) ?? null,
+    // Older records kept --data as given; it was relative to where gan-train was started.
+    data: typeof data === "string" ? resolve(data) : null,
     dataPictures: typeof r["dataPictures"] === "string" ? r["dataPictures"] : null,
     batch: num("batch")!,
     epochs,
@@ -155,4 +157,58 @@ export function settingText(v: unknown): string {
   if (v === null || v === undefined) return "none";
   if (typeof v === "object") return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}=${String(x)}`).join(" ") || "none";
   return String(v);
+}
+
+// --- the resume rules ---------------------------------------------------------------------
+
+/**
+ * On --resume: a flag given again that disagrees with the run's record, when it is not
+ * one of the settings that may change. Says which setting, what the run has, and what to do.
+ */
+export async function resumeConflict(record: RunRecord, given: { readonly seed?: number; readonly batch?: number; readonly data?: string }): Promise<string | undefined> {
+  const dataDir = given.data === undefined ? undefined : resolve(given.data);
+  const keep = "leave it out to continue the run as it was started, or start a new run (without --resume, or with another --out)";
+  if (given.seed !== undefined && given.seed !== record.seed) {
+    return `--seed ${given.seed}: the run's seed is ${record.seed}, and a resumed run keeps it (every random number of the run depends on it); ${keep}`;
+  }
+  if (given.batch !== undefined && given.batch !== record.batch) {
+    return `--batch ${given.batch}: the run was started with batch ${record.batch}, and a resumed run keeps its batch size (the order of the data depends on it); ${keep}`;
+  }
+  if (dataDir !== undefined && dataDir !== record.data) {
+    if (record.data === null) return `--data ${given.data}: the run trains on the spec's built-in data, and a resumed run keeps its data; ${keep}`;
+    // The same pictures in another place (the folder was moved) are the same data. (sharp
+    // and TF.js are slow to load, so their modules are loaded only when needed here.)
+    const { picturesFingerprint } = await import("../data/image-folder.ts");
+    let here: string | undefined;
+    try {
+      here = picturesFingerprint(dataDir);
+    } catch {
+      here = undefined;
+    }
+    if (here === undefined || record.dataPictures === null || here !== record.dataPictures) {
+      return `--data ${given.data}: the run trains on ${record.data}${record.dataPictures ? ` (${record.dataPictures})` : ""}, and a resumed run keeps its data${here ? ` (this folder has ${here})` : ""}; give that folder (or the same pictures moved elsewhere), or start a new run`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * On --resume with a --set value the run was not started with: allowed when it changes
+ * only the training section (a learning rate), refused when it changes the models, the
+ * batch or the data, naming the parameter.
+ */
+export async function setConflict(record: RunRecord, givenSet: ReadonlyMap<string, number>, plan: TrainPlan, ir: IrSpec, checkpointArchitecture: string | undefined): Promise<string | undefined> {
+  const changed = [...givenSet].filter(([name, value]) => record.set[name] !== value);
+  if (changed.length === 0) return undefined;
+  const what = changed.map(([n, v]) => `--set ${n}=${v}`).join(" ");
+  const was = changed.map(([n]) => (n in record.set ? `${n}=${record.set[n]}` : `${n} as the spec sets it`)).join(", ");
+  const keep = `leave it out to continue the run as it was started (${was}), or start a new run with it (without --resume)`;
+  const { architectureFingerprint } = await import("./checkpoint.ts");
+  if (checkpointArchitecture !== undefined && architectureFingerprint(ir) !== checkpointArchitecture) {
+    return `${what}: this changes the models' shapes, and a resumed run keeps its architecture; ${keep}`;
+  }
+  if (JSON.stringify(plan.data) !== JSON.stringify(record.plan.data)) {
+    return `${what}: this changes the training data, and a resumed run keeps its data; ${keep}`;
+  }
+  return undefined;
 }
