@@ -2,6 +2,8 @@
 // (one line per kind: the registry of runtime/nn/layers/). Tensors inside are channels-last.
 export { type ForwardOptions, Layer, type StateEntry } from "./layer.ts";
 export { Model, type ModelOptions, type NamedState } from "./model.ts";
+// Channels-last inside, PyTorch's NCHW outside.
+export { fromTorchOrder, toTorchOrder } from "./functional.ts";
 export { lrelu, relu, sigmoid, tanh } from "./layers/activations.ts";
 export { BatchNorm, type BatchNormConfig } from "./layers/batchnorm.ts";
 export { cat } from "./layers/cat.ts";
