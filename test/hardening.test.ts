@@ -162,6 +162,7 @@ describe("NaN and Inf", () => {
     );
     const r = await train([spec, "--out", out, "--resume", "--iters", "6"]);
     assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /warning: the training section changed since the checkpoint was written; going on with the new one/);
     assert.match(r.stderr, /error GAN0914: iteration 4, step G \(mse\(D\(fake\), 1\)\): the loss is Infinity, so G was not updated and the run stops\. The last good checkpoint \(iteration 3\) is kept/);
     assert.deepEqual(readFileSync(join(out, "checkpoints", "last.safetensors")), before);
     assert.match(readFileSync(join(out, "index.html"), "utf8"), /failed: iteration 4, step G/);

@@ -15,6 +15,7 @@ import { loadStateDict, StateDictError, stateDict } from "../nn/state-dict.ts";
 import type { Adam } from "../optim/adam.ts";
 
 export const CHECKPOINT_FORMAT = "gan-spec checkpoint 1";
+export const PLAN_FORMAT = "2";
 
 export class CheckpointError extends Error {}
 
@@ -61,6 +62,9 @@ export function saveCheckpoint(
     seed: String(info.seed),
     architecture: info.architecture,
     plan: info.plan,
+    // The plan fingerprint's formula (2: over each step's loss text and optimizer), so that
+    // checkpoints written with another one are not taken for an edited training section.
+    planFormat: PLAN_FORMAT,
     spec: info.spec,
   };
   for (const [name, model] of Object.entries(models)) {

@@ -12,7 +12,7 @@ import type { Model, ModelOptions } from "../nn/model.ts";
 import { Adam } from "../optim/adam.ts";
 import type { Row } from "../report/run-log.ts";
 import { Artefacts } from "./artefacts.ts";
-import { architectureFingerprint, type CheckpointFile, loadCheckpoint, modelsArchitecture, planFingerprint, readCheckpointInfo, saveCheckpoint } from "./checkpoint.ts";
+import { architectureFingerprint, type CheckpointFile, loadCheckpoint, modelsArchitecture, PLAN_FORMAT, planFingerprint, readCheckpointInfo, saveCheckpoint } from "./checkpoint.ts";
 import { NanPolicy } from "./nan-policy.ts";
 import { mixSeed, Round } from "./round.ts";
 import { RunFolder } from "./run-folder.ts";
@@ -111,9 +111,10 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   const optimizers: Record<string, Adam> = {};
   for (const st of training.steps) optimizers[st.model] = new Adam(models[st.model]!.parameters(), st.optimizer);
   if (resumeFrom) {
+    const samePlanFormat = resumeFrom.meta["planFormat"] === PLAN_FORMAT;
     const info = loadCheckpoint(resumeFrom, models, optimizers, architecture);
     resumeFrom = undefined; // the bytes are not needed any more
-    if (info.plan !== planPrint) reporter.warn("the training section changed since the checkpoint was written; going on with the new one");
+    if (samePlanFormat && info.plan !== planPrint) reporter.warn("the training section changed since the checkpoint was written; going on with the new one");
     startIter = info.iteration;
   }
 
