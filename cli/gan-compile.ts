@@ -11,31 +11,30 @@ import { parseSetting } from "../compiler/params.ts";
 import { jsonReport, renderDiagnostic, renderModelTable, summary } from "../compiler/render.ts";
 import { SourceFile } from "../compiler/source.ts";
 import { CliError, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, type Io, processIo, readSpec } from "./common.ts";
+import { type FlagTable, type FlagValues, yargsOptions } from "./flags.ts";
 import { parseArgv } from "./parse-argv.ts";
 
 export { EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, type Io };
 
-/** The option table: yargs builds both parsing and --help from it. */
-const options = {
-  set: {
-    type: "string",
-    array: true,
-    description: "Override a parameter: --set ngf=32 (repeatable; --set a=1 b=2 also works)",
-  },
+/** gan-compile's flags: yargs builds both parsing and --help from this table. */
+export const FLAGS = {
+  set: { type: "string", array: true, description: "Override a parameter: --set ngf=32 (repeatable; --set a=1 b=2 also works)" },
   check: { type: "boolean", default: false, description: "Parse and check only; write nothing" },
   json: { type: "boolean", default: false, description: "Print one JSON report on stdout instead of text" },
   out: { type: "string", description: "Output folder for generated code (default generated/<spec name>/)" },
   emit: { type: "string", choices: ["ts", "ir"], default: "ts", description: "ts: write TypeScript modules; ir: print the checked IR (JSON) on stdout" },
   color: { type: "boolean", description: "Colour diagnostics (default: when stderr is a terminal)" },
-} as const;
+} as const satisfies FlagTable;
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const parser = yargs([...argv])
     .scriptName("gan-compile")
     .usage("$0 SPEC.gan [--set NAME=VALUE]... [--check] [--json] [--out DIR]\n\nCheck a .gan spec: every layer's shape and parameter count, every mistake with its place and a fix.")
-    .options(options)
+    .options(yargsOptions(FLAGS))
     .wrap(Math.min(100, process.stdout.columns ?? 100));
-  const { args, error: usageError, help } = await parseArgv(parser, argv, "gan-compile");
+  const parsed = await parseArgv(parser, argv, "gan-compile");
+  const { error: usageError, help } = parsed;
+  const args = parsed.args as unknown as FlagValues<typeof FLAGS> & { _: unknown[] };
   if (help !== undefined) {
     io.stdout(`${help}\n`);
     return EXIT_OK;
