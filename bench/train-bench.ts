@@ -108,7 +108,7 @@ function median(xs: readonly number[]): number {
 // FLOPs per iteration, from the IR and the train plan.
 
 /** 2 * MACs of one forward pass of each model, per example. */
-async function forwardFlops(c: Case): Promise<{ perModel: Record<string, number>; plan: import("../compiler/train-plan.ts").TrainPlan }> {
+async function forwardFlops(c: Case): Promise<{ perModel: Record<string, number>; plan: import("../contracts/train-plan.ts").TrainPlan }> {
   const { compile } = await import("../compiler/compile.ts");
   const { buildIr } = await import("../compiler/ir.ts");
   const r = compile(readFileSync(`${root}${c.spec}`, "utf8"), c.spec, { overrides: new Map(Object.entries(c.set)) });
@@ -137,8 +137,8 @@ async function forwardFlops(c: Case): Promise<{ perModel: Record<string, number>
 /** FLOPs of one training iteration (forward + both gradients of every model call). */
 export async function iterationFlops(c: Case): Promise<number> {
   const { perModel, plan } = await forwardFlops(c);
-  type V = import("../compiler/train-plan.ts").TrainValue;
-  type L = import("../compiler/train-plan.ts").TrainLoss;
+  type V = import("../contracts/train-plan.ts").TrainValue;
+  type L = import("../contracts/train-plan.ts").TrainLoss;
   let flops = 0;
   const seen = new Set<string>();
   const value = (v: V): void => {
@@ -183,20 +183,19 @@ async function runCase(c: Case, backend: string, iters: number, warmups: number)
   const tf = await import("@tensorflow/tfjs");
   const { startBackend } = await import("../runtime/backend.ts");
   const { compile } = await import("../compiler/compile.ts");
-  const { buildIr } = await import("../compiler/ir.ts");
-  const { InterpretedModel } = await import("../runtime/nn/interpret.ts");
+  const { loadCodeTemporarily } = await import("../cli/code.ts");
   const { Adam } = await import("../runtime/optim/adam.ts");
-  const { interpretSteps } = await import("../runtime/train/interpret.ts");
   const { Round } = await import("../runtime/train/round.ts");
   const { fromTorchOrder } = await import("../runtime/nn/functional.ts");
   const { Rng } = await import("../runtime/random.ts");
   const info = await startBackend(backend as "cpu");
   const r = compile(readFileSync(`${root}${c.spec}`, "utf8"), c.spec, { overrides: new Map(Object.entries(c.set)) });
-  const ir = buildIr(r);
   const plan = r.train!;
-  const models = Object.fromEntries(ir.models.map((m) => [m.name, new InterpretedModel(m)]));
-  const optimizers = Object.fromEntries(plan.steps.map((s) => [s.model, new Adam(models[s.model]!.parameters(), { lr: s.optimizer.lr, betas: s.optimizer.betas })]));
-  const steps = interpretSteps(plan);
+  // The generated code, as gan-train trains it.
+  const code = await loadCodeTemporarily(r);
+  const models = Object.fromEntries(Object.entries(code.models).map(([name, Cls]) => [name, new Cls()]));
+  const steps = code.training!.steps;
+  const optimizers = Object.fromEntries(steps.map((s) => [s.model, new Adam(models[s.model]!.parameters(), s.optimizer)]));
   const rng = new Rng(1);
   const inputs: Record<string, InstanceType<typeof tf.Tensor>> = {};
   for (const o of [...plan.data.outputs, ...plan.noise]) {

@@ -3,4 +3,4 @@
 // with the sources, else the TypeScript sources directly through tsx.
 import { run } from "./launch.js";
 
-await run("gan-compile", "../compiler/cli/gan-compile.ts");
+await run("gan-compile", "../cli/gan-compile.ts");

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// gan-sample: see runtime/cli/gan-sample.ts.
+// gan-sample: see cli/gan-sample.ts.
 import { run } from "./launch.js";
 
-await run("gan-sample", "../runtime/cli/gan-sample.ts");
+await run("gan-sample", "../cli/gan-sample.ts");

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// gan-train: see runtime/cli/gan-train.ts.
+// gan-train: see cli/gan-train.ts.
 import { run } from "./launch.js";
 
-await run("gan-train", "../runtime/cli/gan-train.ts");
+await run("gan-train", "../cli/gan-train.ts");

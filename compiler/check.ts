@@ -6,7 +6,7 @@ import type { Arg, BlockDef, ChainItem, Element, ForLoop, ModelDef, ShapeExpr, S
 import { bindArgs } from "./args.ts";
 import { DiagnosticBag, diagnostic, hint } from "./diagnostic.ts";
 import { type EvalContext, evaluate, Scope } from "./expr.ts";
-import { CAT, channelPreserving, layerNames, layers } from "./layers/index.ts";
+import { CAT, layerNames, layers } from "./layers/index.ts";
 import type { Attrs, BoundArgs, LayerContext, LayerDef, Producer } from "./layers/types.ts";
 import { closest, closestAll } from "./names.ts";
 import type { ParamValues } from "./params.ts";
@@ -202,15 +202,16 @@ class ModelChecker {
     return out;
   }
 
-  /** `G: convT(nz -> ...)`: [IN, 1, 1] before convT, [IN] before linear. */
+  /** `G: convT(nz -> ...)`: the input the first layer implies ([IN, 1, 1] before convT, [IN] before linear). */
   private shortHeaderInput(frame: Frame): CheckedInput[] {
     const m = this.model;
     const first = m.body[0]?.items[0];
     const channelsArg =
       first?.kind === "element" ? first.args?.find((a): a is Extract<Arg, { kind: "channels" }> => a.kind === "channels") : undefined;
-    if (first?.kind === "element" && (first.name === "convT" || first.name === "linear") && channelsArg) {
+    const implied = first?.kind === "element" ? layers.get(first.name)?.shortHeaderInput : undefined;
+    if (implied && channelsArg) {
       const n = evaluate(channelsArg.from, { scope: frame.scope, bag: null });
-      const shape: Shape = n === undefined ? null : first.name === "convT" ? [n, 1, 1] : [n];
+      const shape: Shape = n === undefined ? null : implied(n);
       return [{ name: "x", shape, span: m.nameSpan }];
     }
     if (!m.incomplete) {
@@ -434,8 +435,8 @@ class ModelChecker {
 
   /** What the next layer's messages say its input came from. */
   private producerAfter(def: LayerDef, args: BoundArgs, attrs: Attrs, span: Span, cur: Value): Producer {
-    const declares = def.name === "conv" || def.name === "convT" || def.name === "linear" || (def.name === "bn" && args.positional.get("channels")?.value !== undefined);
-    return declares || (!channelPreserving.has(def.name) && def.name !== "bn")
+    const declares = def.channels === "declares" || (def.channels === "checks" && args.positional.get("channels")?.value !== undefined);
+    return declares || def.channels === "other"
       ? { describe: "the previous layer", layer: describe(def.name, attrs), span, declaresChannels: declares }
       : { ...cur.producer, describe: "the previous layer" };
   }
@@ -445,12 +446,13 @@ class ModelChecker {
     for (let k = j + 1; k < items.length; k++) {
       const it = items[k]!;
       if (it.kind !== "element") return undefined;
-      if (channelPreserving.has(it.name)) continue;
+      const def = layers.get(it.name);
+      if (def?.channels === "keeps") continue;
       const channelsArg = it.args?.find((a) => a.kind === "channels");
-      if ((it.name === "conv" || it.name === "convT" || it.name === "linear") && channelsArg?.kind === "channels") {
+      if (def?.channels === "declares" && channelsArg?.kind === "channels") {
         return evaluate(channelsArg.from, { scope: frame.scope, bag: null });
       }
-      if (it.name === "bn") {
+      if (def?.channels === "checks") {
         const a = it.args?.[0];
         if (a?.kind === "positional") return evaluate(a.value, { scope: frame.scope, bag: null });
         continue;
@@ -645,12 +647,12 @@ class ModelChecker {
       if (r.name !== null) this.bag.add(diagnostic("UnusedValue", r.span, [r.name], { hint: hint("RemoveOrUse") }));
       else this.bag.add(diagnostic("DeadComputation", r.span, [], { hint: hint("NameTheValue") }));
     }
-    // conv/convT/linear with a bias, directly followed by bn.
+    // A layer with a bias (conv, convT, linear), directly followed by one that cancels it (bn).
     for (let i = 0; i + 1 < this.layers.length; i++) {
       const a = this.layers[i]!;
       const b = this.layers[i + 1]!;
-      if ((a.op === "conv" || a.op === "convT" || a.op === "linear") && a.attrs["bias"] === true && b.op === "bn" && b.inputs[0] === a.id) {
-        const outC = (a.attrs["outChannels"] ?? a.attrs["outFeatures"]) as number;
+      const outC = layers.get(a.op)?.cancelledBias?.(a.attrs);
+      if (outC !== undefined && layers.get(b.op)?.cancelsBias === true && b.inputs[0] === a.id) {
         this.bag.add(diagnostic("BiasBeforeBatchNorm", a.span, [a.op], { hint: hint("AddNobias", [outC]) }));
       }
     }
@@ -672,6 +674,6 @@ function describe(op: string, attrs: Attrs): string {
   if (typeof inC === "number" && typeof outC === "number") {
     return `${op}(${inC < 0 ? "?" : inC} -> ${outC < 0 ? "?" : outC})`;
   }
-  if (op === "bn" && typeof attrs["numFeatures"] === "number" && attrs["numFeatures"] >= 0) return `bn(${attrs["numFeatures"]})`;
+  if (typeof attrs["numFeatures"] === "number" && attrs["numFeatures"] >= 0) return `${op}(${attrs["numFeatures"]})`;
   return op;
 }

@@ -1,11 +1,11 @@
 // The programmatic entry point: spec text -> checked models + diagnostics. The CLI
-// (compiler/cli/gan-compile.ts) and the tests call this; it never throws for a bad spec,
+// (cli/gan-compile.ts) and the tests call this; it never throws for a bad spec,
 // and an exception from a bug becomes an internal-error diagnostic (GAN0999).
 import { parse } from "../grammar/parse.ts";
 import type { Spec } from "../grammar/ast.ts";
 import { type CheckedModel, check, reportUnusedParameters } from "./check.ts";
 import { checkTrain } from "./train-check.ts";
-import type { TrainPlan } from "./train-plan.ts";
+import type { TrainPlan } from "../contracts/train-plan.ts";
 import { type Diagnostic, DiagnosticBag, diagnostic } from "./diagnostic.ts";
 import { checkOverrides, evaluateParams } from "./params.ts";
 import { SourceFile } from "./source.ts";

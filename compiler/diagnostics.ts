@@ -130,6 +130,16 @@ export const Diagnostics = {
   BadSetValue: error("GAN0903", "--set {0}: {1}"),
   Usage: error("GAN0904", "{0}"),
   CannotWrite: error("GAN0905", "cannot write {0}: {1}"),
+  // The runtime commands (gan-train, gan-sample): the setting, file or folder at fault and what to do.
+  BadConfig: error("GAN0906", "--config {0}: {1}"),
+  BadFlag: error("GAN0907", "{0} {1}: give {2}"),
+  ResumeConflict: error("GAN0908", "{0}"),
+  DataProblem: error("GAN0910", "{0}"),
+  BackendProblem: error("GAN0911", "--backend {0}: {1}"),
+  RunProblem: error("GAN0912", "{0}"),
+  CheckpointProblem: error("GAN0913", "{0}"),
+  NonFiniteTraining: error("GAN0914", "{0}"),
+  WeightsDoNotFit: error("GAN0915", "{0}"),
   InternalError: error(
     "GAN0999",
     "internal error: {0}. This is a bug in gan-compile, not in your spec; please report it with the spec",

@@ -1,32 +1,22 @@
-// The training-loop emitter (ts-morph): a checked TrainPlan -> generated/NAME/train.ts, one
-// function per step of the `train:` section and one per named value, in plain TypeScript
-// over runtime/train/round.ts. The calls come in exactly the order the interpreter
-// (runtime/train/interpret.ts) makes them, so both give the same numbers bit for bit
-// (test/train-loop.test.ts). The seed-000 rules live in Round, so the emitted code is
-// right by construction: a step differentiates its own model only, a named value reaches
-// another model's step detached, logged numbers are plain numbers.
-import { Project, VariableDeclarationKind } from "ts-morph";
-import type { IrSpec } from "./ir.ts";
-import { modelsOf, type TrainBinding, type TrainLoss, type TrainPlan, type TrainValue, valueText as text } from "./train-plan.ts";
-import type { EmittedFile } from "./emit-ts.ts";
+// The training-loop emitter (ts-morph): a checked TrainPlan -> NAME/train.ts: one function
+// per named value and per step of the `train:` section, in plain TypeScript over
+// runtime/train/round.ts, and `training` (runtime/train/training.ts): those functions with
+// the facts code does not carry (data pipeline, noise shapes, optimizer and length
+// settings), which is what gan-train runs. The seed-000 rules live in Round, so the emitted
+// code is right by construction: a step differentiates its own model only, a named value
+// reaches another model's step detached, logged numbers are plain numbers.
+import { IndentationText, Project, VariableDeclarationKind } from "ts-morph";
+import type { IrSpec } from "../contracts/ir.ts";
+import type { TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contracts/train-plan.ts";
+import type { EmitOptions, EmittedFile } from "./emit-ts.ts";
+import { modelsOf, scoreNames, valueText as text } from "./train-plan.ts";
 
 const RESERVED = new Set(
-  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await tf r optimizer steps plan bce bceWithLogits cat l1 mse loss scores".split(" "),
+  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await tf r optimizer steps training bce bceWithLogits cat l1 mse loss scores".split(" "),
 );
 
 const safe = (name: string) => (RESERVED.has(name) ? `${name}_` : name);
 const str = (s: string) => JSON.stringify(s);
-
-function lossText(l: TrainLoss): string {
-  switch (l.kind) {
-    case "sum":
-      return l.terms.map(lossText).join(" + ");
-    case "scale":
-      return `${l.factor} * (${lossText(l.loss)})`;
-    case "loss":
-      return `${l.fn}(${text(l.input)}, ${typeof l.target === "number" ? l.target : text(l.target)})`;
-  }
-}
 
 /** A value as an expression over the round `r`. */
 function expr(v: TrainValue, fnName: (binding: string) => string): string {
@@ -43,10 +33,44 @@ function expr(v: TrainValue, fnName: (binding: string) => string): string {
   }
 }
 
-export function emitTrain(spec: IrSpec, plan: TrainPlan): EmittedFile {
-  const project = new Project({ useInMemoryFileSystem: true });
+/** The data and noise a value reads, directly or through named values. */
+function inputsOf(v: TrainValue, bindings: readonly TrainBinding[], out = new Set<string>()): Set<string> {
+  switch (v.kind) {
+    case "data":
+    case "noise":
+      out.add(v.name);
+      break;
+    case "ref": {
+      const b = bindings.find((x) => x.name === v.name);
+      if (b) inputsOf(b.value, bindings, out);
+      break;
+    }
+    case "call":
+      v.args.forEach((a) => inputsOf(a, bindings, out));
+      break;
+    case "cat":
+      v.items.forEach((a) => inputsOf(a, bindings, out));
+      break;
+  }
+  return out;
+}
+
+/** A plain value as a TypeScript literal, on one line: `{ kind: "mnist", size: 64 }`. */
+function literal(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(literal).join(", ")}]`;
+  if (v !== null && typeof v === "object") {
+    return `{ ${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : str(k)}: ${literal(x)}`)
+      .join(", ")} }`;
+  }
+  return typeof v === "string" ? str(v) : String(v);
+}
+
+export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): EmittedFile {
+  const project = new Project({ useInMemoryFileSystem: true, manipulationSettings: { indentationText: IndentationText.FourSpaces } });
   const file = project.createSourceFile("/out/train.ts", "", { overwrite: true });
   const used = new Set<string>();
+  const usedNn = new Set<string>();
   const fnNames = new Map<string, string>();
   const taken = new Set<string>(plan.steps.map((s) => `step${s.model}`));
   for (const b of plan.bindings) {
@@ -61,17 +85,9 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan): EmittedFile {
     return e;
   };
 
-  const header = [
-    `// Generated by gan-compile from ${spec.file} (its train: section). Do not edit: \`npm run generate\` rewrites it.`,
-    "//",
-    "// One iteration runs the steps in `steps`, in order. Each step differentiates its own model's",
-    "// parameters only (another model's weights never move in it), named values reach a step",
-    "// that does not train them as constants (PyTorch's .detach()), and the numbers a step logs",
-    "// are plain numbers read after it: the rules of runtime/train/round.ts. `gan-train` runs the",
-    "// same steps from the spec; runtime/train/trainer.ts is the loop around them.",
-  ];
   const bindingFns = plan.bindings.map((b: TrainBinding) => ({
     name: fnName(b.name),
+    isExported: true,
     docs: [`\`${b.name} = ${text(b.value)}\`: computed once per round (runs ${modelsOf(b.value, plan.bindings).join(", ") || "no model"}).`],
     parameters: [{ name: "r", type: "Round" }],
     returnType: "tf.Tensor",
@@ -106,11 +122,8 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan): EmittedFile {
           call = `bceWithLogits(${input}, ${target})`;
           break;
         case "l1":
-          if (typeof l.target === "number") call = `${input}.sub(${target}).abs().mean() as tf.Scalar`;
-          else {
-            used.add("l1");
-            call = `l1(${input}, ${target})`;
-          }
+          used.add("l1");
+          call = `l1(${input}, ${target})`;
           break;
         case "mse":
           used.add("mse");
@@ -118,11 +131,13 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan): EmittedFile {
           break;
       }
       lines.push(`const ${name} = ${call};`);
+      // The score columns are scoreNames(st): one per bce / bce_logits input, first one kept.
       if (l.fn === "bce" || l.fn === "bce_logits") {
         const key = `${st.model}:${text(l.input)}`;
         if (!scored.has(key)) {
           scored.add(key);
-          scores.push(`${str(key)}: ${l.fn === "bce_logits" ? `tf.sigmoid(${input})` : input}`);
+          if (l.fn === "bce_logits") usedNn.add("sigmoid");
+          scores.push(`${str(key)}: ${l.fn === "bce_logits" ? `sigmoid(${input})` : input}`);
         }
       }
       return name;
@@ -142,7 +157,7 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan): EmittedFile {
       }
     };
     const total = combine(st.loss);
-    const frozen = [...new Set(spec.models.map((m) => m.name))].filter((m) => m !== st.model);
+    const frozen = spec.models.map((m) => m.name).filter((m) => m !== st.model);
     const frozenText = frozen.length === 0 ? "" : frozen.length === 1 ? `: ${frozen[0]} stays as it is` : `: ${frozen.join(", ")} stay as they are`;
     return {
       name: `step${st.model}`,
@@ -159,43 +174,65 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan): EmittedFile {
       returnType: "StepResult",
       statements: [
         `return r.step(${str(st.model)}, optimizer, () => {`,
-        ...lines.map((l) => `  ${l}`),
-        `  return { loss: ${total} as tf.Scalar, scores: { ${scores.join(", ")} } };`,
+        ...lines.map((l) => `    ${l}`),
+        `    return { loss: ${total} as tf.Scalar, scores: { ${scores.join(", ")} } };`,
         "});",
       ],
     };
   });
 
-  file.addImportDeclaration({ moduleSpecifier: "@tensorflow/tfjs", namespaceImport: "tf" });
-  file.addImportDeclaration({ moduleSpecifier: "../../compiler/train-plan.ts", namedImports: ["type TrainPlan"] });
-  if (used.size > 0) file.addImportDeclaration({ moduleSpecifier: "../../runtime/nn/functional.ts", namedImports: [...used].sort() });
-  file.addImportDeclaration({ moduleSpecifier: "../../runtime/optim/adam.ts", namedImports: ["type Adam"] });
-  file.addImportDeclaration({ moduleSpecifier: "../../runtime/train/round.ts", namedImports: ["type Round", "type StepFn", "type StepResult"] });
-  file.insertStatements(0, header);
+  // Types only from TF.js (the file may be anywhere, e.g. a run folder outside the package);
+  // every value comes from the runtime.
+  file.addImportDeclaration({ moduleSpecifier: "@tensorflow/tfjs", namespaceImport: "tf", isTypeOnly: true });
+  if (used.size > 0) file.addImportDeclaration({ moduleSpecifier: `${options.runtime}/nn/functional.ts`, namedImports: [...used].sort() });
+  if (usedNn.size > 0) file.addImportDeclaration({ moduleSpecifier: `${options.runtime}/nn/index.ts`, namedImports: [...usedNn].sort() });
+  file.addImportDeclaration({ moduleSpecifier: `${options.runtime}/optim/adam.ts`, namedImports: ["type Adam"] });
+  file.addImportDeclaration({ moduleSpecifier: `${options.runtime}/train/round.ts`, namedImports: ["type Round", "type StepResult"] });
+  file.addImportDeclaration({ moduleSpecifier: `${options.runtime}/train/training.ts`, namedImports: ["type StepFn", "type Training"] });
+  file.insertStatements(0, [
+    `// Generated by gan-compile from ${spec.file} (its train: section). Do not edit: \`npm run generate\` rewrites it.`,
+    "//",
+    "// One iteration runs `steps` in order. Each step differentiates its own model's parameters",
+    "// only (another model's weights never move in it), named values reach a step that does not",
+    "// train them as constants (PyTorch's .detach()), and the numbers a step logs are plain",
+    "// numbers read after it: the rules of runtime/train/round.ts. `training` is what gan-train",
+    "// runs (runtime/train/trainer.ts is the loop around it).",
+  ]);
   for (const f of bindingFns) file.addFunction(f);
   for (const f of stepFns) file.addFunction(f);
+  const stepEntry = (st: TrainPlan["steps"][number]) =>
+    `    { model: ${str(st.model)}, repeat: ${st.repeat}, text: ${str(st.text)}, optimizer: ${literal({ lr: st.optimizer.lr, betas: st.optimizer.betas, eps: st.optimizer.eps })}, scores: ${literal(scoreNames(st))}, run: step${st.model} },`;
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: ["The steps of one iteration, in order."],
-    declarations: [
-      {
-        name: "steps",
-        type: "readonly StepFn[]",
-        initializer: `[\n${plan.steps.map((st) => `  { model: ${str(st.model)}, repeat: ${st.repeat}, run: step${st.model} },`).join("\n")}\n]`,
-      },
-    ],
+    declarations: [{ name: "steps", type: "readonly StepFn[]", initializer: `[\n${plan.steps.map(stepEntry).join("\n")}\n]` }],
   });
+  const { line: _line, col: _col, ...data } = plan.data;
+  const sample = plan.bindings.find((b) => b.name === plan.sample);
+  const settings = { batch: plan.batch, epochs: plan.epochs, iters: plan.iters, sampleEvery: plan.sampleEvery, checkpointEvery: plan.checkpointEvery, logEvery: plan.logEvery };
+  file.addStatements("");
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
-    docs: [`The checked training section (data, noise, settings), as the trainer reads it. Losses: ${plan.steps.map((s) => `${s.model}: ${lossText(s.loss)}`).join("; ")}.`],
-    declarations: [{ name: "plan", type: "TrainPlan", initializer: compactJson(plan) }],
+    docs: ["The training section as the trainer runs it: these steps and values, on this data and noise."],
+    declarations: [
+      {
+        name: "training",
+        type: "Training",
+        initializer: [
+          "{",
+          `    data: ${literal(data)},`,
+          `    noise: ${literal(plan.noise)},`,
+          `    values: { ${plan.bindings.map((b) => (fnName(b.name) === b.name ? b.name : `${str(b.name)}: ${fnName(b.name)}`)).join(", ")} },`,
+          `    sample: ${literal({ value: plan.sample, reads: sample ? [...inputsOf(sample.value, plan.bindings)] : [] })},`,
+          "    steps,",
+          `    settings: ${literal(settings)},`,
+          "}",
+        ].join("\n"),
+      },
+    ],
   });
+  file.formatText({ indentSize: 4, convertTabsToSpaces: true });
   return { path: "train.ts", text: file.getFullText() };
-}
-
-/** JSON with two-space indentation, but arrays of numbers on one line. */
-function compactJson(v: unknown): string {
-  return JSON.stringify(v, null, 2).replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_m, inner: string) => `[${inner.split(/,\s*/).join(", ")}]`);
 }

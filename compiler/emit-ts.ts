@@ -3,7 +3,17 @@
 // line of TypeScript per layer with the PyTorch shape after it and the spec position.
 import { Project, type SourceFile, StructureKind, VariableDeclarationKind } from "ts-morph";
 import { validateIr } from "./ir-validate.ts";
-import { type IrLayer, type IrModel, type IrSpec, layerConfig } from "./ir.ts";
+import { opDef } from "./layers/index.ts";
+import type { ConfigValue } from "./layers/types.ts";
+import type { IrLayer, IrModel, IrSpec } from "../contracts/ir.ts";
+
+export interface EmitOptions {
+  /**
+   * The runtime folder as the generated files import it, relative to where they are written
+   * ("../../runtime" for generated/NAME/; compiler/generate.ts works it out for any folder).
+   */
+  readonly runtime: string;
+}
 
 export interface EmittedFile {
   /** Relative to the output folder. */
@@ -26,38 +36,17 @@ export function identifier(name: string): string {
 const shapeText = (s: readonly number[]) => `[${s.join(", ")}]`;
 const tensorType = (s: readonly number[]) => (s.length === 3 ? "tf.Tensor4D" : s.length === 2 ? "tf.Tensor3D" : "tf.Tensor2D");
 
+/** A constructor or call argument as source text: `0.2`, `[4, 4]`, `"bilinear"`. */
+function value(v: ConfigValue): string {
+  return Array.isArray(v) ? `[${v.join(", ")}]` : typeof v === "string" ? JSON.stringify(v) : String(v);
+}
+
 /** An object literal as source text: `{ inChannels: 3, kernel: [4, 4], bias: false }`. */
-function literal(config: Readonly<Record<string, number | boolean | readonly number[]>>): string {
-  const value = (v: number | boolean | readonly number[]) => (Array.isArray(v) ? `[${v.join(", ")}]` : String(v));
+function literal(config: Readonly<Record<string, ConfigValue>>): string {
   return `{ ${Object.entries(config).map(([k, v]) => `${k}: ${value(v)}`).join(", ")} }`;
 }
 
-/** The source-level description of a layer, for its doc comment. */
-function describe(l: IrLayer): string {
-  const a = l.attrs;
-  const defaults: Record<string, number> = { stride: 1, padding: 0, dilation: 1, outputPadding: 0 };
-  const pairs = (keys: [string, string][]) =>
-    keys
-      .map(([k, short]) => {
-        const v = a[k] as number[] | undefined;
-        if (!v || (v[0] === defaults[k] && v[1] === defaults[k])) return "";
-        return v[0] === v[1] ? `, ${short}${v[0]}` : `, ${short}=(${v.join(", ")})`;
-      })
-      .join("");
-  switch (l.op) {
-    case "conv":
-    case "convT":
-      return `${l.op}(${a["inChannels"]} -> ${a["outChannels"]}${pairs([["kernel", "k"], ["stride", "s"], ["padding", "p"], ["dilation", "d"], ["outputPadding", "op"]])}${a["bias"] ? "" : ", nobias"})`;
-    case "linear":
-      return `linear(${a["inFeatures"]} -> ${a["outFeatures"]}${a["bias"] ? "" : ", nobias"})`;
-    case "bn":
-      return `bn(${a["numFeatures"]}) (BatchNorm${l.inShape.length === 3 ? "2d" : "1d"})`;
-    default:
-      return l.op;
-  }
-}
-
-function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string): SourceFile {
+function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string, options: EmitOptions): SourceFile {
   const className = identifier(m.name);
   const file = project.createSourceFile(`${folder}/${m.name}.ts`, "", { overwrite: true });
   const settings = Object.entries(spec.parameters)
@@ -80,57 +69,33 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string): 
     const out = local(l.name ?? `v${l.id}`);
     names.set(l.id, out);
     const at = `${spec.file}:${l.line}:${l.col}`;
+    const def = opDef(l.op);
+    const form = def.ts;
     let expr: string;
-    const cfg = layerConfig(l);
-    if (cfg) {
-      used.add(cfg.cls);
-      const field = `l${l.index}`;
-      fields.push({
-        name: field,
-        initializer: `this.add("${l.index}", new ${cfg.cls}(${literal(cfg.config)}, this.rng))`,
-        doc: `${describe(l)} at ${at}; state_dict keys "${l.index}.*"`,
-      });
-      expr = l.op === "bn" ? `this.${field}.forward(${ins[0]}, opts)` : `this.${field}.forward(${ins[0]})`;
-    } else {
-      switch (l.op) {
-        case "relu":
-        case "tanh":
-        case "sigmoid":
-          used.add(l.op);
-          expr = `${l.op}(${ins[0]})`;
-          break;
-        case "lrelu":
-          used.add("lrelu");
-          expr = `lrelu(${ins[0]}, ${l.attrs["negativeSlope"]})`;
-          break;
-        case "dropout": {
-          used.add("Dropout");
-          const field = `l${l.index}`;
-          fields.push({ name: field, initializer: `new Dropout(${l.attrs["p"]})`, doc: `dropout(${l.attrs["p"]}) at ${at}` });
-          expr = `this.${field}.forward(${ins[0]}, opts)`;
-          break;
-        }
-        case "flatten":
-          used.add("flatten");
-          expr = `flatten(${ins[0]})`;
-          break;
-        case "reshape": {
-          const dims = l.out;
-          const fn = `reshape${dims.length + 1}`;
-          used.add(fn);
-          expr = `${fn}(${ins[0]}, ${shapeText(dims)})`;
-          break;
-        }
-        case "upsample":
-          used.add("upsample");
-          expr = `upsample(${ins[0]}, ${l.attrs["scale"]}, "${l.attrs["mode"]}")`;
-          break;
-        case "cat":
-          used.add("cat");
-          expr = `cat(${ins.join(", ")})`;
-          break;
-        default:
-          throw new Error(`the emitter has no rule for op ${l.op}`);
+    switch (form.kind) {
+      case "module": {
+        used.add(form.cls);
+        const field = `l${l.index}`;
+        fields.push({
+          name: field,
+          initializer: `this.add("${l.index}", new ${form.cls}(${literal(form.config(l.attrs))}, this.rng))`,
+          doc: `${def.describe(l.attrs, l.inShape)} at ${at}; state_dict keys "${l.index}.*"`,
+        });
+        expr = `this.${field}.forward(${ins[0]}${form.takesOpts ? ", opts" : ""})`;
+        break;
+      }
+      case "mode": {
+        used.add(form.cls);
+        const field = `l${l.index}`;
+        fields.push({ name: field, initializer: `new ${form.cls}(${value(form.arg(l.attrs))})`, doc: `${def.describe(l.attrs, l.inShape)} at ${at}` });
+        expr = `this.${field}.forward(${ins[0]}, opts)`;
+        break;
+      }
+      case "call": {
+        const fn = form.fn(l.attrs, l.out);
+        used.add(fn);
+        expr = `${fn}(${[...ins, ...form.args(l.attrs, l.out).map(value)].join(", ")})`;
+        break;
       }
     }
     lines.push(`const ${out} = ${expr}; // ${shapeText(l.out)}  ${l.line}:${l.col}`);
@@ -140,7 +105,7 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string): 
 
   file.addImportDeclaration({ moduleSpecifier: "@tensorflow/tfjs", namespaceImport: "tf", isTypeOnly: true });
   file.addImportDeclaration({
-    moduleSpecifier: "../../runtime/nn/index.ts",
+    moduleSpecifier: `${options.runtime}/nn/index.ts`,
     namedImports: [...used].sort((a, b) => a.replace("type ", "").localeCompare(b.replace("type ", ""))),
   });
   file.insertStatements(0, [
@@ -194,19 +159,35 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string): 
   return file;
 }
 
-/** Validates the IR and emits every model's module plus index.ts. */
-export function emitTypeScript(spec: IrSpec): EmittedFile[] {
+/**
+ * Validates the IR and emits every model's module plus index.ts, which exports the model
+ * classes, `models` (them by name, in the spec's order), `spec` (the file and the parameter
+ * values the code was generated with) and, with a training section, `steps` and `training`.
+ */
+export function emitTypeScript(spec: IrSpec, options: EmitOptions, hasTraining: boolean): EmittedFile[] {
   validateIr(JSON.parse(JSON.stringify(spec)));
   const project = new Project({ useInMemoryFileSystem: true });
-  const files = spec.models.map((m) => emitModel(project, spec, m, "/out"));
+  const files = spec.models.map((m) => emitModel(project, spec, m, "/out", options));
   const index = project.createSourceFile("/out/index.ts", "", { overwrite: true });
+  const classes = spec.models.map((m) => identifier(m.name));
   index.addStatements([
     `// Generated by gan-compile from ${spec.file}. Do not edit: \`npm run generate\` rewrites it.`,
-    ...spec.models.map((m) => `export { ${identifier(m.name)} } from "./${m.name}.ts";`),
+    ...spec.models.map((m) => `import { ${identifier(m.name)} } from "./${m.name}.ts";`),
+    "",
+    `export { ${classes.join(", ")} };`,
+    ...(hasTraining ? ['export { steps, training } from "./train.ts";'] : []),
   ]);
   index.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
+    docs: ["The models by name, in the order the spec defines them."],
+    declarations: [{ name: "models", initializer: `{ ${spec.models.map((m) => (identifier(m.name) === m.name ? m.name : `${m.name}: ${identifier(m.name)}`)).join(", ")} } as const` }],
+    kind: StructureKind.VariableStatement,
+  });
+  index.addVariableStatement({
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ["The spec and the parameter values this code was generated with."],
     declarations: [
       {
         name: "spec",

@@ -10,7 +10,7 @@ import { closest } from "./names.ts";
 import type { ParamValues } from "./params.ts";
 import { formatShape } from "./shape.ts";
 import type { SourceFile } from "./source.ts";
-import type { AdamPlan, DataPlan, DataSource, LossFn, StepPlan, TrainBinding, TrainLoss, TrainPlan, TrainValue } from "./train-plan.ts";
+import type { AdamPlan, DataPlan, DataSource, LossFn, StepPlan, TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contracts/train-plan.ts";
 
 const SETTINGS = new Set(["batch", "epochs", "iters", "sample", "sample_every", "checkpoint_every", "log_every"]);
 const DATA_SOURCES = new Set(["mnist", "images", "colour", "color"]);

@@ -1,88 +1,7 @@
-// The checked training section: what the training-loop emitter and the runtime's trainer
-// get. Plain data, built by compiler/train-check.ts from a spec without errors, so every
-// shape is known and every name resolved.
-
-/** Where the real examples come from. `--data DIR` swaps the base source for a folder. */
-export type DataSource =
-  /** The embedded MNIST set (70,000 digits), resized to `size` when it is not 28. */
-  | { readonly kind: "mnist"; readonly size: number; readonly channels: 1 | 3; readonly channelsGiven: boolean }
-  /** An image folder (given with --data), like torchvision's ImageFolder + Resize + CenterCrop. */
-  | { readonly kind: "images"; readonly size: number; readonly channels: 1 | 3; readonly channelsGiven: boolean }
-  /** A built-in procedural set of colour pictures (no files). */
-  | { readonly kind: "colour"; readonly size: number; readonly channels: 3; readonly count: number };
-
-export interface DataPlan {
-  readonly source: DataSource;
-  /** Seed 003's pipeline: RGB -> Lab, yields L/50 - 1 ([1,S,S]) and ab/110 ([2,S,S]). */
-  readonly lab: boolean;
-  /** Random horizontal flip (p = 0.5) of each example. */
-  readonly flip: boolean;
-  /** Bicubic resize of the whole picture to size x size (seed 003) instead of short side + center crop. */
-  readonly resize: "short-side-crop" | "bicubic-square";
-  /** The names the data binds and the shape of one example of each, PyTorch order. */
-  readonly outputs: readonly { readonly name: string; readonly shape: readonly number[] }[];
-  readonly line: number;
-  readonly col: number;
-}
-
-/** A value computed in an iteration: an expression over data, noise and model calls. */
-export type TrainValue =
-  | { readonly kind: "data"; readonly name: string; readonly shape: readonly number[] }
-  | { readonly kind: "noise"; readonly name: string; readonly shape: readonly number[] }
-  | { readonly kind: "ref"; readonly name: string; readonly shape: readonly number[] }
-  | { readonly kind: "call"; readonly model: string; readonly args: readonly TrainValue[]; readonly shape: readonly number[] }
-  | { readonly kind: "cat"; readonly items: readonly TrainValue[]; readonly shape: readonly number[] };
-
-export type LossFn = "bce" | "bce_logits" | "l1" | "mse";
-
-export type TrainLoss =
-  | { readonly kind: "loss"; readonly fn: LossFn; readonly input: TrainValue; readonly target: TrainValue | number }
-  | { readonly kind: "sum"; readonly terms: readonly TrainLoss[] }
-  | { readonly kind: "scale"; readonly factor: number; readonly loss: TrainLoss };
-
-/** A named intermediate value (`fake = G(z)`), computed once per round. */
-export interface TrainBinding {
-  readonly name: string;
-  readonly value: TrainValue;
-}
-
-export interface AdamPlan {
-  readonly kind: "adam";
-  readonly lr: number;
-  readonly betas: readonly [number, number];
-  readonly eps: number;
-}
-
-export interface StepPlan {
-  /** The model whose parameters this step updates; every other model is frozen. */
-  readonly model: string;
-  /** Steps of this model per iteration (each on a fresh batch and fresh noise). */
-  readonly repeat: number;
-  readonly loss: TrainLoss;
-  /** The loss as written, for logs and the report. */
-  readonly text: string;
-  readonly optimizer: AdamPlan;
-  readonly line: number;
-}
-
-export interface TrainPlan {
-  readonly data: DataPlan;
-  /** Latent inputs drawn from N(0, 1) each round. */
-  readonly noise: readonly { readonly name: string; readonly shape: readonly number[] }[];
-  /** In dependency order. */
-  readonly bindings: readonly TrainBinding[];
-  /** In the order they run within an iteration. */
-  readonly steps: readonly StepPlan[];
-  readonly batch: number;
-  /** Exactly one of epochs and iters is set. */
-  readonly epochs: number | null;
-  readonly iters: number | null;
-  /** The value drawn in sample grids (from fixed noise / a fixed batch). */
-  readonly sample: string;
-  readonly sampleEvery: number;
-  readonly checkpointEvery: number;
-  readonly logEvery: number;
-}
+// Facts about a checked training section that the emitter and the runtime share: how a
+// value reads in logs and comments, which models a value runs, which score columns a step
+// logs. The types are in contracts/train-plan.ts.
+import type { StepPlan, TrainBinding, TrainLoss, TrainValue } from "../contracts/train-plan.ts";
 
 /** How a value reads in logs and generated comments: `D(real)`, `D(cat(L, fake))`. */
 export function valueText(v: TrainValue): string {
@@ -113,4 +32,19 @@ export function modelsOf(v: TrainValue, bindings: readonly TrainBinding[]): stri
   };
   visit(v);
   return [...out];
+}
+
+/** The score columns a step logs: one per bce / bce_logits term, named `<model>:<input>`, in order. */
+export function scoreNames(step: StepPlan): string[] {
+  const out: string[] = [];
+  const visit = (l: TrainLoss): void => {
+    if (l.kind === "sum") l.terms.forEach(visit);
+    else if (l.kind === "scale") visit(l.loss);
+    else if (l.fn === "bce" || l.fn === "bce_logits") {
+      const name = `${step.model}:${valueText(l.input)}`;
+      if (!out.includes(name)) out.push(name);
+    }
+  };
+  visit(step.loss);
+  return out;
 }

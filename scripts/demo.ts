@@ -9,8 +9,8 @@
 // time (3,600 iterations at batch 32) draws noisy, speckled ones. The seeds' MLP recipe is
 // one command away: `npx gan-train specs/mnist-gan.gan`.
 import { readdirSync } from "node:fs";
-import { main as compile } from "../compiler/cli/gan-compile.ts";
-import { main as train } from "../runtime/cli/gan-train.ts";
+import { main as compile } from "../cli/gan-compile.ts";
+import { main as train } from "../cli/gan-train.ts";
 
 const say = (s: string) => void process.stdout.write(s);
 

@@ -1,12 +1,17 @@
-// npm run generate: regenerates generated/<spec>/ for every spec in specs/ (committed;
-// test/generated.test.ts fails when it is stale).
+// npm run generate: regenerates generated/<spec>/ for every spec in specs/, and the IR's
+// schema file compiler/ir.schema.json (all committed; test/generated.test.ts fails when
+// any is stale).
 import { readdirSync, readFileSync } from "node:fs";
 import { compile } from "../compiler/compile.ts";
-import { defaultOutDir, emitFiles, writeFiles } from "../compiler/generate.ts";
+import { defaultOutDir, emitFiles, irSchemaText, writeFiles } from "../compiler/generate.ts";
+
+const schema = writeFiles("compiler", [{ path: "ir.schema.json", text: irSchemaText() }]);
+console.log(`compiler/ir.schema.json: ${schema.written.length > 0 ? "written" : "unchanged"}`);
 
 for (const f of readdirSync("specs").filter((x) => x.endsWith(".gan")).sort()) {
   const path = `specs/${f}`;
   const result = compile(readFileSync(path, "utf8"), path);
-  const r = writeFiles(defaultOutDir(path), emitFiles(result));
+  const out = defaultOutDir(path);
+  const r = writeFiles(out, emitFiles(result, out));
   console.log(`${path}: ${r.written.length} written, ${r.unchanged.length} unchanged`);
 }

@@ -137,11 +137,11 @@ describe("gan-compile --check", () => {
     const dir = mkdtempSync(join(tmpdir(), "gan-out-"));
     let r = run("specs/mnist-gan.gan", "--out", dir);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /4 file\(s\) written, 0 unchanged/);
+    assert.match(r.stdout, /5 file\(s\) written, 0 unchanged/);
     assert.match(readFileSync(join(dir, "G.ts"), "utf8"), /export class G extends Model/);
     assert.match(readFileSync(join(dir, "train.ts"), "utf8"), /export function stepD\(r: Round, optimizer: Adam\): StepResult/);
     r = run("specs/mnist-gan.gan", "--out", dir);
-    assert.match(r.stdout, /0 file\(s\) written, 4 unchanged/);
+    assert.match(r.stdout, /0 file\(s\) written, 5 unchanged/);
     r = run("specs/mnist-gan.gan", "--emit", "ir", "--set", "nz=10");
     assert.equal(r.status, 0);
     const ir = JSON.parse(r.stdout) as { irVersion: number; models: { name: string; inputs: { shape: number[] }[] }[] };

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import sharp from "sharp";
-import type { DataPlan, DataSource } from "../compiler/train-plan.ts";
+import type { DataPlan, DataSource } from "../contracts/train-plan.ts";
 import { colourPicture } from "../runtime/data/colour.ts";
 import { epochOrder, openDataset, pilResize } from "../runtime/data/dataset.ts";
 import { DataError } from "../runtime/data/image-folder.ts";

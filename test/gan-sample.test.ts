@@ -8,9 +8,9 @@ import { join, resolve } from "node:path";
 import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
-import type { TrainPlan } from "../compiler/train-plan.ts";
-import { main } from "../runtime/cli/gan-sample.ts";
-import { generatorOf, interpolate, latentWalk } from "../runtime/cli/sample-latent.ts";
+import type { TrainPlan } from "../contracts/train-plan.ts";
+import { main } from "../cli/gan-sample.ts";
+import { generatorOf, interpolate, latentWalk } from "../cli/sample-latent.ts";
 import { readSafetensors, writeSafetensors } from "../runtime/io/safetensors.ts";
 import { Rng } from "../runtime/random.ts";
 
@@ -197,7 +197,7 @@ describe("gan-sample --checkpoint and --interpolate (a 2-iteration tiny-gan run)
     writeFileSync(join(copy, "run.json"), JSON.stringify({ ...runJson, set: {} }));
     const without = await sample("--checkpoint", copy, "--noise", "4", "--out", file("bad.safetensors"));
     assert.equal(without.status, 2);
-    assert.match(without.stderr, /last\.safetensors does not fit G of .*spec\.gan: the weights do not match the model by name: G\.0\.weight is \[8, 16, 4, 4\], but the model's is \[8, 8, 4, 4\]/);
+    assert.match(without.stderr, /error GAN0915: .*last\.safetensors does not fit G of .*spec\.gan: the weights do not match the model by name: G\.0\.weight is \[8, 16, 4, 4\], but the model's is \[8, 8, 4, 4\]/);
   });
 
   it("--interpolate S1,S2,S3: each row walks from one seed's --noise 1 sample to the next's; --slerp too", async () => {

@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import sharp from "sharp";
-import { main } from "../runtime/cli/gan-train.ts";
+import { main } from "../cli/gan-train.ts";
+import { compile } from "../compiler/compile.ts";
+import { emitFiles } from "../compiler/generate.ts";
 import { readSafetensors, readSafetensorsMetadata } from "../runtime/io/safetensors.ts";
 
 const TINY = "test/fixtures/specs/tiny-gan.gan";
@@ -58,6 +60,11 @@ describe("gan-train: a run folder", () => {
     for (const f of ["index.html", "log.csv", "log.jsonl", "real.png", "real-vs-fake.png", "run.json", "spec.gan", "checkpoints/last.safetensors", "plots/losses.png", "plots/losses.svg", "plots/scores.png", "plots/scores.svg", "samples/iter-000003.png", "samples/iter-000006.png", "samples/latest.png"]) {
       assert.ok(files.includes(f), `${f} missing (have ${files.join(", ")})`);
     }
+    // The code it trained: what gan-compile writes for the same spec and values.
+    const expected = emitFiles(compile(readFileSync(TINY, "utf8"), TINY), join(run, "generated"));
+    assert.deepEqual(readdirSync(join(run, "generated")).sort(), expected.map((f) => f.path).sort());
+    for (const f of expected) assert.equal(readFileSync(join(run, "generated", f.path), "utf8"), f.text, f.path);
+    assert.match(result.stdout, new RegExp(`\\n  code +${run.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/generated\\n`));
     const csv = readFileSync(join(run, "log.csv"), "utf8").trim().split("\n");
     assert.equal(csv.length, 7);
     assert.equal(csv[0], 'iter,epoch,time,img_per_s,loss_D,loss_G,"score_D:D(real)","score_D:D(fake)","score_G:D(fake)"');
@@ -155,7 +162,7 @@ describe("gan-train: bad input gets a clear error", () => {
     writeFileSync(spec, readFileSync(TINY, "utf8").replace("real = mnist(size = 16)", "real = images(size = 16, channels = 1)"));
     let r = await train([spec, "--data", join(root, "nowhere"), "--out", join(root, "f1")]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /gan-train: error: .*nowhere: no such folder \(give --data a folder of \.jpg, \.png or \.webp images\)/);
+    assert.match(r.stderr, /gan-train: error GAN0910: .*nowhere: no such folder \(give --data a folder of \.jpg, \.png or \.webp images\)/);
     const empty = join(root, "empty");
     mkdirSync(empty);
     r = await train([spec, "--data", empty, "--out", join(root, "f2")]);
@@ -184,7 +191,7 @@ describe("gan-train: bad input gets a clear error", () => {
     assert.equal((await train([TINY, "--out", out, "--iters", "1"])).code, 0);
     let r = await train([TINY, "--out", out, "--iters", "1"]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /already holds a run: pass --resume to continue it, or choose another --out/);
+    assert.match(r.stderr, /error GAN0912: .*already holds a run: pass --resume to continue it, or choose another --out/);
     r = await train([TINY, "--out", join(root, "fresh"), "--resume"]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /nothing to resume \(no checkpoints\/last\.safetensors\)/);
@@ -195,7 +202,7 @@ describe("gan-train: bad input gets a clear error", () => {
     writeFileSync(wider, readFileSync(TINY, "utf8").replace("w = 4", "w = 8"));
     r = await train([wider, "--out", out, "--resume", "--iters", "2"]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /was written for another architecture \(tiny-gan\.gan; its G\.0\.weight is \[8, 16, 4, 4\], the spec's is \[8, 32, 4, 4\]\): resume with the spec and --set values it was trained with/);
+    assert.match(r.stderr, /error GAN0913: .*was written for another architecture \(tiny-gan\.gan; its G\.0\.weight is \[8, 16, 4, 4\], the spec's is \[8, 32, 4, 4\]\): resume with the spec and --set values it was trained with/);
   });
 
   it("--config is validated, and flags override it", async () => {
@@ -203,7 +210,7 @@ describe("gan-train: bad input gets a clear error", () => {
     writeFileSync(cfg, JSON.stringify({ iters: 1, batch: 0, colour: true }));
     let r = await train([TINY, "--config", cfg]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--config .*run\.json: unknown setting "colour" \(settings: set, data, .*\); batch must be >= 1/);
+    assert.match(r.stderr, /error GAN0906: --config .*run\.json: unknown setting "colour" \(settings: set, data, .*\); batch must be >= 1/);
     writeFileSync(cfg, JSON.stringify({ iters: 5, batch: 4, out: join(root, "cfg"), set: { w: 2 } }));
     r = await train([TINY, "--config", cfg, "--iters", "1"]);
     assert.equal(r.code, 0, r.stderr);
@@ -310,7 +317,7 @@ describe("gan-train --resume: a run remembers how it was started", () => {
     mkdirSync(other);
     for (let i = 0; i < 25; i++) await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: i, g: 0, b: 0 } } }).png().toFile(join(other, `q${i}.png`));
     const cases: [string[], RegExp][] = [
-      [["--batch", "8"], /--batch 8: the run was started with batch 4, and a resumed run keeps its batch size .*; leave it out to continue the run as it was started/],
+      [["--batch", "8"], /error GAN0908: --batch 8: the run was started with batch 4, and a resumed run keeps its batch size .*; leave it out to continue the run as it was started/],
       [["--seed", "5"], /--seed 5: the run's seed is 0, and a resumed run keeps it/],
       [["--set", "ngf=8"], /--set ngf=8: this changes the models' shapes, and a resumed run keeps its architecture; leave it out to continue the run as it was started \(ngf=4\)/],
       [["--data", other], /--data .*resume-other: the run trains on .*resume-pics \(30 pictures, [0-9a-f]{16}\), and a resumed run keeps its data \(this folder has 25 pictures/],
@@ -349,6 +356,23 @@ describe("gan-train --resume: a run remembers how it was started", () => {
     assert.match(again.stderr, /backend: TensorFlow\.js [\d.]+, the portable CPU backend/);
     const record = JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as { format: number; batch: number; set: Record<string, number> };
     assert.deepEqual([record.format, record.batch, record.set], [2, 4, { w: 2 }]);
+  });
+
+  it("--backend tensorflow without a native TF.js package says why, by its code", async () => {
+    let installed = true;
+    try {
+      await import("@tensorflow/tfjs-node" as string);
+    } catch {
+      installed = false;
+    }
+    let stderr = "";
+    const code = await main(["--progress", "none", TINY, "--out", join(root, "tf-backend"), "--iters", "1", "--backend", "tensorflow"], { stdout: () => undefined, stderr: (x) => (stderr += x) });
+    if (installed) assert.equal(code, 0, stderr);
+    else {
+      assert.equal(code, 2);
+      assert.match(stderr, /^gan-train: error GAN0911: --backend tensorflow: .*@tensorflow\/tfjs-node/m);
+      assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
+    }
   });
 
   it("--resume with neither a spec nor --out is a usage error", async () => {

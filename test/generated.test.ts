@@ -16,7 +16,7 @@ describe("generated/", () => {
   for (const f of specs) {
     it(`generated/ is fresh for specs/${f}`, () => {
       const path = `specs/${f}`;
-      const files = emitFiles(compile(readFileSync(join(root, path), "utf8"), path));
+      const files = emitFiles(compile(readFileSync(join(root, path), "utf8"), path), defaultOutDir(path));
       const dir = join(root, defaultOutDir(path));
       assert.deepEqual(readdirSync(dir).sort(), files.map((x) => x.path).sort(), `${dir} has other files`);
       for (const file of files) {
@@ -27,9 +27,9 @@ describe("generated/", () => {
 
   it("hostile names (keywords, the emitter's own names) still give valid, inert code", () => {
     const path = "test/fixtures/specs/hostile-names.gan";
-    const files = emitFiles(compile(readFileSync(join(root, path), "utf8"), path));
     const dir = mkdtempSync(join(root, "generated-hostile-"));
     const out = join(dir, "h");
+    const files = emitFiles(compile(readFileSync(join(root, path), "utf8"), path), out);
     try {
       writeFiles(out, files);
       const config = join(dir, "tsconfig.json");

@@ -1,5 +1,7 @@
 // Shared helpers for the table tests: compile a spec text, render its diagnostics the way
 // gan-compile prints them (no colour), and read the checked models.
+import { readFileSync } from "node:fs";
+import { type GeneratedCode, loadCodeTemporarily } from "../cli/code.ts";
 import { compile, type CompileResult } from "../compiler/compile.ts";
 import { renderDiagnostic } from "../compiler/render.ts";
 import { formatShape } from "../compiler/shape.ts";
@@ -28,4 +30,14 @@ export function codes(text: string, set: Record<string, number> = {}): string[] 
 export function summaries(text: string, set: Record<string, number> = {}): string[] {
   const r = compileText(text, set);
   return r.models.map((m) => `${m.name}: ${formatShape(m.output)} ${m.params}`);
+}
+
+/**
+ * A spec's generated code (models and training section) for the given parameter values,
+ * compiled and imported as gan-train does (in a temporary folder named by its contents).
+ */
+export async function codeFor(path: string, set: Record<string, number> = {}): Promise<GeneratedCode> {
+  const r = compile(readFileSync(path, "utf8"), path, { overrides: new Map(Object.entries(set)) });
+  if (r.diagnostics.some((d) => d.severity === "error")) throw new Error(`${path} has errors`);
+  return loadCodeTemporarily(r);
 }

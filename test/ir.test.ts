@@ -5,7 +5,9 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { compile } from "../compiler/compile.ts";
 import { emitTypeScript } from "../compiler/emit-ts.ts";
-import { buildIr, type IrSpec } from "../compiler/ir.ts";
+import { irSchemaText } from "../compiler/generate.ts";
+import { buildIr } from "../compiler/ir.ts";
+import type { IrSpec } from "../contracts/ir.ts";
 import { InvalidIrError, validateIr } from "../compiler/ir-validate.ts";
 
 function ir(path: string, set: Record<string, number> = {}): IrSpec {
@@ -37,8 +39,12 @@ describe("IR", () => {
   it("the emitter rejects a malformed IR with the schema's words", () => {
     const good = JSON.parse(JSON.stringify(ir("specs/dcgan.gan"))) as { models: { layers: { attrs: Record<string, unknown> }[] }[] };
     delete good.models[0]!.layers[0]!.attrs["kernel"];
-    assert.throws(() => emitTypeScript(good as unknown as IrSpec), (e: unknown) => e instanceof InvalidIrError && /kernel/.test(e.message));
+    assert.throws(() => emitTypeScript(good as unknown as IrSpec, { runtime: "../../runtime" }, false), (e: unknown) => e instanceof InvalidIrError && /kernel/.test(e.message));
     assert.throws(() => validateIr({ irVersion: 2 }), InvalidIrError);
+  });
+
+  it("compiler/ir.schema.json is the schema the layer kinds make (npm run generate writes it)", () => {
+    assert.equal(readFileSync(new URL("../compiler/ir.schema.json", import.meta.url), "utf8"), irSchemaText(), "stale: run npm run generate");
   });
 
   it("refuses to build from a spec with errors", () => {

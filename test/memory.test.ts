@@ -2,29 +2,23 @@
 // BatchNorm and dropout (the steps as gan-train runs them, on cpu and on wasm) leave
 // tf.memory().numTensors where it was after the first few.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { compile } from "../compiler/compile.ts";
-import { buildIr } from "../compiler/ir.ts";
 import { startBackend } from "../runtime/backend.ts";
 import { fromTorchOrder } from "../runtime/nn/functional.ts";
-import { InterpretedModel } from "../runtime/nn/interpret.ts";
 import { Adam } from "../runtime/optim/adam.ts";
 import { Rng } from "../runtime/random.ts";
-import { interpretSteps } from "../runtime/train/interpret.ts";
 import { Round } from "../runtime/train/round.ts";
+import { codeFor } from "./helpers.ts";
 
 for (const backend of ["cpu", "wasm"] as const) {
   describe(`memory on ${backend}`, () => {
     it("tf.memory().numTensors is stable over 100 iterations", async () => {
       await startBackend(backend);
-      const r = compile(readFileSync("test/fixtures/specs/tiny-gan.gan", "utf8"), "tiny-gan.gan");
-      const ir = buildIr(r);
-      const plan = r.train!;
-      const models = Object.fromEntries(ir.models.map((m) => [m.name, new InterpretedModel(m)]));
-      const optimizers = Object.fromEntries(plan.steps.map((s) => [s.model, new Adam(models[s.model]!.parameters(), { lr: 1e-3 })]));
-      const steps = interpretSteps(plan);
+      const code = await codeFor("test/fixtures/specs/tiny-gan.gan");
+      const models = Object.fromEntries(Object.entries(code.models).map(([name, Cls]) => [name, new Cls()]));
+      const steps = code.training!.steps;
+      const optimizers = Object.fromEntries(steps.map((s) => [s.model, new Adam(models[s.model]!.parameters(), { lr: 1e-3 })]));
       const rng = new Rng(3);
       const counts: number[] = [];
       for (let i = 0; i < 100; i++) {

@@ -7,13 +7,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { compile } from "../compiler/compile.ts";
-import { buildIr } from "../compiler/ir.ts";
 import { readSafetensors, type NamedTensor } from "../runtime/io/safetensors.ts";
 import { bce, fromTorchOrder } from "../runtime/nn/functional.ts";
-import { InterpretedModel } from "../runtime/nn/interpret.ts";
 import { loadStateDict, stateDict } from "../runtime/nn/state-dict.ts";
 import { Adam } from "../runtime/optim/adam.ts";
+import { codeFor } from "./helpers.ts";
 
 const ref = readSafetensors(readFileSync(new URL("./fixtures/reference/dcgan_w8_step.safetensors", import.meta.url)));
 const logged = JSON.parse(readFileSync(new URL("./fixtures/reference/dcgan_w8_step.json", import.meta.url), "utf8")) as Record<string, number>;
@@ -36,10 +34,10 @@ describe("DCGAN: one training iteration matches PyTorch", () => {
 
   before(async () => {
     await tf.setBackend("cpu");
-    const text = readFileSync(new URL("../specs/dcgan.gan", import.meta.url), "utf8");
-    const ir = buildIr(compile(text, "specs/dcgan.gan", { overrides: new Map([["ngf", 8], ["ndf", 8]]) }));
-    const G = new InterpretedModel(ir.models.find((m) => m.name === "G")!);
-    const D = new InterpretedModel(ir.models.find((m) => m.name === "D")!);
+    // The models gan-train generates for dcgan.gan at width 8.
+    const code = await codeFor("specs/dcgan.gan", { ngf: 8, ndf: 8 });
+    const G = new code.models["G"]!();
+    const D = new code.models["D"]!();
     loadStateDict(G, ref, { prefix: "before.G.main." });
     loadStateDict(D, ref, { prefix: "before.D.main." });
     const optD = new Adam(D.parameters(), { lr: logged["lr"]!, betas: [0.5, 0.999] });

@@ -1,26 +1,27 @@
 // Whole-model parity. Against PyTorch 1.13 (test/fixtures/reference/): the MNIST MLP GAN
 // through the generated classes, loaded by name, and the Pix2Pix U-Net + PatchGAN at width 8
-// through the IR interpreter, loaded by order from the seed's differently named modules,
-// with the generator's loss terms; max-abs tolerance 1e-4. Then, for every spec at its
-// defaults, the generated class against the interpreter (same seed: identical state and
-// bit-identical outputs, eval and training mode), and the state_dict round trip through
-// safetensors, with the errors a mismatched file gives by name and by order.
+// through the code gan-train generates for it, loaded by order from the seed's differently
+// named modules, with the generator's loss terms; max-abs tolerance 1e-4. Then, for every
+// spec at its defaults, the generated classes against their IR (state keys, shapes and
+// initialisation; the same seed, the same model and outputs), and the state_dict round trip
+// through safetensors, with the errors a mismatched file gives by name and by order.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { compile } from "../compiler/compile.ts";
-import { buildIr, type IrModel, type IrSpec } from "../compiler/ir.ts";
+import { buildIr } from "../compiler/ir.ts";
+import type { IrModel, IrSpec } from "../contracts/ir.ts";
 import * as dcgan from "../generated/dcgan/index.ts";
 import * as mnist from "../generated/mnist-gan/index.ts";
 import * as pix2pix from "../generated/pix2pix/index.ts";
 import { type NamedTensor, readSafetensors, writeSafetensors } from "../runtime/io/safetensors.ts";
 import { bceWithLogits, fromTorchOrder, l1, toTorchOrder } from "../runtime/nn/functional.ts";
-import { InterpretedModel } from "../runtime/nn/interpret.ts";
-import type { ForwardOptions } from "../runtime/nn/layers.ts";
+import type { ForwardOptions } from "../runtime/nn/layer.ts";
 import type { Model, ModelOptions } from "../runtime/nn/model.ts";
 import { loadStateDict, StateDictError, stateDict } from "../runtime/nn/state-dict.ts";
 import { Rng } from "../runtime/random.ts";
+import { codeFor } from "./helpers.ts";
 
 const TOL = 1e-4;
 const EVAL: ForwardOptions = { training: false };
@@ -139,15 +140,15 @@ describe("MNIST MLP GAN (generated classes) matches PyTorch in eval mode", () =>
 
 // --- 2. Pix2Pix at width 8 vs PyTorch -----------------------------------------------------------
 
-describe("Pix2Pix at width 8 (interpreter) matches the seed U-Net and PatchGAN in eval mode", () => {
+describe("Pix2Pix at width 8 (its generated code) matches the seed U-Net and PatchGAN in eval mode", () => {
   it("G(L) == fake_ab, D(cat(L, fake_ab)) == D_fake, and the generator loss terms", async (t) => {
+    const code = await codeFor("specs/pix2pix.gan", { ngf: 8, ndf: 8 });
     await noLeak("pix2pix", () => {
       const ref = reference("pix2pix_w8_forward.safetensors");
       const tensors = [...ref.values()];
       const losses = JSON.parse(readFileSync(new URL("./fixtures/reference/pix2pix_w8_forward.json", import.meta.url), "utf8")) as Record<string, number>;
-      const ir = irOf("pix2pix.gan", { ngf: 8, ndf: 8 });
-      const G = new InterpretedModel(modelOf(ir, "G"), { seed: 1 });
-      const D = new InterpretedModel(modelOf(ir, "D"), { seed: 1 });
+      const G = new code.models["G"]!({ seed: 1 });
+      const D = new code.models["D"]!({ seed: 1 });
       try {
         // The seed's module names (input_layer.0, encoder_1.1, ...) are not ours: by order.
         loadStateDict(G, tensors, { prefix: "G.", byOrder: true });
@@ -190,7 +191,7 @@ describe("Pix2Pix at width 8 (interpreter) matches the seed U-Net and PatchGAN i
   });
 });
 
-// --- 3. generated classes vs the interpreter ----------------------------------------------------
+// --- 3. generated classes vs their IR ----------------------------------------------------------
 
 interface ModelClass {
   new (options?: ModelOptions): Model;
@@ -202,7 +203,7 @@ interface ModelClass {
 interface Generated {
   readonly parameters: Readonly<Record<string, number>>;
   readonly classes: Readonly<Record<string, ModelClass>>;
-  /** Build the classes and compare them with the interpreter (false: only their metadata). */
+  /** Build the classes and check their state and outputs (false: only their metadata). */
   readonly run: boolean;
 }
 
@@ -211,12 +212,12 @@ const GENERATED: Readonly<Record<string, Generated>> = {
   "mnist-gan.gan": { parameters: mnist.spec.parameters, classes: { G: mnist.G, D: mnist.D }, run: true },
   // generated/pix2pix is at the default width (ngf = ndf = 64): on the CPU backend G's
   // forward at 256 x 256 takes minutes (54M parameters) and D's about 16 s, so only the
-  // classes' metadata is checked here; the interpreter on this spec is checked against
-  // PyTorch at width 8 above, and the classes and the interpreter build the same layers.
+  // classes' metadata is checked here; the same spec's generated code is checked against
+  // PyTorch at width 8 above.
   "pix2pix.gan": { parameters: pix2pix.spec.parameters, classes: { G: pix2pix.G, D: pix2pix.D }, run: false },
 };
 
-describe("generated classes and the interpreter agree (every spec at its defaults)", () => {
+describe("generated classes build what their IR says (every spec at its defaults)", () => {
   const specs = readdirSync(new URL("../specs/", import.meta.url)).filter((f) => f.endsWith(".gan")).sort();
 
   it("every spec in specs/ has generated classes", () => {
@@ -242,16 +243,34 @@ describe("generated classes and the interpreter agree (every spec at its default
 
       // (Not for pix2pix at full width: see GENERATED above.)
       for (const m of gen?.run === false ? [] : ir.models) {
-        it(`${m.name}: same state from the same seed, identical outputs in eval and training mode`, async () => {
+        it(`${m.name}: the IR's state (keys, shapes, kinds, initialisation); the same seed, the same model`, async () => {
           assert.ok(gen);
           const Cls = gen.classes[m.name]!;
           await noLeak(`${file} ${m.name}`, () => {
             const a = new Cls({ seed: 3 });
-            const b = new InterpretedModel(m, { seed: 3 });
+            const b = new Cls({ seed: 3 });
+            const c = new Cls({ seed: 4 });
             try {
-              const irKeys = m.layers.flatMap((l) => l.state.map((s) => s.key));
-              assert.deepEqual(a.state().map((s) => s.key), irKeys, "generated class keys vs the IR");
-              assert.equal(stateDifference(a, b), null, "initial state");
+              const irState = m.layers.flatMap((l) => l.state);
+              assert.deepEqual(
+                a.state().map((s) => [s.key, s.variable.shape, s.kind, s.dtype]),
+                irState.map((s) => [s.key, [...s.shape], s.kind, s.dtype]),
+                "the generated class's state vs the IR",
+              );
+              // Initial values as each layer kind says (compiler/layers/*.ts: state()).
+              for (const [i, s] of a.state().entries()) {
+                const init = irState[i]!.init;
+                const v = Array.from(s.variable.dataSync() as Float32Array);
+                if (init.kind === "zeros" || init.kind === "ones") assert.ok(v.every((x) => x === (init.kind === "ones" ? 1 : 0)), s.key);
+                else if (init.kind === "uniform") assert.ok(v.every((x) => Math.abs(x) <= init.bound), `${s.key} within ±${init.bound}`);
+                else if (v.length >= 100) {
+                  const mean = v.reduce((x, y) => x + y, 0) / v.length;
+                  const std = Math.sqrt(v.reduce((x, y) => x + (y - mean) ** 2, 0) / v.length);
+                  assert.ok(Math.abs(mean - init.mean) < 0.01 && Math.abs(std - init.std) < 0.005, `${s.key}: N(${mean.toFixed(4)}, ${std.toFixed(4)}) for N(${init.mean}, ${init.std})`);
+                }
+              }
+              assert.equal(stateDifference(a, b), null, "initial state from the same seed");
+              if (irState.some((x) => x.kind === "parameter")) assert.notEqual(stateDifference(a, c), null, "another seed, other weights");
               const run = (model: Model, opts: ForwardOptions): Float32Array =>
                 tf.tidy(() => {
                   const rng = new Rng(11);
@@ -261,17 +280,15 @@ describe("generated classes and the interpreter agree (every spec at its default
               for (const mode of ["eval", "training"] as const) {
                 const opts = (): ForwardOptions => (mode === "eval" ? EVAL : { training: true, rng: new Rng(5) });
                 const ya = run(a, opts());
-                const yb = run(b, opts());
-                assert.equal(ya.length, yb.length);
-                let worst = 0;
-                for (let i = 0; i < ya.length; i++) worst = Math.max(worst, Math.abs(ya[i]! - yb[i]!));
-                assert.equal(worst, 0, `${mode} mode: max |diff| ${worst}`);
-                // Training mode moved the BatchNorm statistics: identically on both sides.
+                assert.deepEqual(run(b, opts()), ya, `${mode} mode: the same model, the same output`);
+                assert.equal(ya.length, 2 * m.output.shape.reduce((x, y) => x * y, 1));
+                assert.ok(ya.every(Number.isFinite), `${mode} mode: finite outputs`);
                 assert.equal(stateDifference(a, b), null, `state after the ${mode}-mode forward`);
               }
             } finally {
               a.dispose();
               b.dispose();
+              c.dispose();
             }
           });
         });
@@ -283,10 +300,13 @@ describe("generated classes and the interpreter agree (every spec at its default
 // --- 4. state_dict round trip and mismatches ----------------------------------------------------
 
 describe("state_dict round trip through safetensors", () => {
-  const dcganW8 = (): IrModel => modelOf(irOf("dcgan.gan", { ngf: 8, ndf: 8 }), "G");
+  let DcganW8: typeof dcgan.G;
+  before(async () => {
+    DcganW8 = (await codeFor("specs/dcgan.gan", { ngf: 8, ndf: 8 })).models["G"]! as unknown as typeof dcgan.G;
+  });
 
   const cases: { name: string; make: (seed: number) => Model; input: readonly number[] }[] = [
-    { name: "DCGAN G at width 8 (interpreter, BatchNorm)", make: (seed) => new InterpretedModel(dcganW8(), { seed }), input: [100, 1, 1] },
+    { name: "DCGAN G at width 8 (generated code, BatchNorm)", make: (seed) => new DcganW8({ seed }), input: [100, 1, 1] },
     { name: "MNIST D (generated class, dropout)", make: (seed) => new mnist.D({ seed }), input: [1, 28, 28] },
   ];
 
@@ -349,13 +369,13 @@ describe("state_dict round trip through safetensors", () => {
 
     it("by name (with a prefix)", async () => {
       await noLeak("mismatch by name", () => {
-        const src = new InterpretedModel(dcganW8(), { seed: 1 });
-        const dst = new InterpretedModel(dcganW8(), { seed: 2 });
+        const src = new DcganW8({ seed: 1 });
+        const dst = new DcganW8({ seed: 2 });
         try {
           const file = badFile(src).map((t) => ({ ...t, name: `netG.${t.name}` }));
           expectError(() => loadStateDict(dst, file, { prefix: "netG." }), "netG.3.weight is [64, 16, 4, 4], but the model's is [64, 32, 4, 4]", "netG.6.weight");
           // Nothing was loaded: the check runs before any assignment.
-          const fresh = new InterpretedModel(dcganW8(), { seed: 2 });
+          const fresh = new DcganW8({ seed: 2 });
           try {
             assert.equal(stateDifference(dst, fresh), null, "a failed load changed the model");
           } finally {
@@ -373,14 +393,14 @@ describe("state_dict round trip through safetensors", () => {
 
     it("by order (other names)", async () => {
       await noLeak("mismatch by order", () => {
-        const src = new InterpretedModel(dcganW8(), { seed: 1 });
-        const dst = new InterpretedModel(dcganW8(), { seed: 2 });
+        const src = new DcganW8({ seed: 1 });
+        const dst = new DcganW8({ seed: 2 });
         try {
           // File order: 0.weight, 1.weight, 1.bias, 1.running_mean, 1.running_var,
           // 1.num_batches_tracked, 3.weight: the 6th tensor when the counters are left out.
           const file = badFile(src).map((t, i) => ({ ...t, name: `seed.main.${i}.${t.name.split(".").pop()!}` }));
           expectError(() => loadStateDict(dst, file, { prefix: "seed.", byOrder: true }), "#6: seed.main.6.weight is [64, 16, 4, 4], but 3.weight is [64, 32, 4, 4]", "seed.main.12.weight");
-          const fresh = new InterpretedModel(dcganW8(), { seed: 2 });
+          const fresh = new DcganW8({ seed: 2 });
           try {
             assert.equal(stateDifference(dst, fresh), null, "a failed load changed the model");
           } finally {

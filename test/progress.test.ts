@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
-import { makeReporter, progressLine } from "../runtime/cli/progress.ts";
+import { makeReporter, progressLine } from "../cli/progress.ts";
 
 const row = {
   iter: 1234,

@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { main } from "../compiler/cli/gan-compile.ts";
-import { main as sampleMain } from "../runtime/cli/gan-sample.ts";
-import { main as trainMain } from "../runtime/cli/gan-train.ts";
+import { main } from "../cli/gan-compile.ts";
+import { main as sampleMain } from "../cli/gan-sample.ts";
+import { main as trainMain } from "../cli/gan-train.ts";
 import { layerNames } from "../compiler/layers/index.ts";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");

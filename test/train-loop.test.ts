@@ -1,25 +1,25 @@
-// The training section's steps, run the way gan-train runs them (runtime/train/round.ts),
-// against PyTorch's DCGAN iteration (test/fixtures/reference/dcgan_w8_step.*: D on real,
-// D on the detached fake, Adam; G through the updated D, Adam), and the generated
-// generated/dcgan/train.ts against the interpreter, bit for bit. Also the Round rules:
+// The training section's generated steps, run the way gan-train runs them (the spec compiled
+// at width 8 into a folder and imported; runtime/train/round.ts), against PyTorch's DCGAN
+// iteration (test/fixtures/reference/dcgan_w8_step.*: D on real, D on the detached fake,
+// Adam; G through the updated D, Adam), and the committed generated/dcgan/train.ts against
+// that freshly generated code, bit for bit. Also the Round rules:
 // D's step leaves G untouched, G's step leaves D's weights untouched, the fake batch is
 // computed once (BatchNorm statistics move once).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { compile } from "../compiler/compile.ts";
-import { buildIr, type IrSpec } from "../compiler/ir.ts";
-import type { TrainPlan } from "../compiler/train-plan.ts";
-import * as generated from "../generated/dcgan/train.ts";
+import type { GeneratedCode } from "../cli/code.ts";
+import * as committed from "../generated/dcgan/train.ts";
 import { readSafetensors } from "../runtime/io/safetensors.ts";
 import { fromTorchOrder } from "../runtime/nn/functional.ts";
-import { InterpretedModel } from "../runtime/nn/interpret.ts";
 import { loadStateDict, stateDict } from "../runtime/nn/state-dict.ts";
 import { Adam } from "../runtime/optim/adam.ts";
 import { startBackend } from "../runtime/backend.ts";
-import { interpretSteps } from "../runtime/train/interpret.ts";
-import { Round, type StepFn } from "../runtime/train/round.ts";
+import type { Model } from "../runtime/nn/model.ts";
+import { Round } from "../runtime/train/round.ts";
+import type { StepFn } from "../runtime/train/training.ts";
+import { codeFor } from "./helpers.ts";
 
 const ref = readSafetensors(readFileSync(new URL("./fixtures/reference/dcgan_w8_step.safetensors", import.meta.url)));
 const logged = JSON.parse(readFileSync(new URL("./fixtures/reference/dcgan_w8_step.json", import.meta.url), "utf8")) as Record<string, number>;
@@ -37,20 +37,13 @@ interface Outcome {
   state: Record<string, Map<string, Float32Array>>;
 }
 
-function setup(): { ir: IrSpec; plan: TrainPlan } {
-  const text = readFileSync(new URL("../specs/dcgan.gan", import.meta.url), "utf8");
-  const r = compile(text, "specs/dcgan.gan", { overrides: new Map([["ngf", 8], ["ndf", 8]]) });
-  assert.ok(r.train, "dcgan.gan has a train: section");
-  return { ir: buildIr(r), plan: r.train };
-}
-
-function runIteration(steps: readonly StepFn[], ir: IrSpec, plan: TrainPlan, hooks: { afterStep?: (model: string, models: Record<string, InterpretedModel>) => void } = {}): Outcome {
-  const models: Record<string, InterpretedModel> = {};
-  for (const m of ir.models) models[m.name] = new InterpretedModel(m);
+function runIteration(steps: readonly StepFn[], code: GeneratedCode, hooks: { afterStep?: (model: string, models: Record<string, Model>) => void } = {}): Outcome {
+  const models: Record<string, Model> = {};
+  for (const [name, Cls] of Object.entries(code.models)) models[name] = new Cls();
   loadStateDict(models["G"]!, ref, { prefix: "before.G.main." });
   loadStateDict(models["D"]!, ref, { prefix: "before.D.main." });
   const optimizers: Record<string, Adam> = {};
-  for (const st of plan.steps) optimizers[st.model] = new Adam(models[st.model]!.parameters(), { lr: logged["lr"]!, betas: st.optimizer.betas });
+  for (const st of steps) optimizers[st.model] = new Adam(models[st.model]!.parameters(), { lr: logged["lr"]!, betas: st.optimizer.betas });
   const inputs = { real: fromTorchOrder(tensor("real")), z: fromTorchOrder(tensor("noise")) };
   const round = new Round(models, inputs, 1234);
   const losses: Record<string, number> = {};
@@ -72,35 +65,36 @@ function runIteration(steps: readonly StepFn[], ir: IrSpec, plan: TrainPlan, hoo
 
 for (const backend of ["cpu", "wasm"] as const)
 describe(`training steps (the train: section) against PyTorch's DCGAN iteration, on ${backend}`, () => {
-  let interpreted: Outcome;
-  let emitted: Outcome;
+  let fresh: Outcome;
+  let committedRun: Outcome;
+  // `fresh` is the freshly generated code's run, `committedRun` the committed module's.
   const snapshots: Record<string, Record<string, Map<string, Float32Array>>> = {};
 
   before(async () => {
     await startBackend(backend);
-    const { ir, plan } = setup();
-    interpreted = runIteration(interpretSteps(plan), ir, plan, {
+    const code = await codeFor("specs/dcgan.gan", { ngf: 8, ndf: 8 });
+    fresh = runIteration(code.training!.steps, code, {
       afterStep: (model, models) => {
         snapshots[model] = Object.fromEntries(Object.entries(models).map(([n, m]) => [n, new Map(stateDict(m).map((t) => [t.name, t.data]))]));
       },
     });
-    emitted = runIteration(generated.steps, ir, plan);
+    committedRun = runIteration(committed.steps, code);
   });
 
   it("logs errD, errG, D(x), D(G(z)) as PyTorch does", () => {
     const close = (a: number | undefined, b: number, what: string) => assert.ok(a !== undefined && Math.abs(a - b) <= 1e-4, `${what}: ${a} vs PyTorch ${b}`);
-    close(interpreted.losses["D"], logged["errD"]!, "errD");
-    close(interpreted.losses["G"], logged["errG"]!, "errG");
-    close(interpreted.scores["D:D(real)"], logged["D_x"]!, "D(x)");
-    close(interpreted.scores["D:D(fake)"], logged["D_G_z1"]!, "D(G(z)) in D's step");
-    close(interpreted.scores["G:D(fake)"], logged["D_G_z2"]!, "D(G(z)) in G's step");
+    close(fresh.losses["D"], logged["errD"]!, "errD");
+    close(fresh.losses["G"], logged["errG"]!, "errG");
+    close(fresh.scores["D:D(real)"], logged["D_x"]!, "D(x)");
+    close(fresh.scores["D:D(fake)"], logged["D_G_z1"]!, "D(G(z)) in D's step");
+    close(fresh.scores["G:D(fake)"], logged["D_G_z2"]!, "D(G(z)) in G's step");
   });
 
   for (const model of ["G", "D"]) {
     it(`${model}'s weights and BatchNorm buffers after the iteration match PyTorch`, () => {
       let entries = 0;
       let outside = 0;
-      for (const [name, data] of interpreted.state[model]!) {
+      for (const [name, data] of fresh.state[model]!) {
         const r = byName.get(`after.${model}.main.${name}`);
         assert.ok(r, name);
         const buffer = name.includes("running_") || name.endsWith("num_batches_tracked");
@@ -118,7 +112,7 @@ describe(`training steps (the train: section) against PyTorch's DCGAN iteration,
   }
 
   it("G's BatchNorm statistics moved once (the fake batch is computed once and reused)", () => {
-    const tracked = interpreted.state["G"]!.get("1.num_batches_tracked")!;
+    const tracked = fresh.state["G"]!.get("1.num_batches_tracked")!;
     assert.equal(tracked[0], 1);
   });
 
@@ -136,11 +130,11 @@ describe(`training steps (the train: section) against PyTorch's DCGAN iteration,
     }
   });
 
-  it("the generated train.ts gives exactly the interpreter's numbers", () => {
-    assert.deepEqual(emitted.losses, interpreted.losses);
-    assert.deepEqual(emitted.scores, interpreted.scores);
+  it("the committed generated/dcgan/train.ts gives exactly the numbers of the code gan-train generates", () => {
+    assert.deepEqual(committedRun.losses, fresh.losses);
+    assert.deepEqual(committedRun.scores, fresh.scores);
     for (const model of ["G", "D"]) {
-      for (const [key, data] of interpreted.state[model]!) assert.deepEqual(emitted.state[model]!.get(key), data, `${model}.${key}`);
+      for (const [key, data] of fresh.state[model]!) assert.deepEqual(committedRun.state[model]!.get(key), data, `${model}.${key}`);
     }
   });
 });

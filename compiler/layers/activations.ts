@@ -2,13 +2,19 @@
 import type { Shape } from "../shape.ts";
 import type { BoundArgs, LayerDef, LayerResult } from "./types.ts";
 
+/** What every element-wise activation shares: no state, no Sequential slot of its own state. */
+const elementwise = { module: true, channels: "keeps", attrsSchema: {}, state: () => [] } as const;
+
 function activation(name: string, pytorch: string): LayerDef {
   return {
+    ...elementwise,
     name,
     signature: `${name} takes no arguments: write \`${name}\``,
     pytorch,
     schema: {},
     infer: (input: Shape): LayerResult => ({ out: input, params: 0, attrs: {} }),
+    ts: { kind: "call", fn: () => name, args: () => [] },
+    describe: () => name,
   };
 }
 
@@ -17,6 +23,10 @@ export const tanh = activation("tanh", "Tanh()");
 export const sigmoid = activation("sigmoid", "Sigmoid()");
 
 export const lrelu: LayerDef = {
+  ...elementwise,
+  attrsSchema: { required: ["negativeSlope"], properties: { negativeSlope: { type: "number" } } },
+  ts: { kind: "call", fn: () => "lrelu", args: (a) => [a["negativeSlope"] as number] },
+  describe: (a) => `lrelu(${a["negativeSlope"]})`,
   name: "lrelu",
   signature: "lrelu(A)",
   pytorch: "LeakyReLU(A) (A defaults to 0.01, as in PyTorch)",

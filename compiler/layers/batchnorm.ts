@@ -6,6 +6,31 @@ import type { BoundArgs, LayerContext, LayerDef, LayerResult } from "./types.ts"
 
 export const bn: LayerDef = {
   name: "bn",
+  module: true,
+  channels: "checks",
+  cancelsBias: true,
+  attrsSchema: {
+    required: ["numFeatures", "eps", "momentum"],
+    properties: { numFeatures: { type: "integer", minimum: 1 }, eps: { type: "number", exclusiveMinimum: 0 }, momentum: { type: "number", minimum: 0, maximum: 1 } },
+  },
+  // weight N(1, 0.02) and bias 0 as the seeds initialise them; running statistics 0 and 1.
+  state(a) {
+    const c = a["numFeatures"] as number;
+    return [
+      { name: "weight", shape: [c], kind: "parameter", dtype: "F32", init: { kind: "normal", mean: 1, std: 0.02 } },
+      { name: "bias", shape: [c], kind: "parameter", dtype: "F32", init: { kind: "zeros" } },
+      { name: "running_mean", shape: [c], kind: "buffer", dtype: "F32", init: { kind: "zeros" } },
+      { name: "running_var", shape: [c], kind: "buffer", dtype: "F32", init: { kind: "ones" } },
+      { name: "num_batches_tracked", shape: [], kind: "buffer", dtype: "I64", init: { kind: "zeros" } },
+    ];
+  },
+  ts: {
+    kind: "module",
+    cls: "BatchNorm",
+    takesOpts: true,
+    config: (a) => ({ numFeatures: a["numFeatures"] as number, eps: a["eps"] as number, momentum: a["momentum"] as number }),
+  },
+  describe: (a, inShape) => `bn(${a["numFeatures"]}) (BatchNorm${inShape.length === 3 ? "2d" : "1d"})`,
   signature: "bn or bn(C)",
   pytorch: "BatchNorm2d(C) on [C, H, W], BatchNorm1d(C) on [C]; eps 1e-5, momentum 0.1",
   schema: {

@@ -2,7 +2,7 @@
 import { convOutputSize, convTransposeOutputSize, type ConvGeometry, type Pair } from "../conv-shape.ts";
 import { hint } from "../diagnostic.ts";
 import { channels, type Dim, formatShape, formatSpatial, type Shape } from "../shape.ts";
-import type { BoundArgs, LayerContext, LayerDef, LayerResult, PairSpec } from "./types.ts";
+import type { Attrs, BoundArgs, LayerContext, LayerDef, LayerResult, PairSpec } from "./types.ts";
 
 const kernel: PairSpec = { key: "k", what: "kernel size", min: 1 };
 const stride: PairSpec = { key: "s", what: "stride", min: 1, default: 1 };
@@ -39,10 +39,76 @@ export function checkInputChannels(
   });
 }
 
+const pairSchema = { type: "array", items: { type: "integer", minimum: 0 }, minItems: 2, maxItems: 2 };
+const DEFAULTS: Readonly<Record<string, number>> = { stride: 1, padding: 0, dilation: 1, outputPadding: 0 };
+
+/** `conv(3 -> 64, k4, s2, p1, nobias)`: the layer as a spec would write it (defaults left out). */
+function describeConv(op: string, a: Attrs): string {
+  const pairs = ([["kernel", "k"], ["stride", "s"], ["padding", "p"], ["dilation", "d"], ["outputPadding", "op"]] as const)
+    .map(([k, short]) => {
+      const v = a[k] as readonly number[] | undefined;
+      if (!v || (v[0] === DEFAULTS[k] && v[1] === DEFAULTS[k])) return "";
+      return v[0] === v[1] ? `, ${short}${v[0]}` : `, ${short}=(${v.join(", ")})`;
+    })
+    .join("");
+  return `${op}(${a["inChannels"]} -> ${a["outChannels"]}${pairs}${a["bias"] ? "" : ", nobias"})`;
+}
+
+const pairOf = (a: Attrs, k: string): [number, number] => {
+  const v = a[k] as readonly number[];
+  return [v[0]!, v[1]!];
+};
+
 function convLike(transposed: boolean): LayerDef {
   const op = transposed ? "convT" : "conv";
   return {
     name: op,
+    module: true,
+    channels: "declares",
+    ...(transposed ? { shortHeaderInput: (n: number) => [n, 1, 1] } : {}),
+    cancelledBias: (a) => (a["bias"] ? (a["outChannels"] as number) : undefined),
+    attrsSchema: {
+      required: ["inChannels", "outChannels", "kernel", "stride", "padding", "dilation", "bias", ...(transposed ? ["outputPadding"] : [])],
+      properties: {
+        inChannels: { type: "integer", minimum: 1 },
+        outChannels: { type: "integer", minimum: 1 },
+        kernel: pairSchema,
+        stride: pairSchema,
+        padding: pairSchema,
+        dilation: pairSchema,
+        ...(transposed ? { outputPadding: pairSchema } : {}),
+        bias: { type: "boolean" },
+      },
+    },
+    // Conv2d: weight [out, in, kH, kW]; ConvTranspose2d: [in, out, kH, kW], and PyTorch's
+    // fan_in is then out * kH * kW. Weights N(0, 0.02) as the seeds initialise them; the bias
+    // PyTorch's default U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+    state(a) {
+      const inC = a["inChannels"] as number;
+      const outC = a["outChannels"] as number;
+      const [kh, kw] = pairOf(a, "kernel");
+      const fanIn = (transposed ? outC : inC) * kh * kw;
+      return [
+        { name: "weight", shape: transposed ? [inC, outC, kh, kw] : [outC, inC, kh, kw], kind: "parameter", dtype: "F32", init: { kind: "normal", mean: 0, std: 0.02 } },
+        ...(a["bias"] ? [{ name: "bias", shape: [outC], kind: "parameter" as const, dtype: "F32" as const, init: { kind: "uniform" as const, bound: 1 / Math.sqrt(fanIn) } }] : []),
+      ];
+    },
+    ts: {
+      kind: "module",
+      cls: transposed ? "ConvTranspose2d" : "Conv2d",
+      takesOpts: false,
+      config: (a) => ({
+        inChannels: a["inChannels"] as number,
+        outChannels: a["outChannels"] as number,
+        kernel: pairOf(a, "kernel"),
+        stride: pairOf(a, "stride"),
+        padding: pairOf(a, "padding"),
+        dilation: pairOf(a, "dilation"),
+        ...(transposed ? { outputPadding: pairOf(a, "outputPadding") } : {}),
+        bias: a["bias"] as boolean,
+      }),
+    },
+    describe: (a) => describeConv(op, a),
     signature: transposed
       ? "convT(IN -> OUT, kK[, sS][, pP][, dD][, opN][, nobias])"
       : "conv(IN -> OUT, kK[, sS][, pP][, dD][, nobias])",

@@ -5,6 +5,12 @@ import type { BoundArgs, LayerDef, LayerResult } from "./types.ts";
 
 export const dropout: LayerDef = {
   name: "dropout",
+  module: true,
+  channels: "keeps",
+  attrsSchema: { required: ["p"], properties: { p: { type: "number", minimum: 0, maximum: 1 } } },
+  state: () => [],
+  ts: { kind: "mode", cls: "Dropout", arg: (a) => a["p"] as number },
+  describe: (a) => `dropout(${a["p"]})`,
   signature: "dropout(P)",
   pytorch: "Dropout(P) (P defaults to 0.5, as in PyTorch)",
   schema: {

@@ -1,7 +1,9 @@
-// The built-in layers by keyword. `cat` is not here: it combines named values, so the
-// checker handles it (compiler/check.ts).
+// The registry of layer kinds: one line per kind. `layers` are the ones a chain writes by
+// keyword; `cat` combines named values, so the checker infers it itself (compiler/check.ts),
+// and `ops` has it too, for what comes after the checker (IR, schema, emitter).
 import { relu, lrelu, sigmoid, tanh } from "./activations.ts";
 import { bn } from "./batchnorm.ts";
+import { cat } from "./cat.ts";
 import { conv, convT } from "./conv.ts";
 import { dropout } from "./dropout.ts";
 import { linear } from "./linear.ts";
@@ -13,10 +15,17 @@ export const layers: ReadonlyMap<string, LayerDef> = new Map(
   [conv, convT, linear, bn, relu, lrelu, tanh, sigmoid, dropout, flatten, reshape, upsample].map((l) => [l.name, l]),
 );
 
+/** Every layer kind an IR can hold, by its op. */
+export const ops: ReadonlyMap<string, LayerDef> = new Map([...layers, [cat.name, cat]]);
+
+/** The facts of an IR op (its kind's module). */
+export function opDef(op: string): LayerDef {
+  const def = ops.get(op);
+  if (def === undefined) throw new Error(`no layer kind ${op}`);
+  return def;
+}
+
 /** Names that are not in `layers` but are still reserved words of a chain. */
-export const CAT = "cat";
+export const CAT = cat.name;
 
 export const layerNames: readonly string[] = [...layers.keys(), CAT];
-
-/** Layers that keep the channel count: looked through when guessing what comes next. */
-export const channelPreserving: ReadonlySet<string> = new Set(["relu", "lrelu", "tanh", "sigmoid", "dropout", "upsample"]);

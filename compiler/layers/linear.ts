@@ -6,6 +6,32 @@ import type { BoundArgs, LayerContext, LayerDef, LayerResult } from "./types.ts"
 
 export const linear: LayerDef = {
   name: "linear",
+  module: true,
+  channels: "declares",
+  shortHeaderInput: (n) => [n],
+  cancelledBias: (a) => (a["bias"] ? (a["outFeatures"] as number) : undefined),
+  attrsSchema: {
+    required: ["inFeatures", "outFeatures", "bias"],
+    properties: { inFeatures: { type: "integer", minimum: 1 }, outFeatures: { type: "integer", minimum: 1 }, bias: { type: "boolean" } },
+  },
+  // weight [out, in], PyTorch's default init (kaiming_uniform with a = sqrt(5) is
+  // U(-1/sqrt(in), 1/sqrt(in))), the bias with the same bound.
+  state(a) {
+    const inF = a["inFeatures"] as number;
+    const outF = a["outFeatures"] as number;
+    const init = { kind: "uniform" as const, bound: 1 / Math.sqrt(inF) };
+    return [
+      { name: "weight", shape: [outF, inF], kind: "parameter", dtype: "F32", init },
+      ...(a["bias"] ? [{ name: "bias", shape: [outF], kind: "parameter" as const, dtype: "F32" as const, init }] : []),
+    ];
+  },
+  ts: {
+    kind: "module",
+    cls: "Linear",
+    takesOpts: false,
+    config: (a) => ({ inFeatures: a["inFeatures"] as number, outFeatures: a["outFeatures"] as number, bias: a["bias"] as boolean }),
+  },
+  describe: (a) => `linear(${a["inFeatures"]} -> ${a["outFeatures"]}${a["bias"] ? "" : ", nobias"})`,
   signature: "linear(IN -> OUT[, nobias])",
   pytorch: "Linear(IN, OUT, bias=not nobias)",
   schema: { channels: true, flags: ["nobias"] },

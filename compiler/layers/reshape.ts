@@ -4,6 +4,12 @@ import type { BoundArgs, LayerContext, LayerDef, LayerResult } from "./types.ts"
 
 export const flatten: LayerDef = {
   name: "flatten",
+  module: false,
+  channels: "other",
+  attrsSchema: {},
+  state: () => [],
+  ts: { kind: "call", fn: () => "flatten", args: () => [] },
+  describe: () => "flatten",
   signature: "flatten",
   pytorch: "Flatten()",
   schema: {},
@@ -12,6 +18,13 @@ export const flatten: LayerDef = {
 
 export const reshape: LayerDef = {
   name: "reshape",
+  module: false,
+  channels: "other",
+  attrsSchema: { required: ["dims"], properties: { dims: { type: "array", items: { type: "integer", minimum: 1 }, minItems: 1, maxItems: 3 } } },
+  state: () => [],
+  // reshape2/3/4: the rank of the result (batch included), for a typed tensor.
+  ts: { kind: "call", fn: (_a, out) => `reshape${out.length + 1}`, args: (_a, out) => [out] },
+  describe: (a) => `reshape([${(a["dims"] as readonly number[]).join(", ")}])`,
   signature: "reshape([dims])",
   pytorch: "x.view(-1, *dims) (one dimension may be -1)",
   schema: { positional: [{ name: "dims", what: "new shape", kind: "dims", optional: false }] },

@@ -1,10 +1,17 @@
-// What a built-in layer is to the checker: a keyword, the arguments it takes, and a rule
-// from (input shape, arguments) to (output shape, parameter count, attributes).
+// Everything the compiler knows about a built-in layer kind, in one value per kind: how it
+// is written (keyword, arguments), its shape rule and parameter count, what its IR
+// attributes are, its PyTorch parameters and buffers (names, shapes, initialisation), and
+// how the TypeScript emitter writes it. Adding a layer kind is one module here (plus its
+// line in ./index.ts) and one runtime module (runtime/nn/layers/, plus its line in
+// runtime/nn/index.ts); the runtime layer takes its state from `state()` below.
 import type { Span } from "../../grammar/ast.ts";
 import type { Args, Note } from "../diagnostic.ts";
 import type { DiagnosticKey } from "../diagnostics.ts";
 import type { Pair } from "../conv-shape.ts";
 import type { Shape } from "../shape.ts";
+import type { Attrs, StateSpec } from "../../contracts/ir.ts";
+
+export type { Attrs, Init, StateSpec } from "../../contracts/ir.ts";
 
 export interface PairSpec {
   /** Keyword, also the prefix of the compact form: `k4` is k = 4. */
@@ -67,7 +74,20 @@ export interface LayerContext {
   downstreamChannels(): number | undefined;
 }
 
-export type Attrs = Readonly<Record<string, number | boolean | string | readonly number[]>>;
+/** A constructor argument of a runtime layer, as the emitter prints it. */
+export type ConfigValue = number | boolean | string | readonly number[];
+
+/**
+ * How the TypeScript emitter writes a layer (runtime/nn/ has the names it uses):
+ * - "module": a field `this.add("<index>", new Cls(config, this.rng))` whose forward runs
+ *   it (`forward(x)`, or `forward(x, opts)` when it depends on the mode);
+ * - "mode": a field without state, `new Cls(arg)`, run as `forward(x, opts)` (dropout);
+ * - "call": a function of the runtime, `fn(x, ...args)`.
+ */
+export type TsForm =
+  | { readonly kind: "module"; readonly cls: string; readonly config: (a: Attrs) => Readonly<Record<string, ConfigValue>>; readonly takesOpts: boolean }
+  | { readonly kind: "mode"; readonly cls: string; readonly arg: (a: Attrs) => ConfigValue }
+  | { readonly kind: "call"; readonly fn: (a: Attrs, out: readonly number[]) => string; readonly args: (a: Attrs, out: readonly number[]) => readonly ConfigValue[] };
 
 export interface LayerResult {
   readonly out: Shape;
@@ -84,4 +104,33 @@ export interface LayerDef {
   readonly pytorch: string;
   readonly schema: ArgSchema;
   infer(input: Shape, args: BoundArgs, ctx: LayerContext): LayerResult;
+  /**
+   * A PyTorch module: it takes the next index of the model's nn.Sequential (its state_dict
+   * prefix). False for what is a step of forward() in PyTorch (flatten, reshape, cat).
+   */
+  readonly module: boolean;
+  /** What the layer does to the channel count, for messages and fix suggestions. */
+  readonly channels:
+    /** Sets it from its written `IN -> OUT` (conv, convT, linear); reads IN. */
+    | "declares"
+    /** Keeps it (activations, dropout, upsample): looked through when guessing what comes next. */
+    | "keeps"
+    /** Keeps it, and `bn(C)` says which it expects. */
+    | "checks"
+    /** Changes it in its own way (flatten, reshape). */
+    | "other";
+  /** As the first layer after a short header `NAME:`, the input it implies from its IN (`[IN, 1, 1]` before convT, `[IN]` before linear). */
+  readonly shortHeaderInput?: (inChannels: number) => readonly number[];
+  /** Output channels of a bias that a BatchNorm right after it cancels; undefined without a bias. */
+  readonly cancelledBias?: (a: Attrs) => number | undefined;
+  /** It cancels the bias of the layer before it (BatchNorm). */
+  readonly cancelsBias?: boolean;
+  /** JSON Schema of its IR attributes (compiler/ir-schema.ts builds the IR's schema from these). */
+  readonly attrsSchema: Readonly<Record<string, unknown>>;
+  /** Its parameters and buffers in PyTorch's order, from its IR attributes (or the runtime config, which has the same names). */
+  readonly state: (a: Attrs) => readonly StateSpec[];
+  /** How the TypeScript emitter writes it. */
+  readonly ts: TsForm;
+  /** How a generated file's comment describes it: `conv(3 -> 64, k4, s2, p1, nobias)`. */
+  readonly describe: (a: Attrs, inShape: readonly number[]) => string;
 }

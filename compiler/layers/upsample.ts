@@ -8,6 +8,15 @@ import type { BoundArgs, LayerContext, LayerDef, LayerResult } from "./types.ts"
 
 export const upsample: LayerDef = {
   name: "upsample",
+  module: true,
+  channels: "keeps",
+  attrsSchema: {
+    required: ["scale", "mode"],
+    properties: { scale: { type: "integer", minimum: 1 }, mode: { enum: ["nearest", "bilinear"] } },
+  },
+  state: () => [],
+  ts: { kind: "call", fn: () => "upsample", args: (a) => [a["scale"] as number, a["mode"] as string] },
+  describe: (a) => `upsample(${a["scale"]}, ${a["mode"]})`,
   signature: "upsample(S[, nearest|bilinear])",
   pytorch: "Upsample(scale_factor=S, mode='nearest'|'bilinear', align_corners=False for bilinear)",
   schema: {

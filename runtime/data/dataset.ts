@@ -1,4 +1,4 @@
-// The data pipelines gan-train draws batches from: a DataPlan (compiler/train-plan.ts) ->
+// The data pipelines gan-train draws batches from: a DataPipeline (contracts/train-plan.ts) ->
 // a Dataset whose `load` turns example indices into NCHW float batches, one array per
 // output the spec binds.
 //
@@ -19,7 +19,7 @@
 //             with a warning and replaced by the next readable image, or fatal with strict;
 //   colour    the built-in procedural pictures (colour.ts).
 import { relative } from "node:path";
-import type { DataPlan } from "../../compiler/train-plan.ts";
+import type { DataPipeline } from "../../contracts/train-plan.ts";
 import { Rng } from "../random.ts";
 import { colourPicture } from "./colour.ts";
 import { DataError, listImages, loadImage } from "./image-folder.ts";
@@ -71,7 +71,7 @@ const MNIST_TO_UNIT = Float32Array.from({ length: 256 }, (_, v) => (v / 255 - 0.
 
 let mnistCache: Mnist | undefined;
 
-export async function openDataset(plan: DataPlan, options: OpenOptions = {}): Promise<Dataset> {
+export async function openDataset(plan: DataPipeline, options: OpenOptions = {}): Promise<Dataset> {
   const S = plan.source.size;
   if (!Number.isInteger(S) || S < 1) throw new DataError(`data size ${S} is not a positive whole number`);
   const channels = checkOutputs(plan);
@@ -132,7 +132,7 @@ export async function openDataset(plan: DataPlan, options: OpenOptions = {}): Pr
 }
 
 /** The channel count of the (non-Lab) output; a DataError when the outputs don't fit the plan. */
-function checkOutputs(plan: DataPlan): 1 | 3 {
+function checkOutputs(plan: DataPipeline): 1 | 3 {
   const S = plan.source.size;
   const shapes = plan.outputs.map((o) => `${o.name} [${o.shape.join(", ")}]`).join(", ");
   const square = (shape: readonly number[]) => shape.length === 3 && shape[1] === S && shape[2] === S;
@@ -151,7 +151,7 @@ function checkOutputs(plan: DataPlan): 1 | 3 {
   return c;
 }
 
-function openSource(plan: DataPlan, options: OpenOptions): Source {
+function openSource(plan: DataPipeline, options: OpenOptions): Source {
   const src = plan.source;
   if (options.dataDir !== undefined) return folderSource(options.dataDir, plan, options);
   switch (src.kind) {
@@ -164,7 +164,7 @@ function openSource(plan: DataPlan, options: OpenOptions): Source {
   }
 }
 
-function mnistSource(size: number, resize: DataPlan["resize"]): Source {
+function mnistSource(size: number, resize: DataPipeline["resize"]): Source {
   const m = (mnistCache ??= loadMnist("all"));
   const filter = resize === "bicubic-square" ? BICUBIC : BILINEAR;
   return {
@@ -192,7 +192,7 @@ function colourSource(size: number, count: number): Source {
   };
 }
 
-function folderSource(dir: string, plan: DataPlan, options: OpenOptions): Source {
+function folderSource(dir: string, plan: DataPipeline, options: OpenOptions): Source {
   const size = plan.source.size;
   const paths = listImages(dir);
   const bad = new Set<number>();

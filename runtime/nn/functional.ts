@@ -371,7 +371,7 @@ export function bceWithLogits(x: tf.Tensor, target: tf.Tensor | number): tf.Scal
 }
 
 /** L1Loss: mean absolute difference. */
-export function l1(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
+export function l1(a: tf.Tensor, b: tf.Tensor | number): tf.Scalar {
   return tf.tidy(() => a.sub(b).abs().mean() as tf.Scalar);
 }
 

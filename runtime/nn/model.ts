@@ -3,7 +3,7 @@
 // layer order, like `state_dict()`), loads and saves it, and disposes it.
 import type * as tf from "@tensorflow/tfjs";
 import { Rng } from "../random.ts";
-import type { ForwardOptions, Layer, StateEntry } from "./layers.ts";
+import type { ForwardOptions, Layer, StateEntry } from "./layer.ts";
 
 export interface NamedState extends StateEntry {
   /** The full state_dict key, e.g. "3.running_var". */

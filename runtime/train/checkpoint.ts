@@ -7,7 +7,7 @@
 // checkpoint intact.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { IrSpec } from "../../compiler/ir.ts";
+import type { IrSpec } from "../../contracts/ir.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 import { type NamedTensor, readSafetensors, readSafetensorsMetadata, SafetensorsError, writeSafetensors } from "../io/safetensors.ts";
 import type { Model } from "../nn/model.ts";
@@ -15,13 +15,26 @@ import { loadStateDict, StateDictError, stateDict } from "../nn/state-dict.ts";
 import type { Adam } from "../optim/adam.ts";
 
 export const CHECKPOINT_FORMAT = "gan-spec checkpoint 1";
+export const PLAN_FORMAT = "2";
 
 export class CheckpointError extends Error {}
 
-/** The architecture: every model's state keys and shapes. Another spec, another fingerprint. */
-export function architectureFingerprint(ir: IrSpec): string {
-  const models = ir.models.map((m) => ({ name: m.name, state: m.layers.flatMap((l) => l.state.map((s) => [s.key, s.shape])) }));
-  return createHash("sha256").update(JSON.stringify(models)).digest("hex").slice(0, 16);
+/** An architecture: every model's state_dict keys and shapes, in order. */
+export type Architecture = readonly { readonly name: string; readonly state: readonly (readonly [string, readonly number[]])[] }[];
+
+/** The architecture of a spec's IR (before any model exists). */
+export function irArchitecture(ir: IrSpec): Architecture {
+  return ir.models.map((m) => ({ name: m.name, state: m.layers.flatMap((l) => l.state.map((s) => [s.key, s.shape] as const)) }));
+}
+
+/** The architecture of built models (the same list as their IR's). */
+export function modelsArchitecture(models: Readonly<Record<string, Model>>): Architecture {
+  return Object.entries(models).map(([name, m]) => ({ name, state: m.state().map((s) => [s.key, [...s.variable.shape]] as const) }));
+}
+
+/** Another spec, another fingerprint. */
+export function architectureFingerprint(a: Architecture): string {
+  return createHash("sha256").update(JSON.stringify(a)).digest("hex").slice(0, 16);
 }
 
 export function planFingerprint(plan: unknown): string {
@@ -49,6 +62,9 @@ export function saveCheckpoint(
     seed: String(info.seed),
     architecture: info.architecture,
     plan: info.plan,
+    // The plan fingerprint's formula (2: over each step's loss text and optimizer), so that
+    // checkpoints written with another one are not taken for an edited training section.
+    planFormat: PLAN_FORMAT,
     spec: info.spec,
   };
   for (const [name, model] of Object.entries(models)) {

@@ -9,7 +9,7 @@
 //    same dropout masks and without moving BatchNorm's running statistics a second time,
 //    so the result equals PyTorch reusing the same `fake` tensor;
 //  - logged numbers are read out as plain numbers, after the step.
-// Both the generated train.ts modules and the interpreter (./interpret.ts) use this class.
+// The generated train.ts modules run their steps through this class.
 import * as tf from "@tensorflow/tfjs";
 import type { Model } from "../nn/model.ts";
 import type { Adam } from "../optim/adam.ts";
@@ -29,14 +29,6 @@ export interface StepBody {
   readonly loss: tf.Scalar;
   /** Probabilities to log (already through a sigmoid when the loss takes logits). */
   readonly scores: Readonly<Record<string, tf.Tensor>>;
-}
-
-/** One step of an iteration, as a generated module or the interpreter defines it. */
-export interface StepFn {
-  readonly model: string;
-  /** Steps of this model per iteration, each on a fresh batch and fresh noise. */
-  readonly repeat: number;
-  readonly run: (round: Round, optimizer: Adam) => StepResult;
 }
 
 /** A 32-bit hash (FNV-1a) of a seed and a text: seeds of dropout masks, noise, flips. */

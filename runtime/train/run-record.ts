@@ -5,8 +5,8 @@
 // the backend, what to do about NaN, strictness about unreadable pictures).
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { IrSpec } from "../../compiler/ir.ts";
-import type { TrainPlan } from "../../compiler/train-plan.ts";
+import type { IrSpec } from "../../contracts/ir.ts";
+import type { TrainPlan } from "../../contracts/train-plan.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 
 export const RUN_RECORD = "run.json";
@@ -203,8 +203,8 @@ export async function setConflict(record: RunRecord, givenSet: ReadonlyMap<strin
   const what = changed.map(([n, v]) => `--set ${n}=${v}`).join(" ");
   const was = changed.map(([n]) => (n in record.set ? `${n}=${record.set[n]}` : `${n} as the spec sets it`)).join(", ");
   const keep = `leave it out to continue the run as it was started (${was}), or start a new run with it (without --resume)`;
-  const { architectureFingerprint } = await import("./checkpoint.ts");
-  if (checkpointArchitecture !== undefined && architectureFingerprint(ir) !== checkpointArchitecture) {
+  const { architectureFingerprint, irArchitecture } = await import("./checkpoint.ts");
+  if (checkpointArchitecture !== undefined && architectureFingerprint(irArchitecture(ir)) !== checkpointArchitecture) {
     return `${what}: this changes the models' shapes, and a resumed run keeps its architecture; ${keep}`;
   }
   if (JSON.stringify(plan.data) !== JSON.stringify(record.plan.data)) {

@@ -6,7 +6,7 @@
 // so nothing is ever written over it; no cursor hiding and no switched-off line wrapping,
 // so nothing is left to restore when the process is stopped at any moment.
 import cliProgress from "cli-progress";
-import type { Reporter, Row } from "../train/trainer.ts";
+import type { Reporter, Row } from "../runtime/train/trainer.ts";
 
 const num = (v: number | undefined, digits = 4) => (v === undefined || Number.isNaN(v) ? "-" : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(digits));
 

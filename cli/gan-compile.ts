@@ -1,56 +1,40 @@
 // gan-compile: a thin CLI over compile(). It only turns argv into options, reads the file,
 // prints, and maps the outcome to the exit status of LANGUAGE-CORE.md:
 //   0 no errors, 1 errors in the spec, 2 usage or I/O errors (and internal errors).
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import yargs from "yargs";
+import { compile, type CompileResult } from "../compiler/compile.ts";
+import { type Diagnostic, diagnostic } from "../compiler/diagnostic.ts";
+import type { WriteReport } from "../compiler/generate.ts";
+import { buildIr } from "../compiler/ir.ts";
+import { parseSetting } from "../compiler/params.ts";
+import { jsonReport, renderDiagnostic, renderModelTable, summary } from "../compiler/render.ts";
+import { SourceFile } from "../compiler/source.ts";
+import { CliError, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, type Io, processIo, readSpec } from "./common.ts";
+import { type FlagTable, type FlagValues, yargsOptions } from "./flags.ts";
 import { parseArgv } from "./parse-argv.ts";
-import { compile, type CompileResult } from "../compile.ts";
-import { type Diagnostic, diagnostic } from "../diagnostic.ts";
-import type { WriteReport } from "../generate.ts";
-import { buildIr } from "../ir.ts";
-import { parseSetting } from "../params.ts";
-import { jsonReport, renderDiagnostic, renderModelTable, summary } from "../render.ts";
-import { SourceFile } from "../source.ts";
 
-export const EXIT_OK = 0;
-export const EXIT_SPEC_ERRORS = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, type Io };
 
-const MAX_SPEC_BYTES = 64 * 1024 * 1024;
-
-/** The option table: yargs builds both parsing and --help from it. */
-const options = {
-  set: {
-    type: "string",
-    array: true,
-    description: "Override a parameter: --set ngf=32 (repeatable; --set a=1 b=2 also works)",
-  },
+/** gan-compile's flags: yargs builds both parsing and --help from this table. */
+export const FLAGS = {
+  set: { type: "string", array: true, description: "Override a parameter: --set ngf=32 (repeatable; --set a=1 b=2 also works)" },
   check: { type: "boolean", default: false, description: "Parse and check only; write nothing" },
   json: { type: "boolean", default: false, description: "Print one JSON report on stdout instead of text" },
   out: { type: "string", description: "Output folder for generated code (default generated/<spec name>/)" },
   emit: { type: "string", choices: ["ts", "ir"], default: "ts", description: "ts: write TypeScript modules; ir: print the checked IR (JSON) on stdout" },
   color: { type: "boolean", description: "Colour diagnostics (default: when stderr is a terminal)" },
-} as const;
-
-export interface Io {
-  stdout(s: string): void;
-  stderr(s: string): void;
-  isTTY: boolean;
-}
-
-const processIo: Io = {
-  stdout: (s) => void process.stdout.write(s),
-  stderr: (s) => void process.stderr.write(s),
-  isTTY: Boolean(process.stderr.isTTY),
-};
+} as const satisfies FlagTable;
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const parser = yargs([...argv])
     .scriptName("gan-compile")
     .usage("$0 SPEC.gan [--set NAME=VALUE]... [--check] [--json] [--out DIR]\n\nCheck a .gan spec: every layer's shape and parameter count, every mistake with its place and a fix.")
-    .options(options)
+    .options(yargsOptions(FLAGS))
     .wrap(Math.min(100, process.stdout.columns ?? 100));
-  const { args, error: usageError, help } = await parseArgv(parser, argv, "gan-compile");
+  const parsed = await parseArgv(parser, argv, "gan-compile");
+  const { error: usageError, help } = parsed;
+  const args = parsed.args as unknown as FlagValues<typeof FLAGS> & { _: unknown[] };
   if (help !== undefined) {
     io.stdout(`${help}\n`);
     return EXIT_OK;
@@ -63,7 +47,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     if (!s.includes("=") && (s.endsWith(".gan") || existsSync(s))) positional.unshift(...settings.splice(i, 1));
   }
   const asJson = Boolean(args.json);
-  const color = typeof args.color === "boolean" ? args.color : io.isTTY && !process.env["NO_COLOR"];
+  const color = typeof args.color === "boolean" ? args.color : io.isTTY === true && !process.env["NO_COLOR"];
   const usage = (message: string): number => {
     const d = diagnostic("Usage", null, [message]);
     if (asJson) io.stdout(`${JSON.stringify({ ok: false, diagnostics: [{ severity: "error", code: d.code, message: d.message }], models: {} })}\n`);
@@ -85,13 +69,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
   let text: string;
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new Error("it is a folder, not a .gan file");
-    if (st.size > MAX_SPEC_BYTES) throw new Error(`it is larger than ${MAX_SPEC_BYTES / 1024 / 1024} MB`);
-    text = readFileSync(path, "utf8");
+    text = readSpec(path);
   } catch (e) {
-    const reason = e instanceof Error && "code" in e && e.code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e);
-    return printUsageDiagnostics([diagnostic("CannotRead", null, [path, reason])], new SourceFile(path, ""), asJson, io, color);
+    if (!(e instanceof CliError)) throw e;
+    return printUsageDiagnostics([diagnostic(e.key, null, e.args)], new SourceFile(path, ""), asJson, io, color);
   }
 
   const result = compile(text, path, { overrides });
@@ -104,12 +85,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return EXIT_OK;
   }
   // The emitter (ts-morph, TypeScript itself) loads only when code is generated.
-  const { defaultOutDir, emitFiles, writeFiles } = await import("../generate.ts");
-  const { InvalidIrError } = await import("../ir-validate.ts");
+  const { defaultOutDir, emitFiles, writeFiles } = await import("../compiler/generate.ts");
+  const { InvalidIrError } = await import("../compiler/ir-validate.ts");
   const outDir = args.out ?? defaultOutDir(path);
   let written: WriteReport;
   try {
-    written = writeFiles(outDir, emitFiles(result));
+    written = writeFiles(outDir, emitFiles(result, outDir));
   } catch (e) {
     if (e instanceof InvalidIrError) throw e;
     return printUsageDiagnostics([diagnostic("CannotWrite", null, [outDir, e instanceof Error ? e.message : String(e)])], result.source, asJson, io, color);

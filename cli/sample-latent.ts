@@ -1,7 +1,7 @@
 // Helpers of gan-sample: which model of a training run is its generator, and latent-space
 // walks (DCGAN seed 001's interpolation between noise vectors, linear or spherical).
-import type { TrainPlan, TrainValue } from "../../compiler/train-plan.ts";
-import { Rng } from "../random.ts";
+import type { TrainPlan, TrainValue } from "../contracts/train-plan.ts";
+import { Rng } from "../runtime/random.ts";
 
 interface ModelInputs {
   readonly name: string;

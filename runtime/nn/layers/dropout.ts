@@ -1,0 +1,13 @@
+// Dropout: no state, but it needs the mode and a seed (PyTorch's scaling by 1 / (1 - p)).
+// Kind facts: compiler/layers/dropout.ts.
+import type * as tf from "@tensorflow/tfjs";
+import * as F from "../functional.ts";
+import type { ForwardOptions } from "../layer.ts";
+
+export class Dropout {
+  constructor(readonly p: number) {}
+
+  forward<T extends tf.Tensor>(x: T, opts: ForwardOptions): T {
+    return F.dropout(x, this.p, opts.training, opts.rng?.int() ?? 0) as T;
+  }
+}
