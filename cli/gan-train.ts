@@ -209,16 +209,18 @@ async function runSettings(flags: Flags, run: RunPlace, result: CompileResult, b
     if (problem) throw new CliError("ResumeConflict", [problem]);
   }
   if (settings.data === null) return settings;
-  const problem = await dataChannelProblem(settings.data, base);
-  if (problem) throw new CliError("DataProblem", [problem]);
-  const { picturesFingerprint, DataError } = await import("../runtime/data/image-folder.ts");
-  let pictures: string;
+  // The folder is listed once here, for both checks below.
+  const { listImages, picturesFingerprint, DataError } = await import("../runtime/data/image-folder.ts");
+  let paths: string[];
   try {
-    pictures = picturesFingerprint(settings.data);
+    paths = listImages(settings.data);
   } catch (e) {
     if (!(e instanceof DataError)) throw e;
     throw new CliError("DataProblem", [record?.data === settings.data ? `the run trains on ${settings.data}, which is gone: give --data DIR with the same pictures` : e.message]);
   }
+  const problem = await dataChannelProblem(settings.data, paths, base);
+  if (problem) throw new CliError("DataProblem", [problem]);
+  const pictures = picturesFingerprint(settings.data, paths);
   if (record?.dataPictures && record.data === settings.data && pictures !== record.dataPictures) {
     io.stderr(`${PROGRAM}: warning: the pictures under ${settings.data} changed since the run started (${record.dataPictures}; now ${pictures}): from here on the data order differs from an uninterrupted run\n`);
   }
@@ -372,16 +374,9 @@ function programName(): string {
  * --data DIR on a spec whose data is implicitly grey (plain `mnist`): colour pictures would
  * be turned grey without anyone asking. Say so, with both fixes, before training starts.
  */
-async function dataChannelProblem(dir: string, plan: TrainPlan): Promise<string | undefined> {
+async function dataChannelProblem(dir: string, paths: readonly string[], plan: TrainPlan): Promise<string | undefined> {
   const src = plan.data.source;
   if (src.kind === "colour" || src.channels !== 1 || src.channelsGiven || plan.data.lab) return undefined;
-  const { listImages } = await import("../runtime/data/image-folder.ts");
-  let paths: string[];
-  try {
-    paths = listImages(dir);
-  } catch {
-    return undefined; // the data stage reports a missing or empty folder
-  }
   const sharp = (await import("sharp")).default;
   // The first readable picture decides (unreadable ones are the data stage's business).
   let first: string | undefined;

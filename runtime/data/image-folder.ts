@@ -41,8 +41,7 @@ export function listImages(root: string): string[] {
  * so that a run can tell its data folder again after it has moved, and notice when
  * pictures were added or removed.
  */
-export function picturesFingerprint(root: string): string {
-  const paths = listImages(root);
+export function picturesFingerprint(root: string, paths: readonly string[] = listImages(root)): string {
   const hash = createHash("sha256");
   for (const p of paths) hash.update(`${relative(root, p)}\n`);
   return `${paths.length} pictures, ${hash.digest("hex").slice(0, 16)}`;

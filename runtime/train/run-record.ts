@@ -4,12 +4,11 @@
 // record, except those that may change (the length, how often to sample and checkpoint,
 // the backend, what to do about NaN, strictness about unreadable pictures).
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { IrSpec } from "../../contracts/ir.ts";
 import type { TrainPlan } from "../../contracts/train-plan.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
-
-export const RUN_RECORD = "run.json";
+import { RunFolder } from "./run-folder.ts";
 
 /** What defines a run: restored by --resume. */
 export interface RunSettings {
@@ -79,7 +78,7 @@ export const FLAG: Readonly<Record<keyof RunSettings, string>> = {
  * what they lack comes from their checked training section.
  */
 export function readRunRecord(out: string): RunRecord {
-  const path = join(out, RUN_RECORD);
+  const path = new RunFolder(out).record;
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
@@ -139,7 +138,7 @@ export function writeRunRecord(out: string, record: RunRecord): void {
   // On disk, `backend` is the backend that ran (as before the record had a format) and
   // `backendAsked` the flag.
   const { backend, backendUsed, ...rest } = record;
-  writeFileAtomic(join(out, RUN_RECORD), `${JSON.stringify({ ...rest, backend: backendUsed, backendAsked: backend }, null, 2)}\n`);
+  writeFileAtomic(new RunFolder(out).record, `${JSON.stringify({ ...rest, backend: backendUsed, backendAsked: backend }, null, 2)}\n`);
 }
 
 /** The settings that differ between two sets of settings, as name -> [before, after]. */
