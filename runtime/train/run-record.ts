@@ -33,9 +33,6 @@ export interface RunSettings {
   readonly backend: string;
 }
 
-/** Settings that may differ on a resume; any other one must agree with the record. */
-export const MAY_CHANGE = ["epochs", "iters", "sampleEvery", "checkpointEvery", "strictData", "onNan", "backend"] as const;
-
 export interface ResumeEvent {
   /** The iteration the run continued from. */
   readonly iteration: number;
