@@ -7,7 +7,7 @@ import { bindArgs } from "./args.ts";
 import { DiagnosticBag, diagnostic, hint } from "./diagnostic.ts";
 import { type EvalContext, evaluate, Scope } from "./expr.ts";
 import { CAT, layerNames, layers } from "./layers/index.ts";
-import type { Attrs, BoundArgs, LayerContext, LayerDef, Producer } from "./layers/types.ts";
+import type { Attrs, BoundArgs, LayerContext, LayerDef, LayerResult, Producer } from "./layers/types.ts";
 import { closest, closestAll } from "./names.ts";
 import type { ParamValues } from "./params.ts";
 import { formatShape, type Shape, sameShape } from "./shape.ts";
@@ -405,14 +405,7 @@ class ModelChecker {
    */
   private asIf(def: LayerDef, el: Element, cur: Value, frame: Frame, items: readonly ChainItem[], j: number): Value | undefined {
     const scratch = new DiagnosticBag();
-    const args = bindArgs(def, el.args, el.span, this.evalCtx(frame, true), scratch, this.model.incomplete);
-    const res = def.infer(cur.shape, args, {
-      op: def.name,
-      span: el.span,
-      producer: cur.producer,
-      report: (key, a, extras) => scratch.add(diagnostic(key, el.span, a, extras)),
-      downstreamChannels: () => this.downstream(items, j, frame),
-    });
+    const { args, res } = this.infer(def, el, cur, frame, items, j, scratch);
     if (scratch.errorCount > 0) return undefined;
     return { id: this.nextValue++, shape: res.out, producer: this.producerAfter(def, args, res.attrs, el.span, cur) };
   }
@@ -420,17 +413,22 @@ class ModelChecker {
   // --- layers ----------------------------------------------------------------------------
 
   private layer(def: LayerDef, el: Element, cur: Value, frame: Frame, items: readonly ChainItem[], j: number): Value {
-    const args = bindArgs(def, el.args, el.span, this.evalCtx(frame), this.bag, this.model.incomplete);
+    const { args, res } = this.infer(def, el, cur, frame, items, j, this.bag);
+    const value = this.push(def.name, [cur.id], cur.shape, res.out, res.params, res.attrs, el.span, frame);
+    return { id: value, shape: res.out, producer: this.producerAfter(def, args, res.attrs, el.span, cur) };
+  }
+
+  /** Binds a layer's arguments and runs its shape rule, reporting into `bag`. */
+  private infer(def: LayerDef, el: Element, cur: Value, frame: Frame, items: readonly ChainItem[], j: number, bag: DiagnosticBag): { args: BoundArgs; res: LayerResult } {
+    const args = bindArgs(def, el.args, el.span, this.evalCtx(frame, bag !== this.bag), bag, this.model.incomplete);
     const ctx: LayerContext = {
       op: def.name,
       span: el.span,
       producer: cur.producer,
-      report: (key, a, extras) => this.bag.add(diagnostic(key, extras?.span ?? el.span, a, extras)),
+      report: (key, a, extras) => bag.add(diagnostic(key, extras?.span ?? el.span, a, extras)),
       downstreamChannels: () => this.downstream(items, j, frame),
     };
-    const res = def.infer(cur.shape, args, ctx);
-    const value = this.push(def.name, [cur.id], cur.shape, res.out, res.params, res.attrs, el.span, frame);
-    return { id: value, shape: res.out, producer: this.producerAfter(def, args, res.attrs, el.span, cur) };
+    return { args, res: def.infer(cur.shape, args, ctx) };
   }
 
   /** What the next layer's messages say its input came from. */
