@@ -10,6 +10,7 @@ import yargs from "yargs";
 import { diagnostic } from "../compiler/diagnostic.ts";
 import type { CompileResult } from "../compiler/compile.ts";
 import { buildIr } from "../compiler/ir.ts";
+import { renderDiagnostic } from "../compiler/render.ts";
 import type { TrainPlan } from "../contracts/train-plan.ts";
 import { readSafetensorsMetadataFile } from "../runtime/io/safetensors.ts";
 import { defaultRunDir, latestRunDir, RunFolder } from "../runtime/train/run-folder.ts";
@@ -177,7 +178,7 @@ function noTrainSection(io: Io, result: CompileResult): number {
   const d = diagnostic("NoTrainSection", null, [result.source.path], {
     hint: "add one at the end of the spec, e.g.\n  train:\n      real = mnist\n      z = noise(100)\n      fake = G(z)\n      step D = bce(D(real), 1) + bce(D(fake), 0)\n      step G = bce(D(fake), 1)",
   });
-  io.stderr(`${PROGRAM}: error ${d.code}: ${d.message}\n  hint: ${d.hint}\n`);
+  io.stderr(`${renderDiagnostic(d, result.source, { color: false }, PROGRAM)}\n`);
   return EXIT_SPEC_ERRORS;
 }
 
