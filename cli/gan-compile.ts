@@ -1,6 +1,7 @@
 // gan-compile: a thin CLI over compile(). It only turns argv into options, reads the file,
 // prints, and maps the outcome to the exit status of LANGUAGE-CORE.md:
 //   0 no errors, 1 errors in the spec, 2 usage or I/O errors (and internal errors).
+import { join } from "node:path";
 import { existsSync } from "node:fs";
 import yargs from "yargs";
 import { compile, type CompileResult } from "../compiler/compile.ts";
@@ -22,7 +23,7 @@ export const FLAGS = {
   check: { type: "boolean", default: false, description: "Parse and check only; write nothing" },
   json: { type: "boolean", default: false, description: "Print one JSON report on stdout instead of text" },
   out: { type: "string", description: "Output folder for generated code (default generated/<spec name>/)" },
-  emit: { type: "string", choices: ["ts", "ir"], default: "ts", description: "ts: write TypeScript modules; ir: print the checked IR (JSON) on stdout" },
+  emit: { type: "string", choices: ["ts", "pytorch", "ir"], default: "ts", description: "ts: write TypeScript modules; pytorch: write a PyTorch package (models.py, train.py; default folder generated/<spec name>/torch/); ir: print the checked IR (JSON) on stdout" },
   color: { type: "boolean", description: "Colour diagnostics (default: when stderr is a terminal)" },
 } as const satisfies FlagTable;
 
@@ -85,18 +86,20 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return EXIT_OK;
   }
   // The emitter (ts-morph, TypeScript itself) loads only when code is generated.
-  const { defaultOutDir, emitFiles, writeFiles } = await import("../compiler/generate.ts");
+  const { defaultOutDir, emitFiles, emitTorchFiles, writeFiles } = await import("../compiler/generate.ts");
   const { InvalidIrError } = await import("../compiler/ir-validate.ts");
-  const outDir = args.out ?? defaultOutDir(path);
+  const pytorch = args.emit === "pytorch";
+  const outDir = args.out ?? defaultOutDir(path, pytorch ? "pytorch" : "ts");
   let written: WriteReport;
   try {
-    written = writeFiles(outDir, emitFiles(result, outDir));
+    written = writeFiles(outDir, pytorch ? emitTorchFiles(result, Object.fromEntries(overrides)) : emitFiles(result, outDir));
   } catch (e) {
     if (e instanceof InvalidIrError) throw e;
     return printUsageDiagnostics([diagnostic("CannotWrite", null, [outDir, e instanceof Error ? e.message : String(e)])], result.source, asJson, io, color);
   }
   if (!asJson) {
     io.stdout(`\n${outDir}: ${written.written.length} file(s) written, ${written.unchanged.length} unchanged\n`);
+    if (pytorch && result.train) io.stdout(`train with: python3 ${join(outDir, "train.py")} --help   (or torchrun --nproc_per_node=N ${join(outDir, "train.py")})\n`);
   }
   return EXIT_OK;
 }

@@ -41,6 +41,12 @@ export const FLAGS = {
   "checkpoint-every": { type: "number", min: 1, description: "Write a checkpoint every N iterations (overrides the spec)" },
   progress: { type: "string", choices: ["auto", "bar", "lines", "none"], description: "Progress display (auto: a bar on a terminal)" },
   "on-nan": { type: "string", choices: ["stop", "skip"], description: "NaN or Inf in a loss or gradient: stop (exit status 3, the last good checkpoint kept) or skip that update" },
+  engine: { type: "string", choices: ["tfjs", "torch"], description: "tfjs: train here with TensorFlow.js (default); torch: emit PyTorch and train with it (CUDA, many GPUs: --nproc)" },
+  nproc: { type: "number", min: 1, description: "--engine torch: processes (torchrun --nproc_per_node); --batch is the global batch" },
+  python: { type: "string", description: "--engine torch: a python3 with PyTorch (default: $GAN_PYTHON, python3, /usr/bin/python3)" },
+  amp: { type: "string", choices: ["off", "bf16", "fp16"], description: "--engine torch: mixed precision (default off; fp16 on CUDA only)" },
+  "sync-bn": { type: "string", choices: ["on", "off"], description: "--engine torch: synchronise BatchNorm over processes (default on with --nproc > 1)" },
+  device: { type: "string", choices: ["auto", "cuda", "cpu"], description: "--engine torch: where it trains (auto: CUDA when PyTorch sees a GPU)" },
   config: { type: "string", commandLineOnly: true, description: "A JSON file with any of these settings; flags override it" },
 } as const satisfies FlagTable;
 
@@ -63,6 +69,7 @@ export async function main(argv: readonly string[], io: Io = processIo, signal?:
     if (typeof spec === "number") return spec;
     if (spec.result.train === null) return noTrainSection(io, spec.result);
     const settings = await runSettings(cli.flags, run, spec.result, spec.result.train, io);
+    if (settings.engine === "torch") return await torchRun(cli.flags, cli.spec, run, spec.result, spec.text, settings, io, signal);
     const { summary, backend } = await trainRun(cli.flags, run, spec.result, spec.text, settings, io, signal);
     io.stdout(summaryText(summary, backend, cli.spec, run.folder.dir));
     return summary.finished ? EXIT_OK : 130;
@@ -204,6 +211,7 @@ async function runSettings(flags: Flags, run: RunPlace, result: CompileResult, b
     strictData: flags["strict-data"] ?? record?.strictData ?? false,
     onNan: (flags["on-nan"] as "stop" | "skip" | undefined) ?? record?.onNan ?? "stop",
     backend: flags.backend ?? record?.backend ?? "auto",
+    engine: (flags.engine as "tfjs" | "torch" | undefined) ?? record?.engine ?? "tfjs",
   };
   if (record && run.checkpointMeta) {
     const problem = await setConflict(record, run.givenSet, base, buildIr(result), run.checkpointMeta["architecture"]);
@@ -296,6 +304,80 @@ async function trainRun(flags: Flags, run: RunPlace, result: CompileResult, text
       },
     });
     return { summary, backend: backend.name };
+  } finally {
+    reporter.stop();
+    if (!signal) process.off("SIGINT", onSigint);
+  }
+}
+
+/** --engine torch: the same record and report, the PyTorch package trains (cli/torch-engine.ts). */
+async function torchRun(flags: Flags, spec: string | undefined, run: RunPlace, result: CompileResult, text: string, settings: RunSettings, io: Io, signal?: { stop: boolean }): Promise<number> {
+  const [{ trainTorch }, { makeReporter }] = await Promise.all([import("./torch-engine.ts"), import("./progress.ts")]);
+  const plan = result.train!;
+  const mode = flags.progress === undefined || flags.progress === "auto" ? (io.isTTY ? "bar" : "lines") : (flags.progress as "bar" | "lines" | "none");
+  const reporter = makeReporter({ mode, write: (s) => io.stderr(s) });
+  const stopSignal = signal ?? { stop: false };
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    stopSignal.stop = true;
+    reporter.notice(interrupts === 1 ? "Ctrl-C: stopping after this iteration (Ctrl-C again quits at once)" : "Ctrl-C: quitting");
+  };
+  if (!signal) process.on("SIGINT", onSigint);
+  const resuming = flags.resume === true;
+  if (resuming && !existsSync(run.folder.checkpoint)) throw new CliError("RunProblem", [`${run.folder.dir}: nothing to resume`]);
+  if (!resuming && run.folder.holdsRun()) throw new CliError("RunProblem", [`${run.folder.dir} already holds a run: pass --resume to continue it, or choose another --out`]);
+  // The record first, as the TypeScript engine writes it at its start.
+  run.folder.prepare();
+  const iteration = resuming && run.checkpointMeta ? Number(run.checkpointMeta["iteration"] ?? 0) : 0;
+  run.folder.writeSpec(text, resuming ? iteration : null);
+  const now = new Date().toISOString();
+  const previous = run.record;
+  writeRunRecord(run.folder.dir, {
+    format: 2,
+    ...settings,
+    backendUsed: "torch",
+    plan,
+    started: previous?.started ?? now,
+    resumes: resuming ? [...(previous?.resumes ?? []), { iteration, at: now, changed: previous ? changedSettings(previous, settings) : {} }] : [],
+  });
+  if (resuming) {
+    const changed = previous ? Object.entries(changedSettings(previous, settings)).map(([k, [a, b]]) => `${FLAG[k as keyof RunSettings]} ${settingText(b)} (was ${settingText(a)})`) : [];
+    reporter.info(`resuming ${run.folder.dir} at iteration ${iteration} (checkpoint ${run.folder.checkpoint})${changed.length > 0 ? `; changed: ${changed.join(", ")}` : ""}`);
+  }
+  try {
+    const r = await trainTorch(
+      result,
+      run.overrides,
+      run.folder,
+      settings,
+      resuming,
+      {
+        nproc: flags.nproc ?? 1,
+        python: flags.python,
+        amp: (flags.amp as "off" | "bf16" | "fp16" | undefined) ?? "off",
+        syncBn: flags["sync-bn"] as "on" | "off" | undefined,
+        device: (flags.device as "auto" | "cuda" | "cpu" | undefined) ?? "auto",
+      },
+      reporter,
+      stopSignal,
+      { specPath: run.specPath, specText: text, settings: reportSettings(run.overrides, settings, plan) },
+    );
+    const f = run.folder;
+    const again = [programName(), ...[...(spec !== undefined ? [spec] : []), "--out", f.dir, "--resume"].map(shellWord)].join(" ");
+    io.stdout(
+      [
+        `${r.finished ? "finished" : "stopped"}: ${r.iterations} of ${r.total} iterations, ${r.msPerIteration.toFixed(0)} ms per iteration on PyTorch ${r.torch} (${flags.nproc ?? 1} process${(flags.nproc ?? 1) > 1 ? "es" : ""})`,
+        `  samples     ${f.latestSample}`,
+        `  report      ${f.report}`,
+        `  checkpoint  ${f.checkpoint}`,
+        `  log         ${f.log}`,
+        `  code        ${join(f.generated, "torch")}`,
+        ...(r.finished ? [] : [`continue with: ${again}`]),
+        "",
+      ].join("\n"),
+    );
+    return r.finished ? EXIT_OK : 130;
   } finally {
     reporter.stop();
     if (!signal) process.off("SIGINT", onSigint);

@@ -140,6 +140,7 @@ export const Diagnostics = {
   CheckpointProblem: error("GAN0913", "{0}"),
   NonFiniteTraining: error("GAN0914", "{0}"),
   WeightsDoNotFit: error("GAN0915", "{0}"),
+  TorchMissing: error("GAN0916", "--engine torch needs Python 3 with PyTorch, and none was found (tried {0}): {1}"),
   InternalError: error(
     "GAN0999",
     "internal error: {0}. This is a bug in gan-compile, not in your spec; please report it with the spec",

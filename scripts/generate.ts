@@ -3,7 +3,7 @@
 // any is stale).
 import { readdirSync, readFileSync } from "node:fs";
 import { compile } from "../compiler/compile.ts";
-import { defaultOutDir, emitFiles, irSchemaText, writeFiles } from "../compiler/generate.ts";
+import { defaultOutDir, emitFiles, emitTorchFiles, irSchemaText, writeFiles } from "../compiler/generate.ts";
 
 const schema = writeFiles("compiler", [{ path: "ir.schema.json", text: irSchemaText() }]);
 console.log(`compiler/ir.schema.json: ${schema.written.length > 0 ? "written" : "unchanged"}`);
@@ -13,5 +13,6 @@ for (const f of readdirSync("specs").filter((x) => x.endsWith(".gan")).sort()) {
   const result = compile(readFileSync(path, "utf8"), path);
   const out = defaultOutDir(path);
   const r = writeFiles(out, emitFiles(result, out));
-  console.log(`${path}: ${r.written.length} written, ${r.unchanged.length} unchanged`);
+  const torch = writeFiles(defaultOutDir(path, "pytorch"), emitTorchFiles(result));
+  console.log(`${path}: ${r.written.length + torch.written.length} written, ${r.unchanged.length + torch.unchanged.length} unchanged (TypeScript and PyTorch)`);
 }

@@ -5,7 +5,7 @@ import type { BoundArgs, LayerDef, LayerResult } from "./types.ts";
 /** What every element-wise activation shares: no state, no Sequential slot of its own state. */
 const elementwise = { module: true, channels: "keeps", attrsSchema: {}, state: () => [] } as const;
 
-function activation(name: string, pytorch: string): LayerDef {
+function activation(name: string, pytorch: string, torchCall: string): LayerDef {
   return {
     ...elementwise,
     name,
@@ -14,18 +14,20 @@ function activation(name: string, pytorch: string): LayerDef {
     schema: {},
     infer: (input: Shape): LayerResult => ({ out: input, params: 0, attrs: {} }),
     ts: { kind: "call", fn: () => name, args: () => [] },
+    torch: { kind: "call", call: (_a, [x]) => `${torchCall}(${x})` },
     describe: () => name,
   };
 }
 
-export const relu = activation("relu", "ReLU()");
-export const tanh = activation("tanh", "Tanh()");
-export const sigmoid = activation("sigmoid", "Sigmoid()");
+export const relu = activation("relu", "ReLU()", "F.relu");
+export const tanh = activation("tanh", "Tanh()", "torch.tanh");
+export const sigmoid = activation("sigmoid", "Sigmoid()", "torch.sigmoid");
 
 export const lrelu: LayerDef = {
   ...elementwise,
   attrsSchema: { required: ["negativeSlope"], properties: { negativeSlope: { type: "number" } } },
   ts: { kind: "call", fn: () => "lrelu", args: (a) => [a["negativeSlope"] as number] },
+  torch: { kind: "call", call: (a, [x]) => `F.leaky_relu(${x}, ${a["negativeSlope"]})` },
   describe: (a) => `lrelu(${a["negativeSlope"]})`,
   name: "lrelu",
   signature: "lrelu(A)",

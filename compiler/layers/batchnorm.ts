@@ -30,6 +30,10 @@ export const bn: LayerDef = {
     takesOpts: true,
     config: (a) => ({ numFeatures: a["numFeatures"] as number, eps: a["eps"] as number, momentum: a["momentum"] as number }),
   },
+  torch: {
+    kind: "module",
+    module: (a, inShape) => `nn.BatchNorm${inShape.length === 3 ? "2d" : "1d"}(${a["numFeatures"]}, eps=${a["eps"]}, momentum=${a["momentum"]})`,
+  },
   describe: (a, inShape) => `bn(${a["numFeatures"]}) (BatchNorm${inShape.length === 3 ? "2d" : "1d"})`,
   signature: "bn or bn(C)",
   pytorch: "BatchNorm2d(C) on [C, H, W], BatchNorm1d(C) on [C]; eps 1e-5, momentum 0.1",

@@ -16,5 +16,6 @@ export const cat: LayerDef = {
   attrsSchema: {},
   state: () => [],
   ts: { kind: "call", fn: () => "cat", args: () => [] },
+  torch: { kind: "call", call: (_a, inputs) => `torch.cat([${inputs.join(", ")}], 1)` },
   describe: () => "cat",
 };

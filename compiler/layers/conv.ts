@@ -108,6 +108,19 @@ function convLike(transposed: boolean): LayerDef {
         bias: a["bias"] as boolean,
       }),
     },
+    torch: {
+      kind: "module",
+      module: (a) => {
+        const pairs = (k: string) => { const [x, y] = pairOf(a, k); return x === y ? String(x) : `(${x}, ${y})`; };
+        const isDefault = (k: string) => pairOf(a, k).every((v) => v === DEFAULTS[k]);
+        const extra = [
+          ...(transposed && !isDefault("outputPadding") ? [`output_padding=${pairs("outputPadding")}`] : []),
+          ...(isDefault("dilation") ? [] : [`dilation=${pairs("dilation")}`]),
+          `bias=${a["bias"] ? "True" : "False"}`,
+        ];
+        return `nn.${transposed ? "ConvTranspose2d" : "Conv2d"}(${a["inChannels"]}, ${a["outChannels"]}, ${pairs("kernel")}, ${pairs("stride")}, ${pairs("padding")}, ${extra.join(", ")})`;
+      },
+    },
     describe: (a) => describeConv(op, a),
     signature: transposed
       ? "convT(IN -> OUT, kK[, sS][, pP][, dD][, opN][, nobias])"

@@ -10,6 +10,7 @@ export const dropout: LayerDef = {
   attrsSchema: { required: ["p"], properties: { p: { type: "number", minimum: 0, maximum: 1 } } },
   state: () => [],
   ts: { kind: "mode", cls: "Dropout", arg: (a) => a["p"] as number },
+  torch: { kind: "module", module: (a) => `nn.Dropout(${a["p"]})` },
   describe: (a) => `dropout(${a["p"]})`,
   signature: "dropout(P)",
   pytorch: "Dropout(P) (P defaults to 0.5, as in PyTorch)",

@@ -31,6 +31,7 @@ export const linear: LayerDef = {
     takesOpts: false,
     config: (a) => ({ inFeatures: a["inFeatures"] as number, outFeatures: a["outFeatures"] as number, bias: a["bias"] as boolean }),
   },
+  torch: { kind: "module", module: (a) => `nn.Linear(${a["inFeatures"]}, ${a["outFeatures"]}, bias=${a["bias"] ? "True" : "False"})` },
   describe: (a) => `linear(${a["inFeatures"]} -> ${a["outFeatures"]}${a["bias"] ? "" : ", nobias"})`,
   signature: "linear(IN -> OUT[, nobias])",
   pytorch: "Linear(IN, OUT, bias=not nobias)",

@@ -9,6 +9,7 @@ export const flatten: LayerDef = {
   attrsSchema: {},
   state: () => [],
   ts: { kind: "call", fn: () => "flatten", args: () => [] },
+  torch: { kind: "call", call: (_a, [x]) => `torch.flatten(${x}, 1)` },
   describe: () => "flatten",
   signature: "flatten",
   pytorch: "Flatten()",
@@ -24,6 +25,7 @@ export const reshape: LayerDef = {
   state: () => [],
   // reshape2/3/4: the rank of the result (batch included), for a typed tensor.
   ts: { kind: "call", fn: (_a, out) => `reshape${out.length + 1}`, args: (_a, out) => [out] },
+  torch: { kind: "call", call: (_a, [x], out) => `${x}.reshape(-1, ${out.join(", ")})` },
   describe: (a) => `reshape([${(a["dims"] as readonly number[]).join(", ")}])`,
   signature: "reshape([dims])",
   pytorch: "x.view(-1, *dims) (one dimension may be -1)",

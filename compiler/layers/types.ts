@@ -89,6 +89,17 @@ export type TsForm =
   | { readonly kind: "mode"; readonly cls: string; readonly arg: (a: Attrs) => ConfigValue }
   | { readonly kind: "call"; readonly fn: (a: Attrs, out: readonly number[]) => string; readonly args: (a: Attrs, out: readonly number[]) => readonly ConfigValue[] };
 
+/**
+ * How the PyTorch emitter (compiler/emit-torch.ts) writes a layer, as Python source text:
+ * - "module": `self.add_module("<index>", <module>)`, run as `self[<index>](x)` (its state
+ *   then has the state_dict keys "<index>.weight", ... of the TypeScript model);
+ * - "call": an expression of `torch` and `torch.nn.functional as F` over its inputs.
+ * Numbers print as JavaScript prints them (`0.2`, `1e-7`), which Python reads the same.
+ */
+export type TorchForm =
+  | { readonly kind: "module"; readonly module: (a: Attrs, inShape: readonly number[]) => string }
+  | { readonly kind: "call"; readonly call: (a: Attrs, inputs: readonly string[], out: readonly number[]) => string };
+
 export interface LayerResult {
   readonly out: Shape;
   /** Trainable parameters, as PyTorch counts them; undefined when they can't be known. */
@@ -131,6 +142,8 @@ export interface LayerDef {
   readonly state: (a: Attrs) => readonly StateSpec[];
   /** How the TypeScript emitter writes it. */
   readonly ts: TsForm;
+  /** How the PyTorch emitter writes it. */
+  readonly torch: TorchForm;
   /** How a generated file's comment describes it: `conv(3 -> 64, k4, s2, p1, nobias)`. */
   readonly describe: (a: Attrs, inShape: readonly number[]) => string;
 }

@@ -16,6 +16,10 @@ export const upsample: LayerDef = {
   },
   state: () => [],
   ts: { kind: "call", fn: () => "upsample", args: (a) => [a["scale"] as number, a["mode"] as string] },
+  torch: {
+    kind: "call",
+    call: (a, [x]) => `F.interpolate(${x}, scale_factor=${a["scale"]}, mode="${a["mode"]}"${a["mode"] === "nearest" ? "" : ", align_corners=False"})`,
+  },
   describe: (a) => `upsample(${a["scale"]}, ${a["mode"]})`,
   signature: "upsample(S[, nearest|bilinear])",
   pytorch: "Upsample(scale_factor=S, mode='nearest'|'bilinear', align_corners=False for bilinear)",

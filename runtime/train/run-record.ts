@@ -31,6 +31,8 @@ export interface RunSettings {
   readonly onNan: "stop" | "skip";
   /** The --backend asked for (auto, cpu, wasm, tensorflow). */
   readonly backend: string;
+  /** Which engine trains: TensorFlow.js here, or the emitted PyTorch code (--engine torch). */
+  readonly engine: "tfjs" | "torch";
 }
 
 export interface ResumeEvent {
@@ -67,6 +69,7 @@ export const FLAG: Readonly<Record<keyof RunSettings, string>> = {
   strictData: "--strict-data",
   onNan: "--on-nan",
   backend: "--backend",
+  engine: "--engine",
 };
 
 /**
@@ -124,6 +127,7 @@ export function readRunRecord(out: string): RunRecord {
     onNan,
     // Records written before `backendAsked` existed: the backend that ran.
     backend: typeof r["backendAsked"] === "string" ? r["backendAsked"] : typeof r["backend"] === "string" && ["cpu", "wasm", "tensorflow"].includes(r["backend"]) ? r["backend"] : "auto",
+    engine: r["engine"] === "torch" ? "torch" : "tfjs",
     backendUsed: typeof r["backend"] === "string" ? r["backend"] : "",
     plan: p,
     started: typeof r["started"] === "string" ? r["started"] : "",
