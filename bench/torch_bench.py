@@ -9,7 +9,8 @@ One iteration: D step = loss on D(real) + loss on D(fake.detach()), Adam step on
 step through the updated D (+ 100 * L1 for Pix2Pix), Adam step on G. `fake = G(z)` is
 computed once per iteration, as the seeds do. Adam lr 2e-4, betas (0.5, 0.999), both models.
 
-Cases are `<model>-b<batch>` with model mlp, dcgan or pix2pix (the bench uses mlp-b64,
+Cases are `[engine-]<model>-b<batch>` with model mlp, dcgan or pix2pix (engine-: the same
+iteration run by gan-spec's PyTorch engine, the emitted generated/<spec>/torch package) (the bench uses mlp-b64,
 dcgan-b64, dcgan-b16, pix2pix-b1). Each case runs in its own process (so its peak RSS is its
 own) with torch.set_num_threads(2) (--threads N) and OMP_WAIT_POLICY=PASSIVE (spin-waiting
 starves OpenBLAS on 2 cores). Median of --iters (default 5) timed iterations after 2
@@ -27,10 +28,40 @@ import re
 import subprocess
 import sys
 
+DEVICE = "cpu"  # --device cuda: the GPU check (scripts/gpu-check.sh)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENGINE_PACKAGES = {"mlp": "mnist-gan", "dcgan": "dcgan", "pix2pix": "pix2pix"}
+
+
+def engine_fn(model, batch):
+    """A case `engine-<model>-b<batch>`: the same iteration run by gan-spec's PyTorch engine,
+    the emitted package generated/<spec>/torch (its models, its train: section, its Round)."""
+    import tempfile
+
+    import torch
+
+    sys.path.insert(0, os.path.join(ROOT, "generated", ENGINE_PACKAGES[model], "torch"))
+    import gan_runtime as rt
+    from models import MODELS
+    from train import TRAINING
+
+    args = rt.parse_args(TRAINING, ["--batch", str(batch), "--device", DEVICE, "--out", tempfile.mkdtemp()])
+    e = rt.Engine(TRAINING, MODELS, args)
+    inputs = {o["name"]: (torch.rand(batch, *o["shape"]) * 2 - 1).to(e.device) for o in TRAINING["data"]["outputs"]}
+    inputs.update({z["name"]: torch.randn(batch, *z["shape"]).to(e.device) for z in TRAINING["noise"]})
+    order = [st["model"] for st in TRAINING["steps"]]
+
+    def one():
+        r = rt.Round(e, inputs, order)
+        return sum(r.step(st["model"], st["run"])[0] for st in TRAINING["steps"])
+
+    return one
+
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when OpenMP starts: before torch loads
 
 
 def parse_args(argv):
+    global DEVICE
     names, iters, threads, child = [], None, 2, False
     i = 0
     while i < len(argv):
@@ -47,6 +78,9 @@ def parse_args(argv):
             threads = int(a.split("=", 1)[1])
         elif a == "--child":
             child = True
+        elif a == "--device":
+            DEVICE = argv[i + 1]
+            i += 1
         elif a in ("-h", "--help"):
             print(__doc__)
             sys.exit(0)
@@ -258,11 +292,16 @@ def run_case(name, iters, threads):
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    m = re.fullmatch(r"(mlp|dcgan|pix2pix)-b(\d+)", name)
+    m = re.fullmatch(r"(engine-)?(mlp|dcgan|pix2pix)-b(\d+)", name)
     if not m:
-        raise ValueError(f"bad case name {name!r}: <mlp|dcgan|pix2pix>-b<batch>")
-    g, d, data, kind = build(m.group(1), int(m.group(2)))
-    one = iteration_fn(g, d, data, kind)
+        raise ValueError(f"bad case name {name!r}: [engine-]<mlp|dcgan|pix2pix>-b<batch>")
+    if m.group(1):
+        one = engine_fn(m.group(2), int(m.group(3)))
+    else:
+        g, d, data, kind = build(m.group(2), int(m.group(3)))
+        g, d = g.to(DEVICE), d.to(DEVICE)
+        data = {k: v.to(DEVICE) for k, v in data.items()}
+        one = iteration_fn(g, d, data, kind)
     t0 = time.perf_counter()
     one()
     first = time.perf_counter() - t0
@@ -306,7 +345,7 @@ def main():
                 print(json.dumps({"name": name, "ms_per_iter": None, "error": f"{type(e).__name__}: {e}"}), flush=True)
         return
     # One process per case: each case's peak RSS is its own.
-    extra = ["--threads", str(threads)] + (["--iters", str(iters)] if iters is not None else [])
+    extra = ["--threads", str(threads), "--device", DEVICE] + (["--iters", str(iters)] if iters is not None else [])
     for name in names:
         r = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", name, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = next((l for l in reversed(r.stdout.strip().splitlines()) if l.startswith("{")), None)

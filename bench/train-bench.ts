@@ -341,10 +341,11 @@ export async function runTrainBench(o: Options): Promise<TrainReport> {
   for (const name of o.cases) {
     const c = caseOf(name);
     const flops = await iterationFlops(c);
-    // PyTorch first (seconds), then each backend, one process at a time.
-    if (torchProbe.ok) {
-      log(`${name} PyTorch ...`);
-      const args = [`${root}bench/torch_bench.py`, "--child", name, ...(o.iters !== null ? ["--iters", String(o.iters)] : [])];
+    // PyTorch first (seconds), then gan-spec's PyTorch engine on the same iteration (the
+    // emitted generated/<spec>/torch package), then each backend, one process at a time.
+    const torchCase = async (label: string) => {
+      log(`${label} ...`);
+      const args = [`${root}bench/torch_bench.py`, "--child", label, ...(o.iters !== null ? ["--iters", String(o.iters)] : [])];
       const r = await run(o.python, args, o.timeoutS, { ...process.env, OMP_WAIT_POLICY: "PASSIVE" }, () => {});
       const line = r.lines.filter((l) => l.startsWith("{")).at(-1);
       let t: { ms_per_iter: number | null; iters?: number; warmups?: number; peak_rss_mb?: number; torch?: string; error?: string } | null = null;
@@ -354,15 +355,34 @@ export async function runTrainBench(o: Options): Promise<TrainReport> {
         t = null;
       }
       if (t && t.ms_per_iter !== null) {
-        torch[name] = { ms: t.ms_per_iter, iters: t.iters!, warmups: t.warmups!, peakRssMb: t.peak_rss_mb!, version: t.torch! };
-        torchVersion = t.torch ?? torchVersion;
-        log(`${name} PyTorch: ${t.ms_per_iter} ms/iter (median of ${t.iters} after ${t.warmups} warm-ups, peak RSS ${t.peak_rss_mb} MB)`);
-      } else {
-        const error = r.timedOut ? `timed out after ${o.timeoutS} s` : (t?.error ?? (lastLine(r.stderr) || `exit ${r.code}`));
-        torch[name] = { ms: null, error };
-        log(`${name} PyTorch failed: ${error}`);
+        log(`${label}: ${t.ms_per_iter} ms/iter (median of ${t.iters} after ${t.warmups} warm-ups, peak RSS ${t.peak_rss_mb} MB)`);
+        return { ms: t.ms_per_iter, iters: t.iters!, warmups: t.warmups!, peakRssMb: t.peak_rss_mb!, version: t.torch! };
       }
+      const error = r.timedOut ? `timed out after ${o.timeoutS} s` : (t?.error ?? (lastLine(r.stderr) || `exit ${r.code}`));
+      log(`${label} failed: ${error}`);
+      return { ms: null, error };
+    };
+    let engine: Awaited<ReturnType<typeof torchCase>> | null = null;
+    if (torchProbe.ok) {
+      const t = await torchCase(name);
+      torch[name] = t;
+      if ("version" in t) torchVersion = t.version ?? torchVersion;
+      engine = await torchCase(`engine-${name}`);
     } else torch[name] = { ms: null, error: torchProbe.why };
+    if (engine) {
+      const tms = torch[name]!.ms;
+      rows.push({
+        name,
+        backend: "torch-engine",
+        batch: c.batch,
+        ms: engine.ms,
+        torchMs: tms,
+        gflop: flops / 1e9,
+        peakRssMb: "peakRssMb" in engine ? (engine.peakRssMb ?? null) : null,
+        note: engine.ms !== null ? `gan-compile --emit pytorch, median of ${"iters" in engine ? engine.iters : "?"}` : `failed: ${"error" in engine ? engine.error : ""}`,
+        ...(engine.ms === null ? { error: "error" in engine ? String(engine.error) : "failed" } : {}),
+      });
+    }
 
     const backends = (o.backends ?? ["wasm", "cpu", "tensorflow"]).filter((b) => {
       if (b === "tensorflow") return tfMissing === null;

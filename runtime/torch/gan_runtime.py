@@ -455,6 +455,23 @@ class Data:
         return [self.lut[px.long()]]
 
 
+class FixedData:
+    """--fixed-batch FILE: the data outputs (and noise) of every round from one file, for
+    parity tests and speed checks that must not depend on pictures."""
+
+    def __init__(self, tensors, outputs, path):
+        missing = [o["name"] for o in outputs if o["name"] not in tensors]
+        if missing:
+            raise GanError(f"{path}: no tensor {missing[0]} (the data of the spec: {', '.join(o['name'] for o in outputs)})")
+        self.tensors = [tensors[o["name"]] for o in outputs]
+        self.count = self.tensors[0].shape[0]
+        self.description = f"a fixed batch of {self.count} ({path})"
+
+    def load(self, indices, g, lo=0, hi=None):
+        idx = torch.as_tensor([int(i) for i in indices], dtype=torch.long)[lo:hi]
+        return [t[idx] for t in self.tensors]
+
+
 # --- the run folder: log, pictures --------------------------------------------------------
 
 BASE_COLUMNS = ["iter", "epoch", "time", "img_per_s"]
@@ -905,8 +922,8 @@ def run(training, models, args):
         tensors, _ = read_safetensors(args.init)
         e.load_weights(tensors, args.init, False)
 
-    data = Data(training["data"], args, e.warn)
     fixed_batch = read_safetensors(args.fixed_batch)[0] if args.fixed_batch else None
+    data = Data(training["data"], args, e.warn) if fixed_batch is None else FixedData(fixed_batch, training["data"]["outputs"], args.fixed_batch)
     steps = training["steps"]
     per_iter = 1 + sum(st["repeat"] - 1 for st in steps)
     per_epoch = data.count // args.batch
