@@ -5,7 +5,7 @@
 // checkpoints, the log and the sample grids; this side renders what needs Node (the
 // built-in colour pictures, plots, index.html).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -66,6 +66,7 @@ async function renderColour(folder: RunFolder, size: number, count: number): Pro
   if (existsSync(path)) return path;
   const { colourPicture } = await import("../runtime/data/colour.ts");
   const { writeFileAtomic } = await import("../runtime/io/atomic.ts");
+  mkdirSync(folder.path("data"), { recursive: true });
   const head = Buffer.from(`${JSON.stringify({ count, size, channels: 3 })}\n`);
   const body = Buffer.alloc(count * size * size * 3);
   for (let i = 0; i < count; i++) body.set(colourPicture(i, size), i * size * size * 3);

@@ -141,6 +141,60 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     });
   }
 
+  // The same data: embedded MNIST resized, a picture folder (odd sizes, grey, alpha), Lab.
+  for (const [what, pipeline, n] of [
+    ["MNIST resized to 32 (bilinear), 3 channels", { source: { kind: "mnist", size: 32, channels: 3, channelsGiven: true }, lab: false, flip: false, resize: "short-side-crop", outputs: [{ name: "real", shape: [3, 32, 32] }] }, 8],
+    ["a picture folder, short side + centre crop to 24", { source: { kind: "images", size: 24, channels: 3, channelsGiven: true }, lab: false, flip: false, resize: "short-side-crop", outputs: [{ name: "real", shape: [3, 24, 24] }] }, 4],
+    ["a picture folder, grey", { source: { kind: "images", size: 20, channels: 1, channelsGiven: true }, lab: false, flip: false, resize: "short-side-crop", outputs: [{ name: "real", shape: [1, 20, 20] }] }, 4],
+    ["a picture folder as Lab, bicubic square", { source: { kind: "images", size: 16, channels: 3, channelsGiven: true }, lab: true, flip: false, resize: "bicubic-square", outputs: [{ name: "L", shape: [1, 16, 16] }, { name: "ab", shape: [2, 16, 16] }] }, 4],
+    ["the colour pictures as Lab", { source: { kind: "colour", size: 32, channels: 3, count: 6 }, lab: true, flip: false, resize: "bicubic-square", outputs: [{ name: "L", shape: [1, 32, 32] }, { name: "ab", shape: [2, 32, 32] }] }, 6],
+  ] as const) {
+    it(`the same data: ${what}`, async () => {
+      const { openDataset } = await import("../runtime/data/dataset.ts");
+      const sharp = (await import("sharp")).default;
+      const pkg = emit("specs/dcgan.gan", DCGAN, join(dir, "data-pkg"));
+      const extra = ["--mnist", mnist];
+      let dataDir: string | undefined;
+      if (pipeline.source.kind === "images") {
+        dataDir = join(dir, "pictures");
+        const { mkdirSync } = await import("node:fs");
+        mkdirSync(dataDir, { recursive: true });
+        // Smooth pictures: sharp (libvips) and PIL resample alike there; on noise they differ.
+        const sizes = [[37, 29, 3], [20, 45, 4], [64, 64, 1], [33, 33, 3]] as const;
+        for (const [i, [w, h, c]] of sizes.entries()) {
+          const px = Buffer.from(Array.from({ length: w * h * c }, (_, k) => {
+            const [x, y, ch] = [Math.floor(k / c) % w, Math.floor(k / c / w), k % c];
+            return Math.round(127.5 + 120 * Math.sin((x / w) * 3 + ch) * Math.cos((y / h) * 2 - ch));
+          }));
+          await sharp(px, { raw: { width: w, height: h, channels: c } }).png().toFile(join(dataDir, `p${i}.png`));
+        }
+        extra.push("--data", dataDir);
+      }
+      if (pipeline.source.kind === "colour") {
+        const { colourPicture } = await import("../runtime/data/colour.ts");
+        const file = join(dir, "colour.u8");
+        const { size, count } = pipeline.source;
+        writeFileSync(file, Buffer.concat([Buffer.from(`${JSON.stringify({ count, size, channels: 3 })}\n`), ...Array.from({ length: count }, (_, i) => Buffer.from(colourPicture(i, size)))]));
+        extra.push("--pictures", file);
+      }
+      const ds = await openDataset(pipeline, dataDir ? { dataDir } : {});
+      const ts = await ds.load(Array.from({ length: n }, (_, i) => i), new Rng(0));
+      const out = join(dir, "data.safetensors");
+      py([join(root, "test/fixtures/torch/data.py"), pkg, JSON.stringify(pipeline), String(n), out, ...extra]);
+      const torch = byName(out);
+      ts.forEach((a, i) => {
+        const b = torch.get(`out.${i}`)!;
+        assert.deepEqual([...b.shape], [n, ...pipeline.outputs[i]!.shape]);
+        // The embedded sets are decoded alike exactly; picture files are resized by sharp on
+        // one side and PIL (as torchvision) on the other: the same geometry, a level or two apart.
+        // (a crop one pixel off, a flip or another channel order moves the mean by 0.05 or more)
+        const mean = a.reduce((acc, v, k) => acc + Math.abs(v - b.data[k]!), 0) / a.length;
+        assert.ok(maxDiff(a, b.data) <= (dataDir ? 0.1 : 1e-5), `${what}, output ${i}: at most ${maxDiff(a, b.data)} apart`);
+        assert.ok(mean <= (dataDir ? 0.02 : 1e-6), `${what}, output ${i}: ${mean} apart on average`);
+      });
+    });
+  }
+
   // (b) -----------------------------------------------------------------------------------
   it("(b) DCGAN: one iteration from the same weights, batch and noise: losses, scores, weights, buffers", async () => {
     const code = await codeFor(join(root, "specs/dcgan.gan"), DCGAN);
