@@ -14,7 +14,7 @@ import { renderDiagnostic } from "../compiler/render.ts";
 import type { TrainPlan } from "../contracts/train-plan.ts";
 import { readSafetensorsMetadataFile } from "../runtime/io/safetensors.ts";
 import { defaultRunDir, latestRunDir, RunFolder } from "../runtime/train/run-folder.ts";
-import { changedSettings, FLAG, readRunRecord, type RunRecord, RunRecordError, type RunSettings, resumeConflict, setConflict, settingText, writeRunRecord } from "../runtime/train/run-record.ts";
+import { changedSettings, FLAG, readRunRecord, type RunRecord, RunRecordError, type RunSettings, resumeConflict, setConflict, settingText, type TorchSettings, writeRunRecord } from "../runtime/train/run-record.ts";
 import type { TrainSummary } from "../runtime/train/trainer.ts";
 import { emitCodeInBackground, importCode } from "./code.ts";
 import { CliError, EXIT_OK, EXIT_SPEC_ERRORS, type Io, loadSpec, parseSets, printError, processIo } from "./common.ts";
@@ -293,6 +293,8 @@ async function trainRun(flags: Flags, run: RunPlace, result: CompileResult, text
           ...settings,
           seed,
           backendUsed: backend.name,
+          // how the PyTorch engine ran, for a later --engine torch --resume
+          ...(previous?.torch ? { torch: previous.torch } : {}),
           plan,
           started: previous?.started ?? now,
           resumes: resuming ? [...(previous?.resumes ?? []), { iteration, at: now, changed: previous ? changedSettings(previous, settings) : {} }] : [],
@@ -333,10 +335,19 @@ async function torchRun(flags: Flags, spec: string | undefined, run: RunPlace, r
   run.folder.writeSpec(text, resuming ? iteration : null);
   const now = new Date().toISOString();
   const previous = run.record;
+  // How the engine runs: the flags, else what the run was started with.
+  const was = previous?.torch;
+  const torch: TorchSettings = {
+    nproc: flags.nproc ?? was?.nproc ?? 1,
+    amp: (flags.amp as TorchSettings["amp"] | undefined) ?? was?.amp ?? "off",
+    syncBn: (flags["sync-bn"] as "on" | "off" | undefined) ?? was?.syncBn ?? null,
+    device: (flags.device as TorchSettings["device"] | undefined) ?? was?.device ?? "auto",
+  };
   writeRunRecord(run.folder.dir, {
     format: 2,
     ...settings,
     backendUsed: "torch",
+    torch,
     plan,
     started: previous?.started ?? now,
     resumes: resuming ? [...(previous?.resumes ?? []), { iteration, at: now, changed: previous ? changedSettings(previous, settings) : {} }] : [],
@@ -352,13 +363,7 @@ async function torchRun(flags: Flags, spec: string | undefined, run: RunPlace, r
       run.folder,
       settings,
       resuming,
-      {
-        nproc: flags.nproc ?? 1,
-        python: flags.python,
-        amp: (flags.amp as "off" | "bf16" | "fp16" | undefined) ?? "off",
-        syncBn: flags["sync-bn"] as "on" | "off" | undefined,
-        device: (flags.device as "auto" | "cuda" | "cpu" | undefined) ?? "auto",
-      },
+      { ...torch, syncBn: torch.syncBn ?? undefined, python: flags.python },
       reporter,
       stopSignal,
       { specPath: run.specPath, specText: text, settings: reportSettings(run.overrides, settings, plan) },
@@ -367,7 +372,7 @@ async function torchRun(flags: Flags, spec: string | undefined, run: RunPlace, r
     const again = [programName(), ...[...(spec !== undefined ? [spec] : []), "--out", f.dir, "--resume"].map(shellWord)].join(" ");
     io.stdout(
       [
-        `${r.finished ? "finished" : "stopped"}: ${r.iterations} of ${r.total} iterations, ${r.msPerIteration.toFixed(0)} ms per iteration on PyTorch ${r.torch} (${flags.nproc ?? 1} process${(flags.nproc ?? 1) > 1 ? "es" : ""})`,
+        `${r.finished ? "finished" : "stopped"}: ${r.iterations} of ${r.total} iterations, ${r.msPerIteration.toFixed(0)} ms per iteration on PyTorch ${r.torch} (${torch.nproc} process${torch.nproc > 1 ? "es" : ""})`,
         `  samples     ${f.latestSample}`,
         `  report      ${f.report}`,
         `  checkpoint  ${f.checkpoint}`,

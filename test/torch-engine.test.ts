@@ -289,8 +289,9 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     const t = node([bin("gan-train"), "--out", run, "--resume", "--iters", "6", "--engine", "tfjs", "--progress", "none"]);
     assert.equal(t.status, 0, t.stderr);
     assert.doesNotMatch(t.stderr, /training section changed/);
-    const u = node([bin("gan-train"), "--out", run, "--resume", "--iters", "8", "--engine", "torch", "--progress", "none"]);
+    const u = node([bin("gan-train"), "--out", run, "--resume", "--iters", "8", "--engine", "torch", "--progress", "lines"]);
     assert.equal(u.status, 0, u.stderr);
+    assert.match(u.stderr, /engine: PyTorch .*, 2 processes on cpu, batch 4 each, SyncBatchNorm/, "the run's --nproc 2 is kept on a resume");
     const iters = readFileSync(join(run, "log.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { iter: number }).iter);
     assert.deepEqual(iters, [1, 2, 3, 4, 5, 6, 7, 8]);
   });

@@ -1116,7 +1116,12 @@ def torchrun(argv):
         return api.Std.NONE if r is None else r
 
     api.Std.from_str = classmethod(from_str)
-    run_main(argv)
+    try:
+        run_main(argv)
+    except (api.SignalException, KeyboardInterrupt):
+        # Ctrl-C: torchrun has passed it on and waited for the processes, which stop after
+        # their iteration with a checkpoint; its own traceback says nothing more.
+        sys.exit(130)
 
 
 def run_record(training, args, seed, e, out):
@@ -1138,7 +1143,7 @@ def run_record(training, args, seed, e, out):
         "backendAsked": "auto",
         "backend": "torch",
         "engine": "torch",
-        "torch": {"nproc": e.world, "amp": args.amp, "syncBn": e.sync_bn, "device": str(e.device)},
+        "torch": {"nproc": e.world, "amp": args.amp, "syncBn": args.sync_bn, "device": args.device},
         "plan": training["plan"],
         "started": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "resumes": [],

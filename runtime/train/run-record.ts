@@ -50,6 +50,15 @@ export interface RunRecord extends RunSettings {
   readonly plan: TrainPlan;
   readonly started: string;
   readonly resumes: readonly ResumeEvent[];
+  /** With --engine torch: how it ran (processes, mixed precision, synchronised BatchNorm), restored on --resume. */
+  readonly torch?: TorchSettings;
+}
+
+export interface TorchSettings {
+  readonly nproc: number;
+  readonly amp: "off" | "bf16" | "fp16";
+  readonly syncBn: "on" | "off" | null;
+  readonly device: "auto" | "cuda" | "cpu";
 }
 
 export class RunRecordError extends Error {}
@@ -132,6 +141,7 @@ export function readRunRecord(out: string): RunRecord {
     plan: p,
     started: typeof r["started"] === "string" ? r["started"] : "",
     resumes: Array.isArray(r["resumes"]) ? (r["resumes"] as ResumeEvent[]) : [],
+    ...(torchSettings(r["torch"]) ? { torch: torchSettings(r["torch"])! } : {}),
   };
 }
 
@@ -140,6 +150,16 @@ export function writeRunRecord(out: string, record: RunRecord): void {
   // `backendAsked` the flag.
   const { backend, backendUsed, ...rest } = record;
   writeFileAtomic(new RunFolder(out).record, `${JSON.stringify({ ...rest, backend: backendUsed, backendAsked: backend }, null, 2)}\n`);
+}
+
+function torchSettings(v: unknown): TorchSettings | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const t = v as Record<string, unknown>;
+  const nproc = typeof t["nproc"] === "number" && Number.isInteger(t["nproc"]) && t["nproc"] >= 1 ? t["nproc"] : 1;
+  const amp = t["amp"] === "bf16" || t["amp"] === "fp16" ? t["amp"] : "off";
+  const syncBn = t["syncBn"] === "on" || t["syncBn"] === "off" ? t["syncBn"] : null;
+  const device = t["device"] === "cuda" || t["device"] === "cpu" ? t["device"] : "auto";
+  return { nproc, amp, syncBn, device };
 }
 
 /** The settings that differ between two sets of settings, as name -> [before, after]. */
