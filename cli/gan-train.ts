@@ -354,7 +354,7 @@ async function torchRun(flags: Flags, spec: string | undefined, run: RunPlace, r
   });
   if (resuming) {
     const changed = previous ? Object.entries(changedSettings(previous, settings)).map(([k, [a, b]]) => `${FLAG[k as keyof RunSettings]} ${settingText(b)} (was ${settingText(a)})`) : [];
-    reporter.info(`resuming ${run.folder.dir} at iteration ${iteration} (checkpoint ${run.folder.checkpoint})${changed.length > 0 ? `; changed: ${changed.join(", ")}` : ""}`);
+    if (changed.length > 0) reporter.info(`resuming ${run.folder.dir}; changed: ${changed.join(", ")}`);
   }
   try {
     const r = await trainTorch(

@@ -69,6 +69,25 @@ function randn(rng: Rng, shape: readonly number[]): NamedTensor & { data: Float3
 
 const launcher = (pkg: string) => `import sys; sys.path.insert(0, ${JSON.stringify(pkg)}); import gan_runtime; gan_runtime.torchrun(sys.argv[1:])`;
 
+describe("gan-compile --emit pytorch", () => {
+  it("writes the package, says how to run it, and writes nothing with --check", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gan-emit-py-"));
+    try {
+      const r = spawnSync(process.execPath, [bin("gan-compile"), "specs/mnist-gan.gan", "--emit", "pytorch", "--out", join(dir, "pkg")], { cwd: root, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /4 file\(s\) written/);
+      assert.match(r.stdout, /train with: python3 .*train\.py/);
+      for (const f of ["__init__.py", "models.py", "train.py", "gan_runtime.py"]) assert.ok(existsSync(join(dir, "pkg", f)), f);
+      assert.match(readFileSync(join(dir, "pkg", "models.py"), "utf8"), /self\.add_module\("0", nn\.Linear\(784, 1024, bias=True\)\)  # linear\(784 -> 1024\) at specs\/mnist-gan\.gan:16:5/);
+      const c = spawnSync(process.execPath, [bin("gan-compile"), "specs/mnist-gan.gan", "--emit", "pytorch", "--check", "--out", join(dir, "none")], { cwd: root, encoding: "utf8" });
+      assert.equal(c.status, 0, c.stderr);
+      assert.ok(!existsSync(join(dir, "none")));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("gan-train --engine torch without PyTorch", () => {
   it("says in one line what to install", () => {
     const dir = mkdtempSync(join(tmpdir(), "gan-torch-missing-"));
@@ -96,6 +115,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     ["specs/dcgan.gan", { isize: 32, nc: 3, ngf: 8, ndf: 8 }],
     ["specs/mnist-gan.gan", {}],
     ["specs/pix2pix.gan", { ngf: 8, ndf: 8 }],
+    ["test/fixtures/specs/torch-layers.gan", {}],
   ] as const) {
     it(`(a) ${spec}: the same weights give the same outputs, eval and training mode`, async () => {
       const code = await codeFor(join(root, spec), set);

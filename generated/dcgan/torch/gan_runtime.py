@@ -881,6 +881,13 @@ def main(training, models, argv=None):
     except GanError as e:
         print(f"train.py: error: {e}", file=sys.stderr, flush=True)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C twice: at once, the last checkpoint stays whole
+        return 130
+    except RuntimeError as e:
+        if "out of memory" not in str(e):
+            raise
+        print(f"train.py: error: out of memory ({str(e).splitlines()[0][:120]}): lower --batch, or use more processes (--nproc / torchrun) or --amp bf16", file=sys.stderr, flush=True)
+        return 2
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
@@ -1022,6 +1029,8 @@ def run(training, models, args):
     e.info(f"engine: PyTorch {torch.__version__}, {e.world} process{'es' if e.world > 1 else ''} on {device}, batch {b} each" + (", SyncBatchNorm" if e.sync_bn else "") + (f", autocast {args.amp}" if e.amp is not None else ""))
     if args.resume and start == total:
         e.info(f"the run is already finished ({total} of {total} iterations): nothing to do; give --iters or --epochs beyond it to go on")
+    if args.resume:
+        e.info(f"resuming {out} at iteration {start} of {total} (checkpoint {ckpt})")
     e.event(event="start", total=total, done=start, seed=seed)
     for m in e.models.values():
         m.train()
