@@ -11,7 +11,8 @@ import type { TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contract
 import type { EmittedFile } from "./emit-ts.ts";
 import { validateIr } from "./ir-validate.ts";
 import { opDef } from "./layers/index.ts";
-import { modelsOf, scoreNames, valueText as text } from "./train-plan.ts";
+import { inputsOf, modelsOf, scoreNames, valueText as text } from "./train-plan.ts";
+import { localBase, namer } from "./emit-names.ts";
 
 const RESERVED = new Set(
   (
@@ -49,13 +50,7 @@ function header(spec: IrSpec, what: string): string[] {
 
 function emitModel(spec: IrSpec, m: IrModel): string[] {
   const names = new Map<number, string>();
-  const taken = new Set<string>();
-  const local = (base: string): string => {
-    let n = identifier(base);
-    while (taken.has(n)) n = `${n}_`;
-    taken.add(n);
-    return n;
-  };
+  const local = namer(identifier);
   for (const input of m.inputs) names.set(input.value, local(input.name));
   const build: string[] = [];
   const init: string[] = [];
@@ -151,14 +146,8 @@ export function planPrintInput(plan: TrainPlan): string {
 }
 
 function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonly<Record<string, number>>): EmittedFile {
-  const fnNames = new Map<string, string>();
-  const taken = new Set<string>([...plan.steps.map((s) => `step_${s.model}`), "main", "TRAINING", "MODELS", "SPEC_TEXT"]);
-  for (const b of plan.bindings) {
-    let n = identifier(b.name);
-    while (taken.has(n)) n = `${n}_`;
-    taken.add(n);
-    fnNames.set(b.name, n);
-  }
+  const fnName = namer(identifier, [...plan.steps.map((s) => `step_${s.model}`), "main", "TRAINING", "MODELS", "SPEC_TEXT"]);
+  const fnNames = new Map(plan.bindings.map((b) => [b.name, fnName(b.name)]));
   const expr = (v: TrainValue): string => {
     switch (v.kind) {
       case "data":
@@ -172,15 +161,6 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
         return `torch.cat([${v.items.map(expr).join(", ")}], 1)`;
     }
   };
-  const inputsOf = (v: TrainValue, out = new Set<string>()): Set<string> => {
-    if (v.kind === "data" || v.kind === "noise") out.add(v.name);
-    else if (v.kind === "ref") {
-      const b = plan.bindings.find((x) => x.name === v.name);
-      if (b) inputsOf(b.value, out);
-    } else if (v.kind === "call") v.args.forEach((a) => inputsOf(a, out));
-    else if (v.kind === "cat") v.items.forEach((a) => inputsOf(a, out));
-    return out;
-  };
   const values = plan.bindings.flatMap((b: TrainBinding) => [
     "",
     "",
@@ -190,14 +170,8 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
   ]);
   const steps = plan.steps.flatMap((st) => {
     const lines: string[] = [];
-    const locals = new Set<string>([...fnNames.values(), "r"]);
-    const local = (base: string) => {
-      let n = identifier(base.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "") || "v");
-      if (/^[0-9]/.test(n)) n = `v${n}`;
-      while (locals.has(n)) n = `${n}_`;
-      locals.add(n);
-      return n;
-    };
+    const named = namer(identifier, [...fnNames.values(), "r"]);
+    const local = (text: string) => named(localBase(text));
     const scores: string[] = [];
     const scored = new Set<string>();
     const combine = (l: TrainLoss): string => {
@@ -272,7 +246,7 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
     `    "data": ${pyLiteral(data)},`,
     `    "noise": ${pyLiteral(plan.noise)},`,
     `    "values": {${plan.bindings.map((b) => `${JSON.stringify(b.name)}: ${fnNames.get(b.name)!}`).join(", ")}},`,
-    `    "sample": ${pyLiteral({ value: plan.sample, reads: sample ? [...inputsOf(sample.value)] : [] })},`,
+    `    "sample": ${pyLiteral({ value: plan.sample, reads: sample ? inputsOf(sample.value, plan.bindings) : [] })},`,
     '    "steps": [',
     ...plan.steps.map(stepEntry),
     "    ],",

@@ -9,7 +9,8 @@ import { IndentationText, Project, VariableDeclarationKind } from "ts-morph";
 import type { IrSpec } from "../contracts/ir.ts";
 import type { TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contracts/train-plan.ts";
 import type { EmitOptions, EmittedFile } from "./emit-ts.ts";
-import { modelsOf, scoreNames, valueText as text } from "./train-plan.ts";
+import { localBase, namer } from "./emit-names.ts";
+import { inputsOf, modelsOf, scoreNames, valueText as text } from "./train-plan.ts";
 
 const RESERVED = new Set(
   "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await tf r optimizer steps training bce bceWithLogits cat l1 mse loss scores".split(" "),
@@ -33,28 +34,6 @@ function expr(v: TrainValue, fnName: (binding: string) => string): string {
   }
 }
 
-/** The data and noise a value reads, directly or through named values. */
-function inputsOf(v: TrainValue, bindings: readonly TrainBinding[], out = new Set<string>()): Set<string> {
-  switch (v.kind) {
-    case "data":
-    case "noise":
-      out.add(v.name);
-      break;
-    case "ref": {
-      const b = bindings.find((x) => x.name === v.name);
-      if (b) inputsOf(b.value, bindings, out);
-      break;
-    }
-    case "call":
-      v.args.forEach((a) => inputsOf(a, bindings, out));
-      break;
-    case "cat":
-      v.items.forEach((a) => inputsOf(a, bindings, out));
-      break;
-  }
-  return out;
-}
-
 /** A plain value as a TypeScript literal, on one line: `{ kind: "mnist", size: 64 }`. */
 function literal(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(literal).join(", ")}]`;
@@ -71,14 +50,8 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
   const file = project.createSourceFile("/out/train.ts", "", { overwrite: true });
   const used = new Set<string>();
   const usedNn = new Set<string>();
-  const fnNames = new Map<string, string>();
-  const taken = new Set<string>(plan.steps.map((s) => `step${s.model}`));
-  for (const b of plan.bindings) {
-    let n = safe(b.name);
-    while (taken.has(n)) n = `${n}_`;
-    taken.add(n);
-    fnNames.set(b.name, n);
-  }
+  const fnName_ = namer(safe, plan.steps.map((s) => `step${s.model}`));
+  const fnNames = new Map(plan.bindings.map((b) => [b.name, fnName_(b.name)]));
   const fnName = (b: string) => fnNames.get(b)!;
   const track = (e: string) => {
     if (e.includes("cat([")) used.add("cat");
@@ -96,14 +69,8 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
 
   const stepFns = plan.steps.map((st) => {
     const lines: string[] = [];
-    const locals = new Set<string>([...fnNames.values(), ...plan.steps.map((x) => `step${x.model}`)]);
-    const local = (base: string) => {
-      let n = safe(base.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "") || "v");
-      if (/^[0-9]/.test(n)) n = `v${n}`;
-      while (locals.has(n)) n = `${n}_`;
-      locals.add(n);
-      return n;
-    };
+    const named = namer(safe, [...fnNames.values(), ...plan.steps.map((x) => `step${x.model}`)]);
+    const local = (text: string) => named(localBase(text));
     const scores: string[] = [];
     const scored = new Set<string>();
     const leaf = (l: TrainLoss & { kind: "loss" }): string => {
@@ -225,7 +192,7 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
           `    data: ${literal(data)},`,
           `    noise: ${literal(plan.noise)},`,
           `    values: { ${plan.bindings.map((b) => (fnName(b.name) === b.name ? b.name : `${str(b.name)}: ${fnName(b.name)}`)).join(", ")} },`,
-          `    sample: ${literal({ value: plan.sample, reads: sample ? [...inputsOf(sample.value, plan.bindings)] : [] })},`,
+          `    sample: ${literal({ value: plan.sample, reads: sample ? inputsOf(sample.value, plan.bindings) : [] })},`,
           "    steps,",
           `    settings: ${literal(settings)},`,
           "}",

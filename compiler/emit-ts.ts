@@ -2,6 +2,7 @@
 // It decides nothing about shapes or errors: it validates the IR, then prints it, one
 // line of TypeScript per layer with the PyTorch shape after it and the spec position.
 import { Project, type SourceFile, StructureKind, VariableDeclarationKind } from "ts-morph";
+import { namer } from "./emit-names.ts";
 import { validateIr } from "./ir-validate.ts";
 import { opDef } from "./layers/index.ts";
 import type { ConfigValue } from "./layers/types.ts";
@@ -55,13 +56,7 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string, o
   const used = new Set<string>(["Model", "type ForwardOptions", "type ModelOptions"]);
   const fields: { name: string; initializer: string; doc: string }[] = [];
   const names = new Map<number, string>();
-  const taken = new Set<string>();
-  const local = (base: string): string => {
-    let n = identifier(base);
-    while (taken.has(n)) n = `${n}_`;
-    taken.add(n);
-    return n;
-  };
+  const local = namer(identifier);
   for (const input of m.inputs) names.set(input.value, local(input.name));
   const lines: string[] = [];
   for (const l of m.layers) {

@@ -34,6 +34,22 @@ export function modelsOf(v: TrainValue, bindings: readonly TrainBinding[]): stri
   return [...out];
 }
 
+/** The data and noise a value reads, directly or through named values, in order. */
+export function inputsOf(v: TrainValue, bindings: readonly TrainBinding[]): string[] {
+  const out = new Set<string>();
+  const visit = (x: TrainValue): void => {
+    if (x.kind === "data" || x.kind === "noise") out.add(x.name);
+    else if (x.kind === "call") x.args.forEach(visit);
+    else if (x.kind === "cat") x.items.forEach(visit);
+    else {
+      const b = bindings.find((y) => y.name === x.name);
+      if (b) visit(b.value);
+    }
+  };
+  visit(v);
+  return [...out];
+}
+
 /** The score columns a step logs: one per bce / bce_logits term, named `<model>:<input>`, in order. */
 export function scoreNames(step: StepPlan): string[] {
   const out: string[] = [];
