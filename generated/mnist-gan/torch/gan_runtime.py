@@ -1115,19 +1115,25 @@ def torchrun(argv):
     """torchrun with these arguments. Works around Debian's PyTorch 1.13 under Python 3.11,
     whose torchrun fails at start ("'NoneType' object has no attribute 'get'": Python 3.11
     no longer lists the zero flag Std.NONE when iterating it)."""
-    from torch.distributed.elastic.multiprocessing import api
     from torch.distributed.run import main as run_main
 
-    original = api.Std.from_str.__func__
+    try:
+        from torch.distributed.elastic.multiprocessing import api
 
-    def from_str(cls, vm):
-        r = original(cls, vm)
-        return api.Std.NONE if r is None else r
+        if api.Std.from_str("0") is None:  # only where it is broken
+            original = api.Std.from_str.__func__
 
-    api.Std.from_str = classmethod(from_str)
+            def from_str(cls, vm):
+                r = original(cls, vm)
+                return api.Std.NONE if r is None else r
+
+            api.Std.from_str = classmethod(from_str)
+        stopped = (getattr(api, "SignalException", KeyboardInterrupt), KeyboardInterrupt)
+    except (ImportError, AttributeError):  # another PyTorch's layout: nothing to fix
+        stopped = (KeyboardInterrupt,)
     try:
         run_main(argv)
-    except (api.SignalException, KeyboardInterrupt):
+    except stopped:
         # Ctrl-C: torchrun has passed it on and waited for the processes, which stop after
         # their iteration with a checkpoint; its own traceback says nothing more.
         sys.exit(130)
