@@ -216,40 +216,58 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
   }
 
   // (b) -----------------------------------------------------------------------------------
-  it("(b) DCGAN: one iteration from the same weights, batch and noise: losses, scores, weights, buffers", async () => {
-    const code = await codeFor(join(root, "specs/dcgan.gan"), DCGAN);
-    const pkg = emit("specs/dcgan.gan", DCGAN, join(dir, "b"));
-    const models = Object.fromEntries(Object.entries(code.models).map(([n, C]) => [n, new C({ seed: 11 })]));
-    const weights = Object.entries(models).flatMap(([n, m]) => stateDict(m).map((t) => ({ ...t, name: `${n}.${t.name}` })));
-    writeFileSync(join(pkg, "w.safetensors"), writeSafetensors(weights));
-    const rng = new Rng(5);
-    const real = { ...randn(rng, [4, 1, 32, 32]), name: "real" };
-    real.data.forEach((v, i) => (real.data[i] = Math.tanh(v)));
-    const z = { ...randn(rng, [4, 100, 1, 1]), name: "z" };
-    writeFileSync(join(pkg, "batch.safetensors"), writeSafetensors([real, z]));
-    // TypeScript: the generated steps on that round.
-    const round = new Round(models, { real: fromTorchOrder(tf.tensor(real.data, [...real.shape])), z: fromTorchOrder(tf.tensor(z.data, [...z.shape])) }, 1);
-    const tsLog: Record<string, number> = {};
-    for (const st of code.training!.steps) {
-      const res = st.run(round, new Adam(models[st.model]!.parameters(), st.optimizer));
-      tsLog[`loss_${st.model}`] = res.loss;
-      for (const [k, v] of Object.entries(res.scores)) tsLog[`score_${k}`] = v;
-    }
-    round.dispose();
-    // PyTorch: train.py on that batch for one iteration.
-    const run = join(dir, "b-run");
-    py([join(pkg, "train.py"), "--init", join(pkg, "w.safetensors"), "--fixed-batch", join(pkg, "batch.safetensors"), "--iters", "1", "--batch", "4", "--out", run, "--device", "cpu", "--mnist", mnist]);
-    const row = JSON.parse(readFileSync(join(run, "log.jsonl"), "utf8").trim()) as Record<string, number>;
-    for (const [k, v] of Object.entries(tsLog)) assert.ok(Math.abs(row[k]! - v) <= 1e-4, `${k}: torch ${row[k]}, TypeScript ${v}`);
-    const after = byName(join(run, "checkpoints/last.safetensors"));
-    for (const [n, m] of Object.entries(models)) {
-      for (const t of stateDict(m)) {
-        const other = after.get(`${n}.${t.name}`);
-        assert.ok(other, `${n}.${t.name}`);
-        assert.ok(maxDiff(t.data, other.data) <= 1e-4, `${n}.${t.name}: ${maxDiff(t.data, other.data)}`);
+  for (const [spec, set, batch] of [
+    ["specs/dcgan.gan", DCGAN, 4],
+    ["test/fixtures/specs/torch-recipe.gan", {}, 8],
+  ] as const) {
+    it(`(b) ${spec}: one iteration from the same weights, batch and noise: losses, scores, weights, buffers`, async () => {
+      const code = await codeFor(join(root, spec), set);
+      const training = code.training!;
+      const pkg = emit(spec, set, join(dir, `b-${spec.replace(/\W/g, "_")}`));
+      const models = Object.fromEntries(Object.entries(code.models).map(([n, C]) => [n, new C({ seed: 11 })]));
+      const weights = Object.entries(models).flatMap(([n, m]) => stateDict(m).map((t) => ({ ...t, name: `${n}.${t.name}` })));
+      writeFileSync(join(pkg, "w.safetensors"), writeSafetensors(weights));
+      // One batch of data (in [-1, 1]) and noise, used by every round of the iteration.
+      const rng = new Rng(5);
+      const fixed = [
+        ...training.data.outputs.map((o) => {
+          const t = { ...randn(rng, [batch, ...o.shape]), name: o.name };
+          t.data.forEach((v, i) => (t.data[i] = Math.tanh(v)));
+          return t;
+        }),
+        ...training.noise.map((z) => ({ ...randn(rng, [batch, ...z.shape]), name: z.name })),
+      ];
+      writeFileSync(join(pkg, "batch.safetensors"), writeSafetensors(fixed));
+      // TypeScript: the generated steps, a new round (batch) at each repeat after a step's first.
+      const inputs = () => Object.fromEntries(fixed.map((t) => [t.name, fromTorchOrder(tf.tensor(t.data, [...t.shape]))]));
+      const optimizers = Object.fromEntries(training.steps.map((st) => [st.model, new Adam(models[st.model]!.parameters(), st.optimizer)]));
+      let round = new Round(models, inputs(), 1);
+      const losses: Record<string, number[]> = {};
+      const tsLog: Record<string, number> = {};
+      for (const st of training.steps) {
+        for (let k = 0; k < st.repeat; k++) {
+          if (k > 0) round = new Round(models, inputs(), 1);
+          const res = st.run(round, optimizers[st.model]!);
+          (losses[st.model] ??= []).push(res.loss);
+          for (const [name, v] of Object.entries(res.scores)) tsLog[`score_${name}`] = v;
+        }
       }
-    }
-  });
+      for (const [m, l] of Object.entries(losses)) tsLog[`loss_${m}`] = l.reduce((a, b) => a + b, 0) / l.length;
+      // PyTorch: train.py on that batch for one iteration.
+      const run = join(dir, `b-run-${spec.replace(/\W/g, "_")}`);
+      py([join(pkg, "train.py"), "--init", join(pkg, "w.safetensors"), "--fixed-batch", join(pkg, "batch.safetensors"), "--iters", "1", "--batch", String(batch), "--out", run, "--device", "cpu"]);
+      const row = JSON.parse(readFileSync(join(run, "log.jsonl"), "utf8").trim()) as Record<string, number>;
+      for (const [k, v] of Object.entries(tsLog)) assert.ok(Math.abs(row[k]! - v) <= 1e-4, `${k}: torch ${row[k]}, TypeScript ${v}`);
+      const after = byName(join(run, "checkpoints/last.safetensors"));
+      for (const [n, m] of Object.entries(models)) {
+        for (const t of stateDict(m)) {
+          const other = after.get(`${n}.${t.name}`);
+          assert.ok(other, `${n}.${t.name}`);
+          assert.ok(maxDiff(t.data, other.data) <= 1e-4, `${n}.${t.name}: ${maxDiff(t.data, other.data)}`);
+        }
+      }
+    });
+  }
 
   // (c) -----------------------------------------------------------------------------------
   it("(c) DCGAN: 2 processes x batch 4 (DDP, SyncBatchNorm, gloo) end equal to 1 x batch 8 after 3 iterations", () => {

@@ -933,7 +933,8 @@ def run(training, models, args):
     data = Data(training["data"], args, e.warn) if fixed_batch is None else FixedData(fixed_batch, training["data"]["outputs"], args.fixed_batch)
     steps = training["steps"]
     per_iter = 1 + sum(st["repeat"] - 1 for st in steps)
-    per_epoch = data.count // args.batch
+    # (a fixed batch serves every round: an epoch is then one iteration)
+    per_epoch = data.count // args.batch if fixed_batch is None else max(1, data.count // args.batch) * per_iter
     if per_epoch < per_iter:
         raise GanError(f"{data.description}: {data.count} examples, fewer than one iteration needs ({per_iter} batches of {args.batch}): lower --batch")
     iters_per_epoch = per_epoch // per_iter
