@@ -104,6 +104,7 @@ export async function trainTorch(
     "--amp", options.amp,
     "--device", options.device,
     "--progress", "jsonl",
+    "--recorded",
     ...(options.syncBn ? ["--sync-bn", options.syncBn] : []),
     ...(settings.strictData ? ["--strict-data"] : []),
     ...(settings.data !== null ? ["--data", settings.data] : []),

@@ -311,6 +311,10 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     for (const [k, t] of b) assert.equal(maxDiff(t.data, a.get(k)!.data), 0, `${k} differs after the resume`);
     const iters = readFileSync(join(killed, "log.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { iter: number }).iter);
     assert.deepEqual(iters, Array.from({ length: L + 3 }, (_, i) => i + 1), "each iteration once in the log");
+    const record = JSON.parse(readFileSync(join(killed, "run.json"), "utf8")) as { iters: number; batch: number; resumes: { iteration: number }[] };
+    assert.equal(record.iters, L + 3);
+    assert.equal(record.batch, 8, "the resume kept the run's batch without being told");
+    assert.deepEqual(record.resumes.map((r) => r.iteration), [L]);
   });
 
   // (e) -----------------------------------------------------------------------------------

@@ -675,10 +675,6 @@ class Round:
 # --- the engine ---------------------------------------------------------------------------
 
 
-class Stop(Exception):
-    pass
-
-
 def parse_args(training, argv):
     s = training["settings"]
     p = argparse.ArgumentParser(
@@ -707,6 +703,7 @@ def parse_args(training, argv):
     p.add_argument("--init", help=argparse.SUPPRESS)  # a safetensors of model weights to start from
     p.add_argument("--fixed-batch", help=argparse.SUPPRESS)  # safetensors of data and noise used by every round
     p.add_argument("--progress", choices=["lines", "jsonl"], default="lines", help=argparse.SUPPRESS)
+    p.add_argument("--recorded", action="store_true", help=argparse.SUPPRESS)  # gan-train keeps run.json itself
     a = p.parse_args(argv)
     # A resumed run keeps what it was started with (run.json), as gan-train --resume does.
     record = {}
@@ -833,7 +830,9 @@ class Engine:
             meta[f"optim.{name}.step"] = step
         write_atomic(path, safetensors_bytes(tensors, meta))
 
-    def load_weights(self, tensors, path, with_optimizers, arch=None, own_arch=None):
+    def load_weights(self, tensors, path):
+        """Every model's state_dict from `tensors` (MODEL.key), or a GanError naming the first
+        tensor that is missing or has another shape."""
         for name, m in self.models.items():
             for k, v in m.state_dict().items():
                 t = tensors.get(f"{name}.{k}")
@@ -842,8 +841,6 @@ class Engine:
                 if list(t.shape) != list(v.shape):
                     raise GanError(f"{path} was written for another architecture: its {name}.{k} is {list(t.shape)}, the spec's is {list(v.shape)}")
             m.load_state_dict({k: tensors[f"{name}.{k}"] for k in m.state_dict()})
-        if arch is not None and own_arch is not None and arch != own_arch:
-            raise GanError(f"{path} was written for another architecture: resume with the spec and --set values it was trained with")
 
     def load_optimizers(self, tensors, meta, path):
         for name, opt in self.optimizers.items():
@@ -917,7 +914,13 @@ def run(training, models, args):
         if int(meta["seed"]) != seed:
             e.warn(f"resuming with the run's own seed {meta['seed']} (not {seed})")
         seed = int(meta["seed"])
-        e.load_weights(tensors, ckpt, True, meta.get("architecture"), arch)
+        if meta.get("architecture") != arch:
+            try:
+                e.load_weights(tensors, ckpt)
+            except GanError as err:
+                raise GanError(f"{err}: resume with the spec and --set values it was trained with, or start a new run with another --out")
+            raise GanError(f"{ckpt} was written for another architecture: resume with the spec and --set values it was trained with")
+        e.load_weights(tensors, ckpt)
         e.load_optimizers(tensors, meta, ckpt)
         if meta.get("planFormat") == PLAN_FORMAT and meta.get("plan") != plan:
             e.warn("the training section changed since the checkpoint was written; going on with the new one")
@@ -927,7 +930,7 @@ def run(training, models, args):
         raise GanError(f"{out} already holds a run: pass --resume to continue it, or choose another --out")
     elif args.init:
         tensors, _ = read_safetensors(args.init)
-        e.load_weights(tensors, args.init, False)
+        e.load_weights(tensors, args.init)
 
     fixed_batch = read_safetensors(args.fixed_batch)[0] if args.fixed_batch else None
     data = Data(training["data"], args, e.warn) if fixed_batch is None else FixedData(fixed_batch, training["data"]["outputs"], args.fixed_batch)
@@ -957,6 +960,8 @@ def run(training, models, args):
         record = os.path.join(out, "run.json")
         if not os.path.exists(record):
             write_atomic(record, json.dumps(run_record(training, args, seed, e, out), indent=2) + "\n")
+        elif args.resume and not args.recorded:
+            update_record(record, args, start, e)
 
     noise = training["noise"]
     names = [o["name"] for o in training["data"]["outputs"]]
@@ -1138,6 +1143,24 @@ def torchrun(argv):
         # Ctrl-C: torchrun has passed it on and waited for the processes, which stop after
         # their iteration with a checkpoint; its own traceback says nothing more.
         sys.exit(130)
+
+
+def update_record(path, args, start, e):
+    """A resume by train.py itself: run.json's length and its history of resumes, as gan-train
+    records them (runtime/train/run-record.ts)."""
+    try:
+        with open(path) as f:
+            r = json.load(f)
+    except ValueError:
+        return
+    changed = {}
+    for key, value in (("iters", args.iters), ("epochs", args.epochs)):
+        if r.get(key) != value:
+            changed[key] = [r.get(key), value]
+            r[key] = value
+    r.setdefault("resumes", []).append({"iteration": start, "at": datetime.datetime.now(datetime.timezone.utc).isoformat(), "changed": changed})
+    r["torch"] = {"nproc": e.world, "amp": args.amp, "syncBn": args.sync_bn, "device": args.device}
+    write_atomic(path, json.dumps(r, indent=2) + "\n")
 
 
 def run_record(training, args, seed, e, out):
