@@ -96,6 +96,10 @@ describe("gan-train --engine torch without PyTorch", () => {
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, /error GAN0916: --engine torch needs Python 3 with PyTorch.*apt-get install python3-torch.*pip install torch/);
       assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/);
+      // train.py run by a Python without PyTorch (-S: no site-packages, where PyTorch lives)
+      const p = spawnSync("python3", ["-S", join(root, "generated/dcgan/torch/train.py"), "--iters", "1"], { encoding: "utf8" });
+      assert.equal(p.status, 2, p.stderr);
+      assert.match(p.stderr, /^train\.py: error: this Python has no PyTorch \(.*\): Debian\/Ubuntu: apt-get install python3-torch .*pip install torch\n$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

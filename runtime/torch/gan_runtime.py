@@ -26,7 +26,11 @@ import sys
 import time
 import zlib
 
-import torch
+try:
+    import torch
+except ImportError:
+    print(f"train.py: error: this Python has no PyTorch ({sys.executable}): Debian/Ubuntu: apt-get install python3-torch (then run it with /usr/bin/python3); elsewhere: pip install torch", file=sys.stderr)
+    sys.exit(2)
 import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F

@@ -11,9 +11,8 @@
 # rules of gan_runtime.Round, the same as gan-train's (runtime/train/round.ts).
 import sys
 
+import gan_runtime as rt  # first: it says in one line when this Python has no PyTorch
 import torch
-
-import gan_runtime as rt
 from models import MODELS
 
 
