@@ -112,6 +112,11 @@ export function bindArgs(
         }
         continue;
       }
+      // A flag of the layer's own (inorm's `affine`, `track`).
+      if ((schema.flags ?? []).includes(v.name) && v.name !== "nobias") {
+        flags.add(v.name);
+        continue;
+      }
       const modeSpec = posSpecs.find((s) => s.kind === "mode" && !positional.has(s.name));
       if (modeSpec) {
         setPositional(modeSpec, positionalValue(v, modeSpec, ctx, bag), arg.span);
@@ -251,7 +256,18 @@ function positionalValue(
       );
       return undefined;
     }
+    case "sizes":
     case "dims": {
+      // "sizes": one whole number, or a list of them (pad's P or [left, right, top, bottom])
+      if (spec.kind === "sizes" && e.kind !== "list" && e.kind !== "tuple") {
+        const v = evaluate(e, ctx);
+        if (v === undefined) return undefined;
+        if (!Number.isInteger(v)) {
+          bag.add(diagnostic("NotAnInteger", e.span, [`the ${spec.what}`, v]));
+          return undefined;
+        }
+        return v;
+      }
       if (e.kind !== "list") {
         bag.add(diagnostic("WrongValueKind", e.span, [`the ${spec.what}`, "a list such as [1, 28, 28]", `\`${sourceLike(e)}\``]));
         return undefined;

@@ -120,6 +120,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     ["specs/mnist-gan.gan", {}],
     ["specs/pix2pix.gan", { ngf: 8, ndf: 8 }],
     ["test/fixtures/specs/torch-layers.gan", {}],
+    ["test/fixtures/specs/zoo-layers.gan", {}],
   ] as const) {
     it(`(a) ${spec}: the same weights give the same outputs, eval and training mode`, async () => {
       const code = await codeFor(join(root, spec), set);
@@ -146,6 +147,19 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
           ts.set(`${name}.${mode}`, y.dataSync() as Float32Array);
           y.dispose();
         }
+        // Gradients in training mode of sum(y * g) (models without dropout): inputs and parameters.
+        if (!model.layers.some((l) => l.op.startsWith("dropout"))) {
+          const g = { ...randn(rng, [2, ...(model.output ?? []).map((d) => d ?? 1)]), name: `${name}.upstream` };
+          inputs.push(g);
+          const params = m.state().filter((s) => s.kind === "parameter");
+          const { grads } = tf.variableGrads(() => {
+            const y = toTorchOrder(m.forwardAll(txs, { training: true, updateStats: false, rng: new Rng(1) }));
+            return y.mul(tf.tensor(g.data, [...g.shape])).sum() as tf.Scalar;
+          }, params.map((s) => s.variable));
+          for (const s of params) ts.set(`${name}.grad.${s.key}`, grads[s.variable.name]!.dataSync() as Float32Array);
+          const dx = tf.grads((...a: tf.Tensor[]) => toTorchOrder(m.forwardAll(a, { training: true, updateStats: false, rng: new Rng(1) })).mul(tf.tensor(g.data, [...g.shape])).sum())(txs);
+          model.inputs.forEach((i, k) => ts.set(`${name}.grad.input.${i.name}`, toTorchOrder(dx[k]!).dataSync() as Float32Array));
+        }
       }
       const w = join(pkg, "w.safetensors");
       const x = join(pkg, "x.safetensors");
@@ -154,12 +168,19 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
       py([join(root, "test/fixtures/torch/forward.py"), pkg, w, x, join(pkg, "y.safetensors")]);
       const out = byName(join(pkg, "y.safetensors"));
       for (const m of ir.models) {
-        const dropout = m.layers.some((l) => l.op === "dropout");
+        const dropout = m.layers.some((l) => l.op.startsWith("dropout"));
         for (const mode of dropout ? ["eval"] : ["eval", "train"]) {
           const a = ts.get(`${m.name}.${mode}`)!;
           const b = out.get(`${m.name}.${mode}`)!.data;
           const scale = b.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
           assert.ok(maxDiff(a, b) / scale <= 1e-5, `${spec} ${m.name} ${mode}: ${maxDiff(a, b)}`);
+        }
+        for (const [key, a] of ts) {
+          if (!key.startsWith(`${m.name}.grad.`)) continue;
+          const b = out.get(key);
+          assert.ok(b, `PyTorch gave no ${key}`);
+          const scale = b.data.reduce((acc, v) => Math.max(acc, Math.abs(v)), 1);
+          assert.ok(maxDiff(a, b.data) / scale <= 1e-4, `${spec} ${key}: ${maxDiff(a, b.data)}`);
         }
       }
     });

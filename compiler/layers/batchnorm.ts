@@ -34,12 +34,15 @@ export const bn: LayerDef = {
     kind: "module",
     module: (a, inShape) => `nn.BatchNorm${inShape.length === 3 ? "2d" : "1d"}(${a["numFeatures"]}, eps=${a["eps"]}, momentum=${a["momentum"]})`,
   },
-  describe: (a, inShape) => `bn(${a["numFeatures"]}) (BatchNorm${inShape.length === 3 ? "2d" : "1d"})`,
-  signature: "bn or bn(C)",
-  pytorch: "BatchNorm2d(C) on [C, H, W], BatchNorm1d(C) on [C]; eps 1e-5, momentum 0.1",
+  describe: (a, inShape) =>
+    `bn(${a["numFeatures"]}${a["eps"] !== 1e-5 ? `, eps=${a["eps"]}` : ""}${a["momentum"] !== 0.1 ? `, momentum=${a["momentum"]}` : ""}) (BatchNorm${inShape.length === 3 ? "2d" : "1d"})`,
+  signature: "bn, bn(C) or bn(C, eps=E, momentum=M)",
+  pytorch: "BatchNorm2d(C, eps, momentum) on [C, H, W], BatchNorm1d on [C] or [C, L]; eps 1e-5, momentum 0.1 unless given",
   schema: {
     positional: [
       { name: "channels", what: "number of channels", kind: "int", optional: true, range: (v) => (v >= 1 ? undefined : "at least 1") },
+      { name: "eps", what: "eps", kind: "real", optional: true, default: 1e-5, range: (v) => (v > 0 ? undefined : "above 0") },
+      { name: "momentum", what: "momentum", kind: "real", optional: true, default: 0.1, range: (v) => (v >= 0 && v <= 1 ? undefined : "between 0 and 1") },
     ],
   },
   infer(input: Shape, a: BoundArgs, ctx: LayerContext): LayerResult {
@@ -68,7 +71,7 @@ export const bn: LayerDef = {
     return {
       out,
       params: c === null ? (declared === undefined ? undefined : 2 * declared) : 2 * (declared ?? c),
-      attrs: { numFeatures: declared ?? c ?? -1, dims: rank === 3 ? 2 : 1, eps: 1e-5, momentum: 0.1 },
+      attrs: { numFeatures: declared ?? c ?? -1, dims: rank === 3 ? 2 : 1, eps: a.positional.get("eps")?.value as number, momentum: a.positional.get("momentum")?.value as number },
     };
   },
 };

@@ -5,14 +5,17 @@ import { relu, lrelu, sigmoid, tanh } from "./activations.ts";
 import { bn } from "./batchnorm.ts";
 import { cat } from "./cat.ts";
 import { conv, convT } from "./conv.ts";
-import { dropout } from "./dropout.ts";
+import { dropout, dropout2d } from "./dropout.ts";
 import { linear } from "./linear.ts";
+import { gn, inorm, ln } from "./norms.ts";
+import { pad } from "./pad.ts";
+import { avgpool, maxpool } from "./pool.ts";
 import { flatten, reshape } from "./reshape.ts";
 import type { LayerDef } from "./types.ts";
 import { upsample } from "./upsample.ts";
 
 export const layers: ReadonlyMap<string, LayerDef> = new Map(
-  [conv, convT, linear, bn, relu, lrelu, tanh, sigmoid, dropout, flatten, reshape, upsample].map((l) => [l.name, l]),
+  [conv, convT, linear, bn, inorm, gn, ln, relu, lrelu, tanh, sigmoid, dropout, dropout2d, flatten, reshape, upsample, pad, avgpool, maxpool].map((l) => [l.name, l]),
 );
 
 /** Every layer kind an IR can hold, by its op. */

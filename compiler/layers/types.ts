@@ -25,7 +25,7 @@ export interface PairSpec {
 export interface PositionalSpec {
   readonly name: string;
   readonly what: string;
-  readonly kind: "int" | "real" | "mode" | "dims";
+  readonly kind: "int" | "real" | "mode" | "dims" | "sizes";
   readonly optional: boolean;
   readonly default?: number | string;
   /** For "mode": the accepted identifiers. */

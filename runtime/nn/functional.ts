@@ -259,6 +259,146 @@ export function dropout(x: tf.Tensor, p: number, training: boolean, seed: number
 }
 
 /**
+ * Dropout2d: whole channels of each example zeroed with probability p (one draw per example
+ * and channel, broadcast over H and W), the rest scaled by 1 / (1 - p), as PyTorch's.
+ */
+export function dropout2d(x: tf.Tensor4D, p: number, training: boolean, seed: number): tf.Tensor4D {
+  if (!training || p === 0) return x;
+  if (p >= 1) return tf.zerosLike(x);
+  const scale = Math.fround(1 / Math.fround(1 - p));
+  return tf.tidy(() => {
+    const [n, , , c] = x.shape;
+    const keep = tf.randomUniform([n, 1, 1, c], 0, 1, "float32", seed).greaterEqual(p).cast("float32");
+    return x.mul(keep.mul(scale));
+  });
+}
+
+export interface NormState {
+  readonly weight: tf.Tensor | null;
+  readonly bias: tf.Tensor | null;
+}
+
+/**
+ * InstanceNorm2d on NHWC: each example's channels normalised over H and W (biased variance).
+ * With running statistics (track_running_stats): in training they move towards the mean over
+ * the batch of each example's mean and unbiased variance, as PyTorch's (instance_norm is
+ * batch_norm over N*C channels, then averaged over N); in eval they are used instead.
+ */
+export function instanceNorm(
+  x: tf.Tensor4D,
+  s: NormState & { readonly runningMean: tf.Tensor1D | null; readonly runningVar: tf.Tensor1D | null },
+  o: { readonly training: boolean; readonly momentum: number; readonly eps: number },
+): { y: tf.Tensor4D; runningMean?: tf.Tensor1D; runningVar?: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const affine = (t: tf.Tensor4D) => (s.weight && s.bias ? (t.mul(s.weight).add(s.bias) as tf.Tensor4D) : t);
+    if (!o.training && s.runningMean && s.runningVar) {
+      return { y: affine(x.sub(s.runningMean).div(s.runningVar.add(o.eps).sqrt())) };
+    }
+    const { mean, variance } = tf.moments(x, [1, 2], true);
+    const y = affine(x.sub(mean).div(variance.add(o.eps).sqrt()));
+    if (!o.training || !s.runningMean || !s.runningVar) return { y };
+    const hw = (x.shape[1] as number) * (x.shape[2] as number);
+    const m = o.momentum;
+    const batchMean = mean.mean([0, 1, 2]) as tf.Tensor1D;
+    const batchVar = (hw > 1 ? variance.mul(hw / (hw - 1)) : variance).mean([0, 1, 2]) as tf.Tensor1D;
+    return { y, runningMean: s.runningMean.mul(1 - m).add(batchMean.mul(m)) as tf.Tensor1D, runningVar: s.runningVar.mul(1 - m).add(batchVar.mul(m)) as tf.Tensor1D };
+  });
+}
+
+/** GroupNorm on NHWC: channels in `groups` groups, each normalised over H, W and its channels. */
+export function groupNorm(x: tf.Tensor4D, groups: number, s: NormState, eps: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    const g = x.reshape([n, h, w, groups, c / groups]);
+    const { mean, variance } = tf.moments(g, [1, 2, 4], true);
+    let y = g.sub(mean).div(variance.add(eps).sqrt()).reshape([n, h, w, c]) as tf.Tensor4D;
+    if (s.weight && s.bias) y = y.mul(s.weight).add(s.bias) as tf.Tensor4D;
+    return y;
+  });
+}
+
+/**
+ * LayerNorm over every axis but the batch. `weight` and `bias` have PyTorch's layout of the
+ * normalised shape ([C, H, W] for an image, which is channels-last here: transposed to [H, W, C]).
+ */
+export function layerNorm(x: tf.Tensor, s: NormState, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const axes = Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
+    const { mean, variance } = tf.moments(x, axes, true);
+    let y = x.sub(mean).div(variance.add(eps).sqrt());
+    if (s.weight && s.bias) {
+      const layout = (t: tf.Tensor) => (t.rank === 3 ? t.transpose([1, 2, 0]) : t);
+      y = y.mul(layout(s.weight)).add(layout(s.bias));
+    }
+    return y;
+  });
+}
+
+/** ZeroPad2d / ReflectionPad2d / ReplicationPad2d on NHWC; `p` is PyTorch's [left, right, top, bottom]. */
+export function pad2d(x: tf.Tensor4D, p: readonly number[], mode: "zeros" | "reflect" | "replicate"): tf.Tensor4D {
+  const [l, r, t, b] = p as [number, number, number, number];
+  const paddings: [number, number][] = [[0, 0], [t, b], [l, r], [0, 0]];
+  if (mode === "zeros") return tf.pad(x, paddings);
+  if (mode === "reflect") {
+    // Gathers of the reflected rows and columns: TF.js's mirrorPad has a wrong gradient.
+    const [, h, w] = x.shape;
+    const reflect = (i: number, n: number) => (i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i);
+    const rows = Array.from({ length: h + t + b }, (_, i) => reflect(i - t, h));
+    const cols = Array.from({ length: w + l + r }, (_, i) => reflect(i - l, w));
+    return tf.tidy(() => tf.gather(tf.gather(x, rows, 1), cols, 2));
+  }
+  // replicate: the edge rows and columns repeated (slices, tiles and a concat: all have gradients)
+  return tf.tidy(() => {
+    const [, h, w] = x.shape;
+    const edge = (v: tf.Tensor4D, axis: 1 | 2, at: number, times: number) => {
+      const begin = [0, 0, 0, 0];
+      const size = [-1, -1, -1, -1];
+      begin[axis] = at;
+      size[axis] = 1;
+      const reps = [1, 1, 1, 1];
+      reps[axis] = times;
+      return tf.tile(tf.slice(v, begin, size), reps) as tf.Tensor4D;
+    };
+    let y = x;
+    if (t > 0 || b > 0) y = tf.concat([...(t > 0 ? [edge(y, 1, 0, t)] : []), y, ...(b > 0 ? [edge(y, 1, h - 1, b)] : [])], 1);
+    if (l > 0 || r > 0) y = tf.concat([...(l > 0 ? [edge(y, 2, 0, l)] : []), y, ...(r > 0 ? [edge(y, 2, w - 1, r)] : [])], 2);
+    return y;
+  });
+}
+
+/** AvgPool2d(k, s, p) with PyTorch's defaults: the zero padding counts in each average, floor mode. */
+export function avgPool2d(x: tf.Tensor4D, k: readonly number[], s: readonly number[], p: readonly number[]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const padded = p[0]! > 0 || p[1]! > 0 ? tf.pad(x, [[0, 0], [p[0]!, p[0]!], [p[1]!, p[1]!], [0, 0]]) : x;
+    return tf.avgPool(padded, [k[0]!, k[1]!], [s[0]!, s[1]!], "valid");
+  });
+}
+
+/**
+ * MaxPool2d(k, s, p): the padding never wins (-infinity), floor mode. The maximum over the
+ * window's taps (each a gather of strided rows and columns), so the gradient is gather's and
+ * max's (the wasm backend's MaxPoolGrad is wrong for strides above 1; TF.js's stridedSlice
+ * has no gradient).
+ */
+export function maxPool2d(x: tf.Tensor4D, k: readonly number[], s: readonly number[], p: readonly number[]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const padded = p[0]! > 0 || p[1]! > 0 ? tf.pad(x, [[0, 0], [p[0]!, p[0]!], [p[1]!, p[1]!], [0, 0]], -Infinity) : x;
+    const [, h, w] = padded.shape;
+    const oh = Math.floor((h - k[0]!) / s[0]!) + 1;
+    const ow = Math.floor((w - k[1]!) / s[1]!) + 1;
+    const taps: tf.Tensor4D[] = [];
+    for (let i = 0; i < k[0]!; i++) {
+      for (let j = 0; j < k[1]!; j++) {
+        const rows = Array.from({ length: oh }, (_, o) => i + s[0]! * o);
+        const cols = Array.from({ length: ow }, (_, o) => j + s[1]! * o);
+        taps.push(tf.gather(tf.gather(padded, rows, 1), cols, 2));
+      }
+    }
+    return taps.length === 1 ? taps[0]! : (tf.max(tf.stack(taps), 0) as tf.Tensor4D);
+  });
+}
+
+/**
  * Linear interpolation along one spatial axis (1 = H, 2 = W) of an NHWC tensor, as PyTorch's
  * bilinear with align_corners=False: source (dst + 0.5) / S - 0.5, clamped at 0, taps
  * floor(src) and min(floor(src) + 1, size - 1).

@@ -11,3 +11,12 @@ export class Dropout {
     return F.dropout(x, this.p, opts.training, opts.rng?.int() ?? 0) as T;
   }
 }
+
+/** Dropout2d: whole channels of each example. Kind facts: compiler/layers/dropout.ts. */
+export class Dropout2d {
+  constructor(readonly p: number) {}
+
+  forward(x: tf.Tensor4D, opts: ForwardOptions): tf.Tensor4D {
+    return F.dropout2d(x, this.p, opts.training, opts.rng?.int() ?? 0);
+  }
+}
