@@ -22,6 +22,10 @@ describe("layer kinds", () => {
       ["convT", { inChannels: 3, outChannels: 4, kernel: [3, 3], stride: [1, 1], padding: [0, 0], dilation: [1, 1], outputPadding: [0, 0], bias: false }, (c) => new nn.ConvTranspose2d(c, new Rng(1))],
       ["linear", { inFeatures: 5, outFeatures: 2, bias: true }, (c) => new nn.Linear(c, new Rng(1))],
       ["bn", { numFeatures: 6, eps: 1e-5, momentum: 0.1 }, (c) => new nn.BatchNorm(c, new Rng(1))],
+      ["inorm", { numFeatures: 6, eps: 1e-5, momentum: 0.1, affine: true, track: true }, (c) => new nn.InstanceNorm(c, new Rng(1))],
+      ["inorm", { numFeatures: 6, eps: 1e-5, momentum: 0.1, affine: false, track: false }, (c) => new nn.InstanceNorm(c, new Rng(1))],
+      ["gn", { groups: 2, numChannels: 6, eps: 1e-5 }, (c) => new nn.GroupNorm(c, new Rng(1))],
+      ["ln", { shape: [6, 4, 4], eps: 1e-5 }, (c) => new nn.LayerNorm(c, new Rng(1))],
     ];
     for (const [op, config, make] of cases) {
       const layer = make(config as never);
