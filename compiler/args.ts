@@ -215,6 +215,15 @@ function pairValue(e: Expr, spec: PairSpec, ctx: EvalContext, bag: DiagnosticBag
     bag.add(diagnostic("WrongValueKind", e.span, [`the ${spec.what}`, "one number or a pair (H, W)", "a list"]));
     return undefined;
   }
+  if (e.kind === "name" && (e.name === "same" || e.name === "valid") && ctx.scope.lookup(e.name) === undefined) {
+    // Keras's and PyTorch's padding modes: say what to write instead of "unknown name".
+    bag.add(
+      diagnostic("NotSupported", e.span, [`${spec.key}=${e.name}`, `padding '${e.name}'`], {
+        hint: e.name === "valid" ? "write p0 (no padding), the default" : "write the padding: p(K-1)/2 for an odd kernel K at stride 1 (k3 p1, k5 p2); for an even one, pad([left, right, top, bottom]) before the conv",
+      }),
+    );
+    return undefined;
+  }
   const v = evaluate(e, ctx);
   if (v === undefined) return undefined;
   return checkPair([v, v], spec, e.span, bag);

@@ -8,6 +8,7 @@ import { DiagnosticBag, diagnostic, hint } from "./diagnostic.ts";
 import { type EvalContext, evaluate, Scope } from "./expr.ts";
 import { CAT, layerNames, layers } from "./layers/index.ts";
 import type { Attrs, BoundArgs, LayerContext, LayerDef, LayerResult, Producer } from "./layers/types.ts";
+import { foreignName } from "./layers/foreign-names.ts";
 import { closest, closestAll } from "./names.ts";
 import type { ParamValues } from "./params.ts";
 import { formatShape, type Shape, sameShape } from "./shape.ts";
@@ -385,9 +386,17 @@ class ModelChecker {
     const name = item.name;
     let h: string;
     let guess: LayerDef | undefined;
+    const foreign = frame.scope.lookup(name) === undefined && !this.models.has(name) && !frame.names.has(name) ? foreignName(name) : undefined;
+    if (foreign?.unsupported) {
+      this.bag.add(diagnostic("NotSupported", item.nameSpan, [name, foreign.unsupported.what], { hint: foreign.unsupported.instead }));
+      return undefined;
+    }
     if (frame.scope.lookup(name) !== undefined) h = `\`${name}\` is a parameter, not a layer`;
     else if (this.models.has(name)) h = `\`${name}\` is a model; a model can't be used as a layer of another`;
-    else {
+    else if (foreign?.layer) {
+      h = `the language writes it \`${foreign.write}\``;
+      guess = layers.get(foreign.layer);
+    } else {
       const candidates = [...layerNames, ...this.blocks.keys(), ...frame.names.keys()];
       const near = closestAll(name, candidates);
       h = near.length > 0 ? hint("DidYouMean", [near.join("` or `")]) : hint("KnownLayers", [layerNames.join(", ")]);

@@ -82,6 +82,7 @@ export const Diagnostics = {
   SeveralInputs: error("GAN0224", "{0} has several inputs, so its first line must start from one of them or from cat(...)"),
   BadRange: error("GAN0225", "for loops take range(N), range(START, STOP) or range(START, STOP, STEP): {0}"),
   ValueNotNumber: error("GAN0226", "`{0}` names a value of the model, not a number"),
+  NotSupported: error("GAN0227", "`{0}` ({1}) is not supported"),
 
   // --- GAN03xx: models, blocks, headers ------------------------------------------------
   DuplicateModel: error("GAN0301", "a model named `{0}` is already defined"),

@@ -164,6 +164,27 @@ describe("diagnostics: exact text", () => {
     assert.doesNotMatch(rendered(spec), /checked as if/);
   });
 
+  it("what the language does not have is `not supported`, with the nearest thing, never a misleading guess", () => {
+    const spec = "D(x: [3, 8, 8]): sn conv(3 -> 4, k3, p=same) gelu attention conv(4 -> 4, k1, p=valid) embedding";
+    assert.deepEqual(codes(spec), ["GAN0227@1:18", "GAN0227@1:40", "GAN0227@1:46", "GAN0227@1:51", "GAN0227@1:80", "GAN0227@1:87"]);
+    const out = rendered(spec);
+    assert.match(out, /error GAN0227: `sn` \(spectral normalisation\) is not supported/);
+    assert.match(out, /error GAN0227: `p=same` \(padding 'same'\) is not supported\n.*\n.*\n {2}hint: write the padding: p\(K-1\)\/2 for an odd kernel K at stride 1/);
+    assert.match(out, /`gelu` \(this activation\) is not supported\n.*\n.*\n {2}hint: the language has relu, lrelu\(A\), tanh and sigmoid/);
+    assert.match(out, /`p=valid` \(padding 'valid'\) is not supported\n.*\n.*\n {2}hint: write p0/);
+    assert.doesNotMatch(out, /did you mean/);
+  });
+
+  it("a PyTorch or Keras name of a layer the language has: how the language writes it, and the check goes on as if it were written", () => {
+    const spec = "G(x: [3, 8, 8]): conv(3 -> 4, k3, p1) InstanceNorm2d(4) ReflectionPad2d(1) conv(4 -> 2, k3) BatchNorm2d(3)";
+    // (BatchNorm2d(3) on 2 channels: a guess whose arguments do not fit is not used, and not reported)
+    assert.deepEqual(codes(spec), ["GAN0202@1:39", "GAN0202@1:57", "GAN0202@1:93"]);
+    const out = rendered(spec);
+    assert.match(out, /unknown layer `InstanceNorm2d`\n.*\n.*\n {2}hint: the language writes it `inorm or inorm\(C\[, affine\]\[, track\]\)`/);
+    assert.match(out, /unknown layer `ReflectionPad2d`\n.*\n.*\n {2}hint: the language writes it `pad\(P, reflect\)`/);
+    assert.match(out, /checked as if it were `bn`/);
+  });
+
   it("a guess whose arguments do not fit the guessed layer is not used, and says nothing about them", () => {
     // `lrleu(3 -> 4)` is not an lrelu call: the shape after it stays unknown, no GAN0209.
     assert.deepEqual(codes("G(x: [3, 4, 4]): lrleu(3 -> 4) conv(4 -> 4, k9)"), ["GAN0202@1:18"]);
