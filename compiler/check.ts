@@ -6,7 +6,7 @@ import type { Arg, BlockDef, ChainItem, Element, ForLoop, ModelDef, ShapeExpr, S
 import { bindArgs } from "./args.ts";
 import { DiagnosticBag, diagnostic, hint } from "./diagnostic.ts";
 import { type EvalContext, evaluate, Scope } from "./expr.ts";
-import { CAT, layerNames, layers } from "./layers/index.ts";
+import { CAT, COMBINERS, layerNames, layers } from "./layers/index.ts";
 import type { Attrs, BoundArgs, LayerContext, LayerDef, LayerResult, Producer } from "./layers/types.ts";
 import { foreignName } from "./layers/foreign-names.ts";
 import { closest, closestAll } from "./names.ts";
@@ -82,7 +82,7 @@ export interface CheckInput {
 export function check({ spec, params, bag }: CheckInput): CheckedModel[] {
   const blocks = new Map<string, BlockDef>();
   for (const b of spec.blocks) {
-    if (layers.has(b.name) || b.name === CAT) {
+    if (layers.has(b.name) || COMBINERS.has(b.name)) {
       bag.add(diagnostic("BlockHidesLayer", b.nameSpan, [b.name], { hint: hint("ChooseAnotherName") }));
       continue;
     }
@@ -270,7 +270,7 @@ class ModelChecker {
     for (let k = from + 1; k < items.length; k++) {
       const item = items[k]!;
       if (item.kind !== "element") continue;
-      if (item.name === CAT) return k;
+      if (COMBINERS.has(item.name)) return k;
       if (item.args !== null || layers.has(item.name) || this.blocks.has(item.name)) continue;
       // A value name, including the one this line is about to bind (`a = relu  a tanh`).
       if (frame.names.has(item.name) || item.name === binding) return k;
@@ -304,7 +304,7 @@ class ModelChecker {
     let cur = prev;
     let i = 0;
     const first = st.items[0];
-    if (first?.kind === "element" && first.name === CAT) {
+    if (first?.kind === "element" && COMBINERS.has(first.name)) {
       cur = this.cat(first, frame);
       i = 1;
     } else if (first?.kind === "element" && first.args === null && frame.names.has(first.name) && !layers.has(first.name)) {
@@ -357,7 +357,7 @@ class ModelChecker {
   /** A value can't take the name of a layer, a block, a model or a parameter. */
   private checkValueName(name: string, span: Span, frame: Frame): boolean {
     let what: string | undefined;
-    if (layers.has(name) || name === CAT) what = "a layer";
+    if (layers.has(name) || COMBINERS.has(name)) what = "a layer";
     else if (this.blocks.has(name)) what = "a block";
     else if (this.models.has(name) && name !== this.model.name) what = "a model";
     else if (frame.scope.lookup(name) !== undefined) what = "a parameter";
@@ -500,14 +500,16 @@ class ModelChecker {
     };
   }
 
-  // --- cat ---------------------------------------------------------------------------------
+  // --- cat, add, mul ------------------------------------------------------------------------
 
+  /** cat(a, b, ...) joins channels; add and mul need values of one shape, and keep it. */
   private cat(el: Element, frame: Frame): Value {
+    const op = el.name;
     const operands: { name: string; value: Value; span: Span }[] = [];
     let failed = false;
     for (const a of el.args ?? []) {
       if (a.kind !== "positional" || a.value.kind !== "name") {
-        this.bag.add(diagnostic("WrongValueKind", a.span, ["each argument of cat", "the name of a value", "something else"]));
+        this.bag.add(diagnostic("WrongValueKind", a.span, [`each argument of ${op}`, "the name of a value", "something else"]));
         failed = true;
         continue;
       }
@@ -526,20 +528,25 @@ class ModelChecker {
       }
     }
     if (operands.length + (failed ? 1 : 0) < 2) {
-      this.bag.add(diagnostic("CatNeedsTwo", el.span, [operands.length]));
+      this.bag.add(diagnostic("CatNeedsTwo", el.span, [op, operands.length]));
     }
     const shapes = operands.map((o) => o.value.shape);
+    const listing = () => operands.map((o) => `${o.name} is ${formatShape(o.value.shape)}`).join(", ");
     let out: Shape = null;
     if (!failed && operands.length > 0 && shapes.every((s) => s !== null)) {
       const known = shapes as (readonly (number | null)[])[];
       const rank = known[0]?.length ?? 0;
-      if (known.some((s) => s.length !== rank)) {
-        this.bag.add(diagnostic("CatSizeMismatch", el.span, [operands.map((o) => `${o.name} is ${formatShape(o.value.shape)}`).join(", ")]));
+      if (op !== CAT) {
+        // add, mul: one shape (no broadcasting: a size that differs is a mistake here)
+        if (known.some((s) => !sameShape(s, known[0]!))) this.bag.add(diagnostic("ElementwiseShapeMismatch", el.span, [op, listing()]));
+        else out = known[0]!.map((d, i) => d ?? known.find((s) => s[i] !== null)?.[i] ?? null);
+      } else if (known.some((s) => s.length !== rank)) {
+        this.bag.add(diagnostic("CatSizeMismatch", el.span, [listing()]));
       } else {
         const rest = known[0]!.slice(1);
         const mismatch = known.some((s) => !sameShape(s.slice(1), rest));
         if (mismatch) {
-          this.bag.add(diagnostic("CatSizeMismatch", el.span, [operands.map((o) => `${o.name} is ${formatShape(o.value.shape)}`).join(", ")]));
+          this.bag.add(diagnostic("CatSizeMismatch", el.span, [listing()]));
         } else {
           const c = known.reduce<number | null>((acc, s) => (acc === null || s[0] === null ? null : acc + (s[0] as number)), 0);
           out = [c, ...rest.map((d, i) => d ?? known.find((s) => s[i + 1] !== null)?.[i + 1] ?? null)];
@@ -547,11 +554,11 @@ class ModelChecker {
       }
     }
     const inputs = operands.map((o) => o.value.id);
-    const id = this.push(CAT, inputs, shapes[0] ?? null, out, 0, { dim: 0, operands: operands.map((o) => o.name).join(",") }, el.span, frame);
+    const id = this.push(op, inputs, shapes[0] ?? null, out, 0, { dim: 0, operands: operands.map((o) => o.name).join(",") }, el.span, frame);
     return {
       id,
       shape: out,
-      producer: { describe: "the previous layer", layer: "cat(...)", span: el.span, declaresChannels: false },
+      producer: { describe: "the previous layer", layer: `${op}(...)`, span: el.span, declaresChannels: false },
     };
   }
 
@@ -599,7 +606,8 @@ class ModelChecker {
       }
     }
     void ok;
-    const inner: Frame = { scope, names: new Map(), blocks: [...frame.blocks, block.name], inLoop: false };
+    // The block's body can name what it is given as `input` (a residual: add(input, h)).
+    const inner: Frame = { scope, names: new Map([["input", { value: cur, span: el.span }]]), blocks: [...frame.blocks, block.name], inLoop: false };
     const result = this.body(block.body, cur, inner, false);
     return result ?? cur;
   }

@@ -55,7 +55,8 @@ export const Diagnostics = {
   BadDimension: error("GAN0112", "a dimension must be a whole number of at least 1, got {0}"),
   ReshapeBadDims: error("GAN0113", "reshape {0}"),
   TooManyLayers: error("GAN0114", "{0} expands to more than {1} layers"),
-  CatNeedsTwo: error("GAN0115", "cat needs at least two values, got {0}"),
+  CatNeedsTwo: error("GAN0115", "{0} needs at least two values, got {1}"),
+  ElementwiseShapeMismatch: error("GAN0116", "{0} works element by element, so its values must have one shape: {1}"),
 
   // --- GAN02xx: names, expressions, arguments --------------------------------------------
   UnknownName: error("GAN0201", "unknown name `{0}`"),

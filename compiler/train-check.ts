@@ -713,7 +713,7 @@ class TrainChecker {
     const args = this.tensorArgs(e);
     if (args === undefined) return BAD;
     if (args.length < 2) {
-      this.error("CatNeedsTwo", e.span, [String(args.length)]);
+      this.error("CatNeedsTwo", e.span, ["cat", String(args.length)]);
       return BAD;
     }
     const first = args[0]!.value.shape;

@@ -6,6 +6,7 @@ import { bn } from "./batchnorm.ts";
 import { cat } from "./cat.ts";
 import { conv, convT } from "./conv.ts";
 import { dropout, dropout2d } from "./dropout.ts";
+import { add, mul } from "./elementwise.ts";
 import { linear } from "./linear.ts";
 import { gn, inorm, ln } from "./norms.ts";
 import { pad } from "./pad.ts";
@@ -19,7 +20,7 @@ export const layers: ReadonlyMap<string, LayerDef> = new Map(
 );
 
 /** Every layer kind an IR can hold, by its op. */
-export const ops: ReadonlyMap<string, LayerDef> = new Map([...layers, [cat.name, cat]]);
+export const ops: ReadonlyMap<string, LayerDef> = new Map([...layers, [cat.name, cat], [add.name, add], [mul.name, mul]]);
 
 /** The facts of an IR op (its kind's module). */
 export function opDef(op: string): LayerDef {
@@ -31,4 +32,7 @@ export function opDef(op: string): LayerDef {
 /** Names that are not in `layers` but are still reserved words of a chain. */
 export const CAT = cat.name;
 
-export const layerNames: readonly string[] = [...layers.keys(), CAT];
+/** What combines named values (cat, add, mul): written where a line starts. */
+export const COMBINERS: ReadonlySet<string> = new Set([cat.name, add.name, mul.name]);
+
+export const layerNames: readonly string[] = [...layers.keys(), ...COMBINERS];
