@@ -393,9 +393,9 @@ class ModelChecker {
     }
     if (frame.scope.lookup(name) !== undefined) h = `\`${name}\` is a parameter, not a layer`;
     else if (this.models.has(name)) h = `\`${name}\` is a model; a model can't be used as a layer of another`;
-    else if (foreign?.layer) {
-      h = `the language writes it \`${foreign.write}\``;
-      guess = layers.get(foreign.layer);
+    else if (foreign?.write) {
+      h = foreign.layer ? `the language writes it \`${foreign.write}\`` : `the language writes it as ${foreign.write}`;
+      guess = foreign.layer ? layers.get(foreign.layer) : undefined;
     } else {
       const candidates = [...layerNames, ...this.blocks.keys(), ...frame.names.keys()];
       const near = closestAll(name, candidates);

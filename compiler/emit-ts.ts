@@ -76,7 +76,8 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string, o
           initializer: `this.add("${l.index}", new ${form.cls}(${literal(form.config(l.attrs))}, this.rng))`,
           doc: `${def.describe(l.attrs, l.inShape)} at ${at}; state_dict keys "${l.index}.*"`,
         });
-        expr = `this.${field}.forward(${ins[0]}${form.takesOpts ? ", opts" : ""})`;
+        const opts = typeof form.takesOpts === "function" ? form.takesOpts(l.attrs) : form.takesOpts;
+        expr = `this.${field}.forward(${ins[0]}${opts ? ", opts" : ""})`;
         break;
       }
       case "mode": {

@@ -28,7 +28,7 @@ export function irSchema(): Record<string, unknown> {
         oneOf: [
           { type: "object", additionalProperties: false, required: ["kind", "mean", "std"], properties: { kind: { const: "normal" }, mean: { type: "number" }, std: { type: "number", minimum: 0 } } },
           { type: "object", additionalProperties: false, required: ["kind", "bound"], properties: { kind: { const: "uniform" }, bound: { type: "number", minimum: 0 } } },
-          { type: "object", additionalProperties: false, required: ["kind"], properties: { kind: { enum: ["zeros", "ones"] } } },
+          { type: "object", additionalProperties: false, required: ["kind"], properties: { kind: { enum: ["zeros", "ones", "unit"] } } },
         ],
       },
       state: {

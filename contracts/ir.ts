@@ -11,7 +11,9 @@ export type Init =
   | { readonly kind: "normal"; readonly mean: number; readonly std: number }
   | { readonly kind: "uniform"; readonly bound: number }
   | { readonly kind: "zeros" }
-  | { readonly kind: "ones" };
+  | { readonly kind: "ones" }
+  /** N(0, 1) draws scaled to length 1 (spectral normalisation's u and v). */
+  | { readonly kind: "unit" };
 
 /** A parameter or buffer of a layer, as PyTorch's module holds it. */
 export interface StateSpec {

@@ -263,6 +263,7 @@ describe("generated classes build what their IR says (every spec at its defaults
                 const v = Array.from(s.variable.dataSync() as Float32Array);
                 if (init.kind === "zeros" || init.kind === "ones") assert.ok(v.every((x) => x === (init.kind === "ones" ? 1 : 0)), s.key);
                 else if (init.kind === "uniform") assert.ok(v.every((x) => Math.abs(x) <= init.bound), `${s.key} within ±${init.bound}`);
+                else if (init.kind === "unit") assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-5, `${s.key} has length 1`);
                 else if (v.length >= 100) {
                   const mean = v.reduce((x, y) => x + y, 0) / v.length;
                   const std = Math.sqrt(v.reduce((x, y) => x + (y - mean) ** 2, 0) / v.length);

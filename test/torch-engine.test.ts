@@ -121,6 +121,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     ["specs/pix2pix.gan", { ngf: 8, ndf: 8 }],
     ["test/fixtures/specs/torch-layers.gan", {}],
     ["test/fixtures/specs/zoo-layers.gan", {}],
+    ["test/fixtures/specs/spectral.gan", {}],
   ] as const) {
     it(`(a) ${spec}: the same weights give the same outputs, eval and training mode`, async () => {
       const code = await codeFor(join(root, spec), set);
@@ -142,8 +143,13 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
         const xs = model.inputs.map((i) => ({ ...randn(rng, [2, ...(i.shape ?? []).map((d) => d ?? 1)]), name: `${name}.input.${i.name}` }));
         inputs.push(...xs);
         const txs = xs.map((x) => fromTorchOrder(tf.tensor(x.data, [...x.shape])));
+        // Each training-mode pass starts from the same buffers and moves them once, as the one
+        // training forward on the PyTorch side does (spectral norm's power iteration).
+        const buffers = m.state().filter((s) => s.kind === "buffer").map((s) => [s.variable, s.variable.clone()] as const);
+        const fresh = () => buffers.forEach(([v, saved]) => v.assign(saved));
         for (const mode of ["eval", "train"] as const) {
-          const y = tf.tidy(() => toTorchOrder(m.forwardAll(txs, { training: mode === "train", updateStats: false, rng: new Rng(1) })));
+          fresh();
+          const y = tf.tidy(() => toTorchOrder(m.forwardAll(txs, { training: mode === "train", updateStats: true, rng: new Rng(1) })));
           ts.set(`${name}.${mode}`, y.dataSync() as Float32Array);
           y.dispose();
         }
@@ -152,12 +158,14 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
           const g = { ...randn(rng, [2, ...(model.output ?? []).map((d) => d ?? 1)]), name: `${name}.upstream` };
           inputs.push(g);
           const params = m.state().filter((s) => s.kind === "parameter");
+          fresh();
           const { grads } = tf.variableGrads(() => {
-            const y = toTorchOrder(m.forwardAll(txs, { training: true, updateStats: false, rng: new Rng(1) }));
+            const y = toTorchOrder(m.forwardAll(txs, { training: true, updateStats: true, rng: new Rng(1) }));
             return y.mul(tf.tensor(g.data, [...g.shape])).sum() as tf.Scalar;
           }, params.map((s) => s.variable));
           for (const s of params) ts.set(`${name}.grad.${s.key}`, grads[s.variable.name]!.dataSync() as Float32Array);
-          const dx = tf.grads((...a: tf.Tensor[]) => toTorchOrder(m.forwardAll(a, { training: true, updateStats: false, rng: new Rng(1) })).mul(tf.tensor(g.data, [...g.shape])).sum())(txs);
+          fresh();
+          const dx = tf.grads((...a: tf.Tensor[]) => toTorchOrder(m.forwardAll(a, { training: true, updateStats: true, rng: new Rng(1) })).mul(tf.tensor(g.data, [...g.shape])).sum())(txs);
           model.inputs.forEach((i, k) => ts.set(`${name}.grad.input.${i.name}`, toTorchOrder(dx[k]!).dataSync() as Float32Array));
         }
       }

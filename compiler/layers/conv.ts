@@ -2,7 +2,8 @@
 import { convOutputSize, convTransposeOutputSize, type ConvGeometry, type Pair } from "../conv-shape.ts";
 import { hint } from "../diagnostic.ts";
 import { channels, type Dim, formatShape, formatSpatial, type Shape } from "../shape.ts";
-import type { Attrs, BoundArgs, LayerContext, LayerDef, LayerResult, PairSpec } from "./types.ts";
+import { spectralModule, spectralState } from "./spectral.ts";
+import type { Attrs, BoundArgs, LayerContext, LayerDef, LayerResult, PairSpec, StateSpec } from "./types.ts";
 
 const kernel: PairSpec = { key: "k", what: "kernel size", min: 1 };
 const stride: PairSpec = { key: "s", what: "stride", min: 1, default: 1 };
@@ -51,7 +52,7 @@ function describeConv(op: string, a: Attrs): string {
       return v[0] === v[1] ? `, ${short}${v[0]}` : `, ${short}=(${v.join(", ")})`;
     })
     .join("");
-  return `${op}(${a["inChannels"]} -> ${a["outChannels"]}${pairs}${a["bias"] ? "" : ", nobias"})`;
+  return `${op}(${a["inChannels"]} -> ${a["outChannels"]}${pairs}${a["bias"] ? "" : ", nobias"}${a["spectral"] ? ", sn" : ""})`;
 }
 
 const pairOf = (a: Attrs, k: string): [number, number] => {
@@ -78,6 +79,7 @@ function convLike(transposed: boolean): LayerDef {
         dilation: pairSchema,
         ...(transposed ? { outputPadding: pairSchema } : {}),
         bias: { type: "boolean" },
+        spectral: { type: "boolean" },
       },
     },
     // Conv2d: weight [out, in, kH, kW]; ConvTranspose2d: [in, out, kH, kW], and PyTorch's
@@ -88,15 +90,17 @@ function convLike(transposed: boolean): LayerDef {
       const outC = a["outChannels"] as number;
       const [kh, kw] = pairOf(a, "kernel");
       const fanIn = (transposed ? outC : inC) * kh * kw;
-      return [
+      const plain: StateSpec[] = [
         { name: "weight", shape: transposed ? [inC, outC, kh, kw] : [outC, inC, kh, kw], kind: "parameter", dtype: "F32", init: { kind: "normal", mean: 0, std: 0.02 } },
         ...(a["bias"] ? [{ name: "bias", shape: [outC], kind: "parameter" as const, dtype: "F32" as const, init: { kind: "uniform" as const, bound: 1 / Math.sqrt(fanIn) } }] : []),
       ];
+      // spectral_norm's matrix: the output channels (dim 0, or dim 1 of a transposed weight) by the rest
+      return a["spectral"] ? spectralState(plain, outC, inC * kh * kw) : plain;
     },
     ts: {
       kind: "module",
       cls: transposed ? "ConvTranspose2d" : "Conv2d",
-      takesOpts: false,
+      takesOpts: (a) => a["spectral"] === true,
       config: (a) => ({
         inChannels: a["inChannels"] as number,
         outChannels: a["outChannels"] as number,
@@ -106,6 +110,7 @@ function convLike(transposed: boolean): LayerDef {
         dilation: pairOf(a, "dilation"),
         ...(transposed ? { outputPadding: pairOf(a, "outputPadding") } : {}),
         bias: a["bias"] as boolean,
+        ...(a["spectral"] ? { spectral: true } : {}),
       }),
     },
     torch: {
@@ -118,26 +123,28 @@ function convLike(transposed: boolean): LayerDef {
           ...(isDefault("dilation") ? [] : [`dilation=${pairs("dilation")}`]),
           `bias=${a["bias"] ? "True" : "False"}`,
         ];
-        return `nn.${transposed ? "ConvTranspose2d" : "Conv2d"}(${a["inChannels"]}, ${a["outChannels"]}, ${pairs("kernel")}, ${pairs("stride")}, ${pairs("padding")}, ${extra.join(", ")})`;
+        const m = `nn.${transposed ? "ConvTranspose2d" : "Conv2d"}(${a["inChannels"]}, ${a["outChannels"]}, ${pairs("kernel")}, ${pairs("stride")}, ${pairs("padding")}, ${extra.join(", ")})`;
+        return a["spectral"] ? spectralModule(m) : m;
       },
     },
     describe: (a) => describeConv(op, a),
     signature: transposed
-      ? "convT(IN -> OUT, kK[, sS][, pP][, dD][, opN][, nobias])"
-      : "conv(IN -> OUT, kK[, sS][, pP][, dD][, nobias])",
+      ? "convT(IN -> OUT, kK[, sS][, pP][, dD][, opN][, nobias][, sn])"
+      : "conv(IN -> OUT, kK[, sS][, pP][, dD][, nobias][, sn])",
     pytorch: transposed
-      ? "ConvTranspose2d(IN, OUT, K, S, P, output_padding=N, dilation=D, bias=not nobias)"
-      : "Conv2d(IN, OUT, K, S, P, dilation=D, bias=not nobias)",
+      ? "ConvTranspose2d(IN, OUT, K, S, P, output_padding=N, dilation=D, bias=not nobias); with sn, spectral_norm(...)"
+      : "Conv2d(IN, OUT, K, S, P, dilation=D, bias=not nobias); with sn, spectral_norm(...)",
     schema: {
       channels: true,
       pairs: transposed ? [kernel, stride, padding, dilation, outputPadding] : [kernel, stride, padding, dilation],
-      flags: ["nobias"],
+      flags: ["nobias", "sn"],
     },
     infer(input: Shape, a: BoundArgs, ctx: LayerContext): LayerResult {
       const inC = a.channels?.in;
       const outC = a.channels?.out;
       const k = pair(a, "k");
       const bias = !a.flags.has("nobias");
+      const spectral = a.flags.has("sn");
       const params =
         inC !== undefined && outC !== undefined && k !== undefined
           ? inC * outC * k[0] * k[1] + (bias ? outC : 0)
@@ -151,6 +158,7 @@ function convLike(transposed: boolean): LayerDef {
         dilation: pairAttr(pair(a, "d")),
         ...(transposed ? { outputPadding: pairAttr(pair(a, "op")) } : {}),
         bias,
+        ...(spectral ? { spectral } : {}),
       };
       if (input !== null && input.length !== 3) {
         ctx.report("RankMismatch", [op, "an image [C, H, W]", formatShape(input)], {

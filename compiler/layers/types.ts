@@ -85,7 +85,7 @@ export type ConfigValue = number | boolean | string | readonly number[];
  * - "call": a function of the runtime, `fn(x, ...args)`.
  */
 export type TsForm =
-  | { readonly kind: "module"; readonly cls: string; readonly config: (a: Attrs) => Readonly<Record<string, ConfigValue>>; readonly takesOpts: boolean }
+  | { readonly kind: "module"; readonly cls: string; readonly config: (a: Attrs) => Readonly<Record<string, ConfigValue>>; readonly takesOpts: boolean | ((a: Attrs) => boolean) }
   | { readonly kind: "mode"; readonly cls: string; readonly arg: (a: Attrs) => ConfigValue }
   | { readonly kind: "call"; readonly fn: (a: Attrs, out: readonly number[]) => string; readonly args: (a: Attrs, out: readonly number[]) => readonly ConfigValue[] };
 

@@ -273,6 +273,30 @@ export function dropout2d(x: tf.Tensor4D, p: number, training: boolean, seed: nu
   });
 }
 
+/**
+ * torch.nn.utils.spectral_norm's weight: weight_orig / sigma, sigma = u · (W v) with W the
+ * weight as a matrix (output channels by the rest: `dim` 0, or 1 for a transposed conv's
+ * [in, out, kH, kW]). With `iterate` (a training forward) one power iteration first moves
+ * v = normalize(Wᵀu) and u = normalize(W v) (eps 1e-12) into the buffers; sigma then reads
+ * the buffers, which the gradient treats as constants, as PyTorch's no_grad iteration.
+ */
+export function spectralWeight(weightOrig: tf.Tensor, u: tf.Variable, v: tf.Variable, dim: 0 | 1, iterate: boolean): tf.Tensor {
+  return tf.tidy(() => {
+    const perm = weightOrig.shape.map((_, i) => i);
+    const t = dim === 0 ? weightOrig : weightOrig.transpose([1, 0, ...perm.slice(2)]);
+    const W = t.reshape([t.shape[0] as number, -1]) as tf.Tensor2D;
+    const normalize = (x: tf.Tensor1D) => x.div(tf.maximum(x.norm(), 1e-12)) as tf.Tensor1D;
+    if (iterate) {
+      const vNew = normalize(tf.matMul(W, u.reshape([-1, 1]) as tf.Tensor2D, true, false).reshape([-1]) as tf.Tensor1D);
+      const uNew = normalize(tf.matMul(W, vNew.reshape([-1, 1]) as tf.Tensor2D).reshape([-1]) as tf.Tensor1D);
+      v.assign(vNew);
+      u.assign(uNew);
+    }
+    const sigma = tf.dot(u as tf.Tensor1D, tf.matMul(W, v.reshape([-1, 1]) as tf.Tensor2D).reshape([-1]) as tf.Tensor1D);
+    return weightOrig.div(sigma);
+  });
+}
+
 export interface NormState {
   readonly weight: tf.Tensor | null;
   readonly bias: tf.Tensor | null;

@@ -39,6 +39,11 @@ export function initialValues(init: Init, size: number, rng: Rng): Float32Array 
       return new Float32Array(size);
     case "ones":
       return new Float32Array(size).fill(1);
+    case "unit": {
+      const v = rng.fillNormal(size, 0, 1);
+      const norm = Math.max(Math.hypot(...v), 1e-12);
+      return v.map((x) => x / norm);
+    }
   }
 }
 

@@ -1007,16 +1007,18 @@ def run(training, models, args):
 
     def write_samples(iteration):
         # Every process computes them (a synchronised BatchNorm needs all); rank 0 writes.
-        bns = [m for model in e.models.values() for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-        saved = [{k: v.clone() for k, v in m.state_dict().items()} for m in bns]
+        # training mode, but every buffer (BatchNorm's statistics, spectral norm's u and v) as it was
+        saved = {name: {k: b.clone() for k, b in model.named_buffers()} for name, model in e.models.items()}
         for model in e.models.values():
             model.train()
         r = Round(e, fixed, [])
         torch.manual_seed(mix_seed(seed, "samples"))
         with torch.no_grad():
             value = training["values"][training["sample"]["value"]](r).float().cpu()
-        for m, st in zip(bns, saved):
-            m.load_state_dict(st)
+        with torch.no_grad():
+            for name, model in e.models.items():
+                for k, b in model.named_buffers():
+                    b.copy_(saved[name][k])
         if e.rank != 0:
             return
         if training["data"]["lab"] and fixed_data is not None and value.dim() == 4 and value.shape[1] == 2:
