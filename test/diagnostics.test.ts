@@ -165,10 +165,13 @@ describe("diagnostics: exact text", () => {
   });
 
   it("what the language does not have is `not supported`, with the nearest thing, never a misleading guess", () => {
-    const spec = "D(x: [3, 8, 8]): sn conv(3 -> 4, k3, p=same) gelu attention conv(4 -> 4, k1, p=valid) embedding";
-    assert.deepEqual(codes(spec), ["GAN0227@1:18", "GAN0227@1:40", "GAN0227@1:46", "GAN0227@1:51", "GAN0227@1:80", "GAN0227@1:87"]);
+    const spec = "D(x: [3, 8, 8]): softmax conv(3 -> 4, k3, p=same) gelu attention conv(4 -> 4, k1, p=valid) embedding";
+    const got = codes(spec);
+    assert.equal(got.length, 6);
+    assert.ok(got.every((c) => c.startsWith("GAN0227@1:")), got.join(" "));
     const out = rendered(spec);
-    assert.match(out, /error GAN0227: `sn` \(spectral normalisation\) is not supported/);
+    assert.match(out, /error GAN0227: `softmax` \(softmax\) is not supported/);
+    assert.match(out, /error GAN0227: `attention` \(self-attention\) is not supported/);
     assert.match(out, /error GAN0227: `p=same` \(padding 'same'\) is not supported\n.*\n.*\n {2}hint: write the padding: p\(K-1\)\/2 for an odd kernel K at stride 1/);
     assert.match(out, /`gelu` \(this activation\) is not supported\n.*\n.*\n {2}hint: the language has relu, lrelu\(A\), tanh and sigmoid/);
     assert.match(out, /`p=valid` \(padding 'valid'\) is not supported\n.*\n.*\n {2}hint: write p0/);
@@ -183,6 +186,23 @@ describe("diagnostics: exact text", () => {
     assert.match(out, /unknown layer `InstanceNorm2d`\n.*\n.*\n {2}hint: the language writes it `inorm or inorm\(C\[, affine\]\[, track\]\)`/);
     assert.match(out, /unknown layer `ReflectionPad2d`\n.*\n.*\n {2}hint: the language writes it `pad\(P, reflect\)`/);
     assert.match(out, /checked as if it were `bn`/);
+  });
+
+  it("add and mul take named values of one shape; a block names what it is given `input`", () => {
+    assert.deepEqual(codes("G(x: [4, 8, 8]): a = conv(4 -> 4, k3, p1) b = x conv(4 -> 2, k1) add(a, b)"), ["GAN0116@1:66"]);
+    assert.match(rendered("G(x: [4, 8, 8]): a = conv(4 -> 4, k3, p1) b = x conv(4 -> 2, k1) add(a, b)"), /add works element by element, so its values must have one shape: a is \[4, 8, 8\], b is \[2, 8, 8\]/);
+    assert.deepEqual(codes("G(x: [4, 8, 8]): a = relu mul(a)"), ["GAN0115@1:27"]);
+    assert.match(rendered("G(x: [4, 8, 8]): a = relu mul(a)"), /mul needs at least two values, got 1/);
+    const residual = compileText("block r(c):\n    h = conv(c -> c, k3, p1) relu\n    add(input, h)\nG(x: [4, 8, 8]) -> [4, 8, 8]: r(4) r(4)");
+    assert.deepEqual(residual.diagnostics, []);
+    assert.deepEqual(residual.models[0]!.layers.map((l) => l.op), ["conv", "relu", "add", "conv", "relu", "add"]);
+  });
+
+  it("spectral normalisation is the flag `sn`; `spectral_norm` as a layer says so", () => {
+    const r = compileText("G(x: [4, 8, 8]): conv(4 -> 4, k3, p1, sn) relu spectral_norm");
+    assert.deepEqual(codes("G(x: [4, 8, 8]): conv(4 -> 4, k3, p1, sn) relu spectral_norm"), ["GAN0202@1:48"]);
+    assert.match(rendered("G(x: [4, 8, 8]): conv(4 -> 4, k3, p1, sn) relu spectral_norm"), /hint: the language writes it as the flag `sn` of the layer it normalises: conv\(3 -> 64, k4, s2, p1, sn\)/);
+    assert.equal(r.models[0]!.params, 4 * 4 * 9 + 4, "weight_orig counts as the weight does");
   });
 
   it("a guess whose arguments do not fit the guessed layer is not used, and says nothing about them", () => {
