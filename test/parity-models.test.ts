@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { compile } from "../compiler/compile.ts";
 import { buildIr } from "../compiler/ir.ts";
 import type { IrModel, IrSpec } from "../contracts/ir.ts";
+import * as cyclegan from "../generated/cyclegan/index.ts";
 import * as dcgan from "../generated/dcgan/index.ts";
 import * as mnist from "../generated/mnist-gan/index.ts";
 import * as pix2pix from "../generated/pix2pix/index.ts";
@@ -215,6 +216,9 @@ const GENERATED: Readonly<Record<string, Generated>> = {
   // classes' metadata is checked here; the same spec's generated code is checked against
   // PyTorch at width 8 above.
   "pix2pix.gan": { parameters: pix2pix.spec.parameters, classes: { G: pix2pix.G, D: pix2pix.D }, run: false },
+  // 11M-parameter generators at 256 x 256: metadata here; test/zoo-specs.test.ts runs the
+  // same spec at width 8 against the reference implementation's outputs.
+  "cyclegan.gan": { parameters: cyclegan.spec.parameters, classes: { G_A: cyclegan.G_A, G_B: cyclegan.G_B, D_A: cyclegan.D_A, D_B: cyclegan.D_B }, run: false },
 };
 
 describe("generated classes build what their IR says (every spec at its defaults)", () => {
