@@ -1,7 +1,8 @@
 // The GAN zoo's specs (part 1): their parameter totals are PyTorch's, and a state_dict of the
 // reference implementation's own modules loads into the spec's model (by order) and gives
 // the reference outputs. CycleGAN: junyanz's ResnetGenerator and NLayerDiscriminator,
-// recorded by test/fixtures/make_cyclegan_reference_torch.py.
+// recorded by test/fixtures/make_zoo_reference_torch.py; SNGAN: the spectrally normalised
+// standard CNN discriminator of Miyato et al. as the PyTorch ports build it.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
@@ -45,6 +46,34 @@ describe("specs/cyclegan.gan", () => {
       assert.ok(worst <= 1e-4, `${model}: ${worst}`);
       y.dispose();
       m.dispose();
+    }
+  });
+});
+
+describe("specs/sngan.gan", () => {
+  it("has the paper's D: 2,935,873 parameters", () => {
+    const report = jsonReport(compile(spec("specs/sngan.gan"), "specs/sngan.gan")) as { ok: boolean; diagnostics: unknown[]; models: Record<string, { params: number }> };
+    assert.equal(report.ok, true);
+    assert.deepEqual(report.diagnostics, []);
+    assert.equal(report.models["D"]!.params, 2935873);
+  });
+
+  it("a spectrally normalised PyTorch D's state_dict (weight_orig, weight_u, weight_v) loads by order and gives its outputs, eval and one power iteration in training (1e-4)", async () => {
+    await tf.setBackend("cpu");
+    const ref = readSafetensors(readFileSync(new URL("./fixtures/reference/sngan_d16.safetensors", import.meta.url)));
+    const byName = new Map(ref.map((t) => [t.name, t]));
+    const code = await codeFor("specs/sngan.gan", { ch: 16 });
+    const d = new code.models["D"]!({ seed: 1 });
+    loadStateDict(d, ref.filter((t) => t.name.startsWith("D.")), { prefix: "D.", byOrder: true });
+    const x = byName.get("x")!;
+    const input = fromTorchOrder(tf.tensor(x.data, [...x.shape]));
+    for (const [mode, want] of [["eval", byName.get("y_eval")!], ["train", byName.get("y_train")!]] as const) {
+      const y = tf.tidy(() => d.forwardAll([input], { training: mode === "train" }));
+      const got = y.dataSync();
+      let worst = 0;
+      for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want.data[i]!));
+      assert.ok(worst <= 1e-4, `${mode}: ${worst}`);
+      y.dispose();
     }
   });
 });
