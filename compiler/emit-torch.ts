@@ -17,7 +17,7 @@ import { localBase, namer } from "./emit-names.ts";
 const RESERVED = new Set(
   (
     "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield " +
-    "self torch nn F rt r super print len range list dict set str int float type object input"
+    "self torch nn F rt r super print len range list dict set str int float type object input Layers SelfAttention MODELS"
   ).split(" "),
 );
 
@@ -115,6 +115,8 @@ function emitModel(spec: IrSpec, m: IrModel): string[] {
 }
 
 function emitModels(spec: IrSpec): EmittedFile {
+  // The classes some layer kinds need (SAGAN's SelfAttention), once each, in the order met.
+  const support = [...new Set(spec.models.flatMap((m) => m.layers.map((l) => opDef(l.op).torch)).flatMap((t) => (t.kind === "module" && t.support ? [t.support] : [])))];
   const lines = [
     ...header(spec, "the models"),
     `"""The models of ${spec.file} as torch.nn.Module classes. Their state_dict keys are the`,
@@ -130,6 +132,7 @@ function emitModels(spec: IrSpec): EmittedFile {
     "",
     "    def __getitem__(self, index):",
     "        return self._modules[str(index)]",
+    ...support.flatMap((text) => ["", "", text]),
     ...spec.models.flatMap((m) => emitModel(spec, m)),
     "",
     "",

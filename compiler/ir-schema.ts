@@ -36,8 +36,9 @@ export function irSchema(): Record<string, unknown> {
         additionalProperties: false,
         required: ["key", "name", "shape", "kind", "dtype", "init"],
         properties: {
-          key: { type: "string", pattern: "^[0-9]+\\.[a-z_]+$" },
-          name: { type: "string", pattern: "^[a-z_]+$" },
+          // a submodule's state has a dotted local name (attention's `query_conv.weight`)
+          key: { type: "string", pattern: "^[0-9]+(\\.[a-z_]+)+$" },
+          name: { type: "string", pattern: "^[a-z_]+(\\.[a-z_]+)*$" },
           shape: { type: "array", items: { type: "integer", minimum: 1 }, maxItems: 4 },
           kind: { enum: ["parameter", "buffer"] },
           dtype: { enum: ["F32", "I64"] },

@@ -122,6 +122,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     ["test/fixtures/specs/torch-layers.gan", {}],
     ["test/fixtures/specs/zoo-layers.gan", {}],
     ["test/fixtures/specs/spectral.gan", {}],
+    ["test/fixtures/specs/attention.gan", {}],
   ] as const) {
     it(`(a) ${spec}: the same weights give the same outputs, eval and training mode`, async () => {
       const code = await codeFor(join(root, spec), set);
@@ -137,6 +138,8 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
         for (const s of m.state()) {
           if (s.key.endsWith("running_mean")) s.variable.assign(tf.randomNormal(s.variable.shape, 0, 0.1));
           if (s.key.endsWith("running_var")) s.variable.assign(tf.randomUniform(s.variable.shape, 0.5, 1.5));
+          // SAGAN's gamma starts at 0 (attention off): give it a value so that attention counts
+          if (s.key.endsWith("gamma")) s.variable.assign(tf.randomNormal(s.variable.shape, 0.5, 0.2));
         }
         for (const t of stateDict(m)) weights.push({ ...t, name: `${name}.${t.name}` });
         const model = ir.models.find((x) => x.name === name)!;

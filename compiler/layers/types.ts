@@ -97,7 +97,12 @@ export type TsForm =
  * Numbers print as JavaScript prints them (`0.2`, `1e-7`), which Python reads the same.
  */
 export type TorchForm =
-  | { readonly kind: "module"; readonly module: (a: Attrs, inShape: readonly number[]) => string }
+  | {
+      readonly kind: "module";
+      readonly module: (a: Attrs, inShape: readonly number[]) => string;
+      /** Python source of the classes the module needs, written once at the top of models.py. */
+      readonly support?: string;
+    }
   | { readonly kind: "call"; readonly call: (a: Attrs, inputs: readonly string[], out: readonly number[]) => string };
 
 export interface LayerResult {

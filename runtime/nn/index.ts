@@ -5,6 +5,7 @@ export { Model, type ModelOptions, type NamedState } from "./model.ts";
 // Channels-last inside, PyTorch's NCHW outside.
 export { fromTorchOrder, toTorchOrder } from "./functional.ts";
 export { lrelu, relu, sigmoid, tanh } from "./layers/activations.ts";
+export { SelfAttention, type SelfAttentionConfig } from "./layers/attention.ts";
 export { BatchNorm, type BatchNormConfig } from "./layers/batchnorm.ts";
 export { cat } from "./layers/cat.ts";
 export { Conv2d, type ConvConfig, ConvTranspose2d, type ConvTransposeConfig } from "./layers/conv.ts";
