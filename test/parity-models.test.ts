@@ -16,6 +16,7 @@ import * as cyclegan from "../generated/cyclegan/index.ts";
 import * as dcgan from "../generated/dcgan/index.ts";
 import * as mnist from "../generated/mnist-gan/index.ts";
 import * as pix2pix from "../generated/pix2pix/index.ts";
+import * as sagan from "../generated/sagan/index.ts";
 import * as sngan from "../generated/sngan/index.ts";
 import { type NamedTensor, readSafetensors, writeSafetensors } from "../runtime/io/safetensors.ts";
 import { bceWithLogits, fromTorchOrder, l1, toTorchOrder } from "../runtime/nn/functional.ts";
@@ -219,6 +220,7 @@ const GENERATED: Readonly<Record<string, Generated>> = {
   "pix2pix.gan": { parameters: pix2pix.spec.parameters, classes: { G: pix2pix.G, D: pix2pix.D }, run: false },
   // 11M-parameter generators at 256 x 256: metadata here; test/zoo-specs.test.ts runs the
   // same spec at width 8 against the reference implementation's outputs.
+  "sagan.gan": { parameters: sagan.spec.parameters, classes: { G: sagan.G, D: sagan.D }, run: true },
   "sngan.gan": { parameters: sngan.spec.parameters, classes: { G: sngan.G, D: sngan.D }, run: true },
   "cyclegan.gan": { parameters: cyclegan.spec.parameters, classes: { G_A: cyclegan.G_A, G_B: cyclegan.G_B, D_A: cyclegan.D_A, D_B: cyclegan.D_B }, run: false },
 };
