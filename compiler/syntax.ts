@@ -14,7 +14,18 @@ export function syntaxDiagnostic(p: SyntaxProblem): Diagnostic {
       return diagnostic("LookalikeCharacter", p.span, [p.text, p.meant], { hint: hint("LookalikeFix", [p.meant]) });
     case "expected": {
       const missingComma = (p.expected === "`)`" || p.expected === "`]`") && /^`[A-Za-z0-9_.]/.test(p.found);
-      return diagnostic("SyntaxExpected", p.span, [p.expected, p.found], missingComma ? { hint: "separate arguments with `,`" } : {});
+      // `x + h` in a chain: arithmetic on values is written with add / mul
+      const arithmetic = !missingComma && /^`[-+*/]`$/.test(p.found) && !/^`[)\]]`$/.test(p.expected);
+      return diagnostic(
+        "SyntaxExpected",
+        p.span,
+        [p.expected, p.found],
+        missingComma
+          ? { hint: "separate arguments with `,`" }
+          : arithmetic
+            ? { hint: "values of a model are not combined with operators: write add(x, h) for x + h (a residual), mul(a, b) for a * b, with named values; `input` names what a block is given" }
+            : {},
+      );
     }
     case "too-deep":
       return diagnostic("NestingTooDeep", p.span, [p.limit]);

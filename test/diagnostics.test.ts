@@ -165,13 +165,13 @@ describe("diagnostics: exact text", () => {
   });
 
   it("what the language does not have is `not supported`, with the nearest thing, never a misleading guess", () => {
-    const spec = "D(x: [3, 8, 8]): softmax conv(3 -> 4, k3, p=same) gelu attention conv(4 -> 4, k1, p=valid) embedding";
+    const spec = "D(x: [3, 8, 8]): softmax conv(3 -> 4, k3, p=same) gelu pixelshuffle conv(4 -> 4, k1, p=valid) embedding";
     const got = codes(spec);
     assert.equal(got.length, 6);
     assert.ok(got.every((c) => c.startsWith("GAN0227@1:")), got.join(" "));
     const out = rendered(spec);
     assert.match(out, /error GAN0227: `softmax` \(softmax\) is not supported/);
-    assert.match(out, /error GAN0227: `attention` \(self-attention\) is not supported/);
+    assert.match(out, /error GAN0227: `pixelshuffle` \(PixelShuffle\) is not supported\n.*\n.*\n {2}hint: upsample\(2\) followed by a conv does the same job/);
     assert.match(out, /error GAN0227: `p=same` \(padding 'same'\) is not supported\n.*\n.*\n {2}hint: write the padding: p\(K-1\)\/2 for an odd kernel K at stride 1/);
     assert.match(out, /`gelu` \(this activation\) is not supported\n.*\n.*\n {2}hint: the language has relu, lrelu\(A\), tanh and sigmoid/);
     assert.match(out, /`p=valid` \(padding 'valid'\) is not supported\n.*\n.*\n {2}hint: write p0/);
@@ -196,6 +196,12 @@ describe("diagnostics: exact text", () => {
     const residual = compileText("block r(c):\n    h = conv(c -> c, k3, p1) relu\n    add(input, h)\nG(x: [4, 8, 8]) -> [4, 8, 8]: r(4) r(4)");
     assert.deepEqual(residual.diagnostics, []);
     assert.deepEqual(residual.models[0]!.layers.map((l) => l.op), ["conv", "relu", "add", "conv", "relu", "add"]);
+  });
+
+  it("`x + h` in a chain says how a residual is written", () => {
+    const spec = "G(x: [4, 8, 8]):\n    h = conv(4 -> 4, k3, p1)\n    x + h";
+    assert.deepEqual(codes(spec), ["GAN0003@3:7"]);
+    assert.match(rendered(spec), /found `\+`\n.*\n.*\n {2}hint: values of a model are not combined with operators: write add\(x, h\) for x \+ h/);
   });
 
   it("spectral normalisation is the flag `sn`; `spectral_norm` as a layer says so", () => {
