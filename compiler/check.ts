@@ -42,6 +42,8 @@ export interface CheckedInput {
 }
 
 export interface CheckedModel {
+  /** Class counts of the inputs that are labels (`y: label(10)`), by input name. */
+  readonly labels?: Readonly<Record<string, number>>;
   readonly name: string;
   readonly nameSpan: Span;
   readonly inputs: readonly CheckedInput[];
@@ -122,6 +124,8 @@ export function reportUnusedParameters(spec: Spec, params: ParamValues, bag: Dia
 class ModelChecker {
   private readonly layers: CheckedLayer[] = [];
   private readonly used = new Set<number>();
+  /** Value ids of the inputs that are labels, with their class counts. */
+  private readonly labelClasses = new Map<number, number>();
   private nextValue = 0;
   private errorsBefore: number;
   private tooMany = false;
@@ -181,6 +185,7 @@ class ModelChecker {
       params: this.layers.reduce((s, l) => s + (l.params ?? 0), 0),
       layers: this.layers,
       ok,
+      ...(this.labelClasses.size > 0 ? { labels: Object.fromEntries([...this.labelClasses].map(([id, n]) => [inputs[id]!.name, n])) } : {}),
     };
   }
 
@@ -198,6 +203,17 @@ class ModelChecker {
       }
       seen.add(d.name);
       this.checkValueName(d.name, d.nameSpan, frame);
+      if (d.label) {
+        if (d.label.kind !== "label") {
+          this.bag.add(diagnostic("WrongValueKind", d.label.kindSpan, [`input ${d.name}`, "a shape such as [3, 64, 64], or label(N) for a class index", `\`${d.label.kind}(...)\``]));
+        }
+        const n = evaluate(d.label.classes, this.evalCtx(frame));
+        if (n !== undefined && (!Number.isInteger(n) || n < 2)) {
+          this.bag.add(diagnostic("WrongValueKind", d.label.classes.span, ["the number of classes of a label", "a whole number of at least 2", String(n)]));
+        } else if (n !== undefined && d.label.kind === "label") this.labelClasses.set(out.length, n);
+        out.push({ name: d.name, shape: [], span: d.nameSpan });
+        continue;
+      }
       out.push({ name: d.name, shape: this.shape(d.shape, frame), span: d.nameSpan });
     }
     return out;
@@ -422,6 +438,11 @@ class ModelChecker {
   // --- layers ----------------------------------------------------------------------------
 
   private layer(def: LayerDef, el: Element, cur: Value, frame: Frame, items: readonly ChainItem[], j: number): Value {
+    if (cur.shape !== null && cur.shape.length === 0 && !def.takesLabels) {
+      // a class label is a number per example: it becomes a vector first
+      this.bag.add(diagnostic("LabelNeedsEmbedding", el.nameSpan, [def.name], { hint: "write embedding(N, D) (a learned vector per class) or onehot before it" }));
+      return this.unknown();
+    }
     const { args, res } = this.infer(def, el, cur, frame, items, j, this.bag);
     const value = this.push(def.name, [cur.id], cur.shape, res.out, res.params, res.attrs, el.span, frame);
     return { id: value, shape: res.out, producer: this.producerAfter(def, args, res.attrs, el.span, cur) };
@@ -436,6 +457,7 @@ class ModelChecker {
       producer: cur.producer,
       report: (key, a, extras) => bag.add(diagnostic(key, extras?.span ?? el.span, a, extras)),
       downstreamChannels: () => this.downstream(items, j, frame),
+      ...(this.labelClasses.has(cur.id) ? { labelClasses: this.labelClasses.get(cur.id)! } : {}),
     };
     return { args, res: def.infer(cur.shape, args, ctx) };
   }

@@ -57,6 +57,7 @@ export const Diagnostics = {
   TooManyLayers: error("GAN0114", "{0} expands to more than {1} layers"),
   CatNeedsTwo: error("GAN0115", "{0} needs at least two values, got {1}"),
   ElementwiseShapeMismatch: error("GAN0116", "{0} works element by element, so its values must have one shape: {1}"),
+  LabelNeedsEmbedding: error("GAN0117", "{0} can't take a class label (a whole number per example)"),
 
   // --- GAN02xx: names, expressions, arguments --------------------------------------------
   UnknownName: error("GAN0201", "unknown name `{0}`"),

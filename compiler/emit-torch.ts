@@ -89,13 +89,15 @@ function emitModel(spec: IrSpec, m: IrModel): string[] {
     forward.push(`${out} = ${expr}  # ${shapeText(l.out)}  ${at}`);
   }
   forward.push(`return ${names.get(m.output.value) ?? m.inputs[0]!.name}`);
+  // class labels arrive as whole numbers of any dtype; Embedding takes int64
+  for (const i of [...m.inputs].reverse()) if (i.classes !== undefined) forward.unshift(`${names.get(i.value)!} = ${names.get(i.value)!}.long()  # a class index per example`);
   const args = m.inputs.map((i) => names.get(i.value)!);
   const inputs = m.inputs.map((i) => `${JSON.stringify(i.name)}: (${i.shape.join(", ")}${i.shape.length === 1 ? "," : ""})`).join(", ");
   return [
     "",
     "",
     `class ${identifier(m.name)}(Layers):`,
-    `    """${m.name}(${m.inputs.map((i) => `${i.name}: ${shapeText(i.shape)}`).join(", ")}) -> ${shapeText(m.output.shape)}: ${m.params.toLocaleString("en-US")} parameters.`,
+    `    """${m.name}(${m.inputs.map((i) => `${i.name}: ${i.classes !== undefined ? `label(${i.classes})` : shapeText(i.shape)}`).join(", ")}) -> ${shapeText(m.output.shape)}: ${m.params.toLocaleString("en-US")} parameters.`,
     "",
     "    Tensors are NCHW, as everywhere in PyTorch; shapes below leave out the batch.",
     '    """',
@@ -103,6 +105,7 @@ function emitModel(spec: IrSpec, m: IrModel): string[] {
     `    inputs = {${inputs}}`,
     `    output = (${m.output.shape.join(", ")}${m.output.shape.length === 1 ? "," : ""})`,
     `    parameter_count = ${m.params}`,
+    ...(m.inputs.some((i) => i.classes !== undefined) ? [`    labels = {${m.inputs.filter((i) => i.classes !== undefined).map((i) => `${JSON.stringify(i.name)}: ${i.classes}`).join(", ")}}`] : []),
     "",
     "    def __init__(self):",
     "        super().__init__()",

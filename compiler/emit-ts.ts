@@ -25,7 +25,7 @@ export interface EmittedFile {
 const RESERVED = new Set(
   (
     "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await abstract any as async boolean constructor declare get module require number set string symbol type from of undefined never unknown object bigint " +
-    "tf Model Conv2d ConvTranspose2d Linear BatchNorm InstanceNorm GroupNorm LayerNorm SelfAttention Dropout Dropout2d ForwardOptions ModelOptions relu tanh sigmoid lrelu flatten reshape2 reshape3 reshape4 upsample pad2d avgpool maxpool cat addValues mulValues opts inputs spec"
+    "tf Model Conv2d ConvTranspose2d Linear BatchNorm InstanceNorm GroupNorm LayerNorm SelfAttention Embedding onehot expand Dropout Dropout2d ForwardOptions ModelOptions relu tanh sigmoid lrelu flatten reshape2 reshape3 reshape4 upsample pad2d avgpool maxpool cat addValues mulValues opts inputs spec"
   ).split(" "),
 );
 
@@ -35,7 +35,8 @@ export function identifier(name: string): string {
 }
 
 const shapeText = (s: readonly number[]) => `[${s.join(", ")}]`;
-const tensorType = (s: readonly number[]) => (s.length === 3 ? "tf.Tensor4D" : s.length === 2 ? "tf.Tensor3D" : "tf.Tensor2D");
+/** A batch of values of this shape; [] is a class label, one whole number per example. */
+const tensorType = (s: readonly number[]) => (s.length === 3 ? "tf.Tensor4D" : s.length === 2 ? "tf.Tensor3D" : s.length === 0 ? "tf.Tensor1D" : "tf.Tensor2D");
 
 /** A constructor or call argument as source text: `0.2`, `[4, 4]`, `"bilinear"`. */
 function value(v: ConfigValue): string {
@@ -109,7 +110,7 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string, o
     "// Do not edit: `npm run generate` rewrites this file from the spec.",
   ]);
 
-  const inputList = m.inputs.map((i) => `${i.name}: ${shapeText(i.shape)}`).join(", ");
+  const inputList = m.inputs.map((i) => `${i.name}: ${i.classes !== undefined ? `label(${i.classes})` : shapeText(i.shape)}`).join(", ");
   const cls = file.addClass({
     name: className,
     isExported: true,

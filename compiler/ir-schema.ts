@@ -23,7 +23,8 @@ export function irSchema(): Record<string, unknown> {
     },
     definitions: {
       name: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
-      shape: { type: "array", items: { type: "integer", minimum: 1 }, minItems: 1, maxItems: 3 },
+      // [] is a class label (one whole number per example)
+      shape: { type: "array", items: { type: "integer", minimum: 1 }, minItems: 0, maxItems: 3 },
       init: {
         oneOf: [
           { type: "object", additionalProperties: false, required: ["kind", "mean", "std"], properties: { kind: { const: "normal" }, mean: { type: "number" }, std: { type: "number", minimum: 0 } } },
@@ -84,7 +85,7 @@ export function irSchema(): Record<string, unknown> {
               type: "object",
               additionalProperties: false,
               required: ["name", "shape", "value"],
-              properties: { name: { $ref: "#/definitions/name" }, shape: { $ref: "#/definitions/shape" }, value: { type: "integer", minimum: 0 } },
+              properties: { name: { $ref: "#/definitions/name" }, shape: { $ref: "#/definitions/shape" }, value: { type: "integer", minimum: 0 }, classes: { type: "integer", minimum: 2 } },
             },
           },
           output: {

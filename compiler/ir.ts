@@ -38,7 +38,7 @@ function model(m: CheckedModel, result: CompileResult): IrModel {
   });
   return {
     name: m.name,
-    inputs: m.inputs.map((input, i) => ({ name: input.name, shape: known(input.shape), value: i })),
+    inputs: m.inputs.map((input, i) => ({ name: input.name, shape: known(input.shape), value: i, ...(m.labels?.[input.name] !== undefined ? { classes: m.labels[input.name]! } : {}) })),
     output: { value: m.outputValue ?? 0, shape: known(m.output) },
     params: m.params,
     layers,

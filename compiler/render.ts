@@ -72,7 +72,7 @@ export function summary(diagnostics: readonly Diagnostic[]): string {
 const thousands = (n: number) => n.toLocaleString("en-US");
 
 function header(m: CheckedModel): string {
-  const inputs = m.inputs.map((i) => `${i.name}: ${formatShape(i.shape)}`).join(", ");
+  const inputs = m.inputs.map((i) => `${i.name}: ${m.labels?.[i.name] !== undefined ? `label(${m.labels[i.name]})` : formatShape(i.shape)}`).join(", ");
   return `${m.name}(${inputs}) -> ${formatShape(m.output)}`;
 }
 
@@ -127,6 +127,7 @@ export function jsonReport(r: CompileResult): Record<string, unknown> {
   for (const m of r.models) {
     models[m.name] = {
       inputs: Object.fromEntries(m.inputs.map((i) => [i.name, jsonShape(i.shape)])),
+      ...(m.labels ? { labels: m.labels } : {}),
       output: jsonShape(m.output),
       params: m.params,
       ok: m.ok,

@@ -52,7 +52,8 @@ export interface IrLayer {
 
 export interface IrModel {
   readonly name: string;
-  readonly inputs: readonly { readonly name: string; readonly shape: readonly number[]; readonly value: number }[];
+  /** `classes`: a class-label input (`y: label(10)`, shape []): its number of classes. */
+  readonly inputs: readonly { readonly name: string; readonly shape: readonly number[]; readonly value: number; readonly classes?: number }[];
   readonly output: { readonly value: number; readonly shape: readonly number[] };
   readonly params: number;
   readonly layers: readonly IrLayer[];

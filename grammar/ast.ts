@@ -96,6 +96,8 @@ export interface InputDecl {
   readonly name: string;
   readonly nameSpan: Span;
   readonly shape: ShapeExpr;
+  /** `y: label(10)`: a class index per example; `kind` is the word written (only `label` is known). */
+  readonly label?: { readonly kind: string; readonly kindSpan: Span; readonly classes: Expr; readonly span: Span };
 }
 
 export interface BlockDef {

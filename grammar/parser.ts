@@ -145,10 +145,21 @@ export class GanParser extends CstParser {
     this.SUBRULE(this.body);
   });
 
+  /** `z: [100]`, or a class label `y: label(10)` (one whole number per example). */
   public inputDecl = this.RULE("inputDecl", () => {
     this.CONSUME(Identifier);
     this.CONSUME(Colon);
-    this.SUBRULE(this.shape);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.shape) },
+      {
+        ALT: () => {
+          this.CONSUME2(Identifier);
+          this.CONSUME(LParen);
+          this.SUBRULE(this.expr);
+          this.CONSUME(RParen);
+        },
+      },
+    ]);
   });
 
   public shape = this.RULE("shape", () => {

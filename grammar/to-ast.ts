@@ -126,9 +126,16 @@ export class AstBuilder extends BaseVisitor {
   }
 
   inputDecl(ctx: Children): InputDecl | undefined {
-    const name = tokens(ctx, "Identifier")[0];
+    const [name, kind] = tokens(ctx, "Identifier");
     if (!name) return undefined;
     const nameSpan = tokenSpan(name);
+    const expr = nodes(ctx, "expr")[0];
+    if (kind && expr) {
+      const classes = this.exprOf(expr, tokenSpan(kind));
+      const close = tokens(ctx, "RParen")[0];
+      const span = close ? join(tokenSpan(kind), tokenSpan(close)) : join(tokenSpan(kind), classes.span);
+      return { name: name.image, nameSpan, shape: { dims: [], span }, label: { kind: kind.image, kindSpan: tokenSpan(kind), classes, span } };
+    }
     const shape = this.node<ShapeExpr>(nodes(ctx, "shape")[0]) ?? { dims: [], span: nameSpan };
     return { name: name.image, nameSpan, shape };
   }

@@ -165,7 +165,7 @@ describe("diagnostics: exact text", () => {
   });
 
   it("what the language does not have is `not supported`, with the nearest thing, never a misleading guess", () => {
-    const spec = "D(x: [3, 8, 8]): softmax conv(3 -> 4, k3, p=same) gelu pixelshuffle conv(4 -> 4, k1, p=valid) embedding";
+    const spec = "D(x: [3, 8, 8]): softmax conv(3 -> 4, k3, p=same) gelu pixelshuffle conv(4 -> 4, k1, p=valid) prelu";
     const got = codes(spec);
     assert.equal(got.length, 6);
     assert.ok(got.every((c) => c.startsWith("GAN0227@1:")), got.join(" "));
@@ -196,6 +196,18 @@ describe("diagnostics: exact text", () => {
     const residual = compileText("block r(c):\n    h = conv(c -> c, k3, p1) relu\n    add(input, h)\nG(x: [4, 8, 8]) -> [4, 8, 8]: r(4) r(4)");
     assert.deepEqual(residual.diagnostics, []);
     assert.deepEqual(residual.models[0]!.layers.map((l) => l.op), ["conv", "relu", "add", "conv", "relu", "add"]);
+  });
+
+  it("class labels: `y: label(N)` goes through embedding or onehot first, and the counts must fit", () => {
+    assert.deepEqual(codes("G(y: label(10)) -> [4]: linear(10 -> 4)"), ["GAN0117@1:25"]);
+    assert.match(rendered("G(y: label(10)) -> [4]: linear(10 -> 4)"), /error GAN0117: linear can't take a class label \(a whole number per example\)\n.*\n.*\n {2}hint: write embedding\(N, D\)/);
+    assert.deepEqual(codes("G(y: label(10)): embedding(5, 3)"), ["GAN0223@1:28"]);
+    assert.match(rendered("G(y: label(10)): embedding(5, 3)"), /embedding's number of classes must be at least the label's 10, got 5/);
+    assert.deepEqual(codes("G(y: labl(10)): embedding(10, 3)"), ["GAN0223@1:6"]);
+    assert.deepEqual(codes("G(x: [4]): embedding(10, 3)"), ["GAN0109@1:12"]);
+    assert.deepEqual(codes("G(y: label(1)): onehot"), ["GAN0223@1:12"]);
+    const ok = compileText("G(z: [4], y: label(3)) -> [2, 5, 5]:\n    o = y onehot\n    h = z relu\n    y embedding(3, 2) expand(5, 5)");
+    assert.deepEqual(ok.diagnostics.filter((d) => d.severity === "error"), []);
   });
 
   it("`x + h` in a chain says how a residual is written", () => {

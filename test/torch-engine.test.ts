@@ -123,6 +123,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     ["test/fixtures/specs/zoo-layers.gan", {}],
     ["test/fixtures/specs/spectral.gan", {}],
     ["test/fixtures/specs/attention.gan", {}],
+    ["test/fixtures/specs/labels.gan", {}],
   ] as const) {
     it(`(a) ${spec}: the same weights give the same outputs, eval and training mode`, async () => {
       const code = await codeFor(join(root, spec), set);
@@ -143,7 +144,13 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
         }
         for (const t of stateDict(m)) weights.push({ ...t, name: `${name}.${t.name}` });
         const model = ir.models.find((x) => x.name === name)!;
-        const xs = model.inputs.map((i) => ({ ...randn(rng, [2, ...(i.shape ?? []).map((d) => d ?? 1)]), name: `${name}.input.${i.name}` }));
+        const classes = model.labels ?? {};
+        const xs = model.inputs.map((i) => {
+          const t = { ...randn(rng, [2, ...(i.shape ?? []).map((d) => d ?? 1)]), name: `${name}.input.${i.name}` };
+          // a class label: whole numbers below its class count
+          if (classes[i.name] !== undefined) t.data.forEach((v, k) => (t.data[k] = Math.floor(Math.abs(v) * 997) % classes[i.name]!));
+          return t;
+        });
         inputs.push(...xs);
         const txs = xs.map((x) => fromTorchOrder(tf.tensor(x.data, [...x.shape])));
         // Each training-mode pass starts from the same buffers and moves them once, as the one
@@ -168,8 +175,12 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
           }, params.map((s) => s.variable));
           for (const s of params) ts.set(`${name}.grad.${s.key}`, grads[s.variable.name]!.dataSync() as Float32Array);
           fresh();
-          const dx = tf.grads((...a: tf.Tensor[]) => toTorchOrder(m.forwardAll(a, { training: true, updateStats: true, rng: new Rng(1) })).mul(tf.tensor(g.data, [...g.shape])).sum())(txs);
-          model.inputs.forEach((i, k) => ts.set(`${name}.grad.input.${i.name}`, toTorchOrder(dx[k]!).dataSync() as Float32Array));
+          const free = model.inputs.map((i, k) => [i, k] as const).filter(([i]) => classes[i.name] === undefined);
+          const dx = tf.grads((...a: tf.Tensor[]) => {
+            const all = txs.map((t, k) => a[free.findIndex(([, j]) => j === k)] ?? t);
+            return toTorchOrder(m.forwardAll(all, { training: true, updateStats: true, rng: new Rng(1) })).mul(tf.tensor(g.data, [...g.shape])).sum();
+          })(free.map(([, k]) => txs[k]!));
+          free.forEach(([i], n) => ts.set(`${name}.grad.input.${i.name}`, toTorchOrder(dx[n]!).dataSync() as Float32Array));
         }
       }
       const w = join(pkg, "w.safetensors");

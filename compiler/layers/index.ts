@@ -8,6 +8,7 @@ import { conv, convT } from "./conv.ts";
 import { dropout, dropout2d } from "./dropout.ts";
 import { attention } from "./attention.ts";
 import { add, mul } from "./elementwise.ts";
+import { embedding, expand, onehot } from "./labels.ts";
 import { linear } from "./linear.ts";
 import { gn, inorm, ln } from "./norms.ts";
 import { pad } from "./pad.ts";
@@ -17,7 +18,7 @@ import type { LayerDef } from "./types.ts";
 import { upsample } from "./upsample.ts";
 
 export const layers: ReadonlyMap<string, LayerDef> = new Map(
-  [conv, convT, linear, bn, inorm, gn, ln, attention, relu, lrelu, tanh, sigmoid, dropout, dropout2d, flatten, reshape, upsample, pad, avgpool, maxpool].map((l) => [l.name, l]),
+  [conv, convT, linear, bn, inorm, gn, ln, attention, relu, lrelu, tanh, sigmoid, dropout, dropout2d, flatten, reshape, upsample, pad, avgpool, maxpool, embedding, onehot, expand].map((l) => [l.name, l]),
 );
 
 /** Every layer kind an IR can hold, by its op. */

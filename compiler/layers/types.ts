@@ -72,6 +72,8 @@ export interface LayerContext {
   report(key: DiagnosticKey, args: Args, extras?: { hint?: string; notes?: readonly Note[]; span?: Span }): void;
   /** Input channels that the layers after this one expect, if they say. */
   downstreamChannels(): number | undefined;
+  /** When the input is a class label (`y: label(10)`): its number of classes. */
+  readonly labelClasses?: number;
 }
 
 /** A constructor argument of a runtime layer, as the emitter prints it. */
@@ -141,6 +143,8 @@ export interface LayerDef {
   readonly cancelledBias?: (a: Attrs) => number | undefined;
   /** It cancels the bias of the layer before it (BatchNorm). */
   readonly cancelsBias?: boolean;
+  /** It takes class labels (embedding, onehot); no other layer does. */
+  readonly takesLabels?: boolean;
   /** JSON Schema of its IR attributes (compiler/ir-schema.ts builds the IR's schema from these). */
   readonly attrsSchema: Readonly<Record<string, unknown>>;
   /** Its parameters and buffers in PyTorch's order, from its IR attributes (or the runtime config, which has the same names). */

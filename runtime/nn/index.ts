@@ -11,6 +11,7 @@ export { cat } from "./layers/cat.ts";
 export { Conv2d, type ConvConfig, ConvTranspose2d, type ConvTransposeConfig } from "./layers/conv.ts";
 export { Dropout, Dropout2d } from "./layers/dropout.ts";
 export { addValues, mulValues } from "./layers/elementwise.ts";
+export { Embedding, type EmbeddingConfig, expand, onehot } from "./layers/labels.ts";
 export { Linear, type LinearConfig } from "./layers/linear.ts";
 export { GroupNorm, type GroupNormConfig, InstanceNorm, type InstanceNormConfig, LayerNorm, type LayerNormConfig } from "./layers/norms.ts";
 export { avgpool, maxpool, pad2d } from "./layers/pool.ts";
