@@ -65,6 +65,12 @@ export function bindArgs(
     }
     if (arg.kind === "keyword") {
       const p = pairSpecs.find((s) => s.key === arg.key);
+      // `p=same` on a layer that works it out from its input (conv): a flag, with the padding's place
+      if (p && p.key === "p" && arg.value.kind === "name" && arg.value.name === "same" && (schema.flags ?? []).includes("same") && ctx.scope.lookup("same") === undefined) {
+        flags.add("same");
+        pairSpan.set("p", arg.span);
+        continue;
+      }
       if (p) {
         setPair(p, pairValue(arg.value, p, ctx, bag), arg.span);
         continue;
@@ -216,10 +222,11 @@ function pairValue(e: Expr, spec: PairSpec, ctx: EvalContext, bag: DiagnosticBag
     return undefined;
   }
   if (e.kind === "name" && (e.name === "same" || e.name === "valid") && ctx.scope.lookup(e.name) === undefined) {
-    // Keras's and PyTorch's padding modes: say what to write instead of "unknown name".
+    // Keras's and PyTorch's padding modes where the layer does not take them (conv takes
+    // p=same): say what to write instead of "unknown name".
     bag.add(
       diagnostic("NotSupported", e.span, [`${spec.key}=${e.name}`, `padding '${e.name}'`], {
-        hint: e.name === "valid" ? "write p0 (no padding), the default" : "write the padding: p(K-1)/2 for an odd kernel K at stride 1 (k3 p1, k5 p2); for an even one, pad([left, right, top, bottom]) before the conv",
+        hint: e.name === "valid" ? "write p0 (no padding), the default" : "write the padding: p(K-1)/2 for an odd kernel K at stride 1 (k3 p1, k5 p2); for an even one, pad([left, right, top, bottom]) before the layer",
       }),
     );
     return undefined;

@@ -210,6 +210,16 @@ describe("diagnostics: exact text", () => {
     assert.deepEqual(ok.diagnostics.filter((d) => d.severity === "error"), []);
   });
 
+  it("conv's p=same: Keras's padding when it splits evenly, else the pad(...) that does it", () => {
+    const r = compileText("G(x: [3, 8, 8]): conv(3 -> 4, k3, p=same) conv(4 -> 4, k4, s2, p=same)");
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.models[0]!.layers.map((l) => [l.out, l.attrs["padding"]]), [[[4, 8, 8], [1, 1]], [[4, 4, 4], [1, 1]]]);
+    const uneven = "G(x: [3, 8, 8]): conv(3 -> 4, k4, p=same)";
+    assert.deepEqual(codes(uneven), ["GAN0227@1:35"]);
+    assert.match(rendered(uneven), /`p=same` \(here the padding is uneven: 3 rows and 3 columns\) is not supported\n.*\n.*\n {2}hint: write pad\(\[1, 2, 1, 2\]\) before it and p0/);
+    assert.deepEqual(codes("G(x: [3, 8, 8]): convT(3 -> 2, k4, p=same)"), ["GAN0227@1:38"]);
+  });
+
   it("`x + h` in a chain says how a residual is written", () => {
     const spec = "G(x: [4, 8, 8]):\n    h = conv(4 -> 4, k3, p1)\n    x + h";
     assert.deepEqual(codes(spec), ["GAN0003@3:7"]);

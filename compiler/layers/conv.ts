@@ -137,7 +137,7 @@ function convLike(transposed: boolean): LayerDef {
     schema: {
       channels: true,
       pairs: transposed ? [kernel, stride, padding, dilation, outputPadding] : [kernel, stride, padding, dilation],
-      flags: ["nobias", "sn"],
+      flags: transposed ? ["nobias", "sn"] : ["nobias", "sn", "same"],
     },
     infer(input: Shape, a: BoundArgs, ctx: LayerContext): LayerResult {
       const inC = a.channels?.in;
@@ -168,10 +168,30 @@ function convLike(transposed: boolean): LayerDef {
       }
       checkInputChannels("channels", channels(input), a, ctx);
       const s = pair(a, "s");
-      const p = pair(a, "p");
       const d = pair(a, "d");
-      const opad = transposed ? pair(a, "op") : ([0, 0] as const);
+      let p = pair(a, "p");
       const spatialIn: Dim[] = input === null ? [null, null] : [input[1] ?? null, input[2] ?? null];
+      if (a.flags.has("same") && k !== undefined && s !== undefined && d !== undefined) {
+        // Keras / TensorFlow's "same": out = ceil(H / S), the padding split with the odd pixel
+        // on the right and bottom. Symmetric splits are conv's own padding; others need pad().
+        const totals = [0, 1].map((j) => {
+          const h = spatialIn[j];
+          return h == null ? null : Math.max((Math.ceil(h / s[j]!) - 1) * s[j]! + d[j]! * (k[j]! - 1) + 1 - h, 0);
+        });
+        if (totals.every((t) => t !== null && t % 2 === 0)) {
+          p = [totals[0]! / 2, totals[1]! / 2];
+          (attrs as { padding: readonly number[] }).padding = p;
+        } else if (totals.every((t) => t !== null)) {
+          const [th, tw] = totals as [number, number];
+          const sides = [Math.floor(tw / 2), tw - Math.floor(tw / 2), Math.floor(th / 2), th - Math.floor(th / 2)];
+          ctx.report("NotSupported", ["p=same", `here the padding is uneven: ${th} rows and ${tw} columns`], {
+            hint: `write pad([${sides.join(", ")}]) before it and p0 (the odd pixel goes right and below, as in Keras)`,
+            ...(a.pairSpans.get("p") ? { span: a.pairSpans.get("p")! } : {}),
+          });
+          return { out: [outC ?? null, null, null], params, attrs };
+        }
+      }
+      const opad = transposed ? pair(a, "op") : ([0, 0] as const);
       if (k === undefined || s === undefined || p === undefined || d === undefined || opad === undefined) {
         return { out: [outC ?? null, null, null], params, attrs };
       }
