@@ -165,7 +165,7 @@ describe("diagnostics: exact text", () => {
   });
 
   it("what the language does not have is `not supported`, with the nearest thing, never a misleading guess", () => {
-    const spec = "D(x: [3, 8, 8]): softmax conv(3 -> 4, k3, p=same) gelu pixelshuffle conv(4 -> 4, k1, p=valid) prelu";
+    const spec = "D(x: [3, 8, 8]): softmax convT(3 -> 4, k3, p=same) gelu pixelshuffle conv(4 -> 4, k1, p=valid) prelu";
     const got = codes(spec);
     assert.equal(got.length, 6);
     assert.ok(got.every((c) => c.startsWith("GAN0227@1:")), got.join(" "));
