@@ -266,6 +266,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
   for (const [spec, set, batch] of [
     ["specs/dcgan.gan", DCGAN, 4],
     ["test/fixtures/specs/torch-recipe.gan", {}, 8],
+    ["test/fixtures/specs/zoo-recipe.gan", {}, 4],
   ] as const) {
     it(`(b) ${spec}: one iteration from the same weights, batch and noise: losses, scores, weights, buffers`, async () => {
       const code = await codeFor(join(root, spec), set);
