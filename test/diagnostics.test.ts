@@ -165,12 +165,12 @@ describe("diagnostics: exact text", () => {
   });
 
   it("what the language does not have is `not supported`, with the nearest thing, never a misleading guess", () => {
-    const spec = "D(x: [3, 8, 8]): softmax convT(3 -> 4, k3, p=same) gelu pixelshuffle conv(4 -> 4, k1, p=valid) prelu";
+    const spec = "D(x: [3, 8, 8]): logsoftmax convT(3 -> 4, k3, p=same) gelu pixelshuffle conv(4 -> 4, k1, p=valid) prelu";
     const got = codes(spec);
     assert.equal(got.length, 6);
     assert.ok(got.every((c) => c.startsWith("GAN0227@1:")), got.join(" "));
     const out = rendered(spec);
-    assert.match(out, /error GAN0227: `softmax` \(softmax\) is not supported/);
+    assert.match(out, /error GAN0227: `logsoftmax` \(log-softmax\) is not supported\n.*\n.*\n {2}hint: softmax, then the log in the loss/);
     assert.match(out, /error GAN0227: `pixelshuffle` \(PixelShuffle\) is not supported\n.*\n.*\n {2}hint: upsample\(2\) followed by a conv does the same job/);
     assert.match(out, /error GAN0227: `p=same` \(padding 'same'\) is not supported\n.*\n.*\n {2}hint: write the padding: p\(K-1\)\/2 for an odd kernel K at stride 1/);
     assert.match(out, /`gelu` \(this activation\) is not supported\n.*\n.*\n {2}hint: the language has relu, lrelu\(A\), tanh and sigmoid/);

@@ -169,11 +169,13 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
           inputs.push(g);
           const params = m.state().filter((s) => s.kind === "parameter");
           fresh();
-          const { grads } = tf.variableGrads(() => {
-            const y = toTorchOrder(m.forwardAll(txs, { training: true, updateStats: true, rng: new Rng(1) }));
-            return y.mul(tf.tensor(g.data, [...g.shape])).sum() as tf.Scalar;
-          }, params.map((s) => s.variable));
-          for (const s of params) ts.set(`${name}.grad.${s.key}`, grads[s.variable.name]!.dataSync() as Float32Array);
+          if (params.length > 0) {
+            const { grads } = tf.variableGrads(() => {
+              const y = toTorchOrder(m.forwardAll(txs, { training: true, updateStats: true, rng: new Rng(1) }));
+              return y.mul(tf.tensor(g.data, [...g.shape])).sum() as tf.Scalar;
+            }, params.map((s) => s.variable));
+            for (const s of params) ts.set(`${name}.grad.${s.key}`, grads[s.variable.name]!.dataSync() as Float32Array);
+          }
           fresh();
           const free = model.inputs.map((i, k) => [i, k] as const).filter(([i]) => classes[i.name] === undefined);
           const dx = tf.grads((...a: tf.Tensor[]) => {

@@ -20,6 +20,11 @@ function activation(name: string, pytorch: string, torchCall: string): LayerDef 
 }
 
 export const relu = activation("relu", "ReLU()", "F.relu");
+/** Over dim 1 (channels, or a vector's features), as a class head's Softmax(dim=1). */
+export const softmax: LayerDef = {
+  ...activation("softmax", "Softmax(dim=1): over the channels of an image, the features of a vector", ""),
+  torch: { kind: "call", call: (_a, [x]) => `torch.softmax(${x}, 1)` },
+};
 export const tanh = activation("tanh", "Tanh()", "torch.tanh");
 export const sigmoid = activation("sigmoid", "Sigmoid()", "torch.sigmoid");
 

@@ -57,7 +57,7 @@ const TABLE: Readonly<Record<string, ForeignName>> = {
   pixelshuffle: missing("PixelShuffle", "upsample(2) followed by a conv does the same job"),
   adaptiveavgpool2d: missing("adaptive pooling", "avgpool(kK) with K the input's size"),
   adaptivemaxpool2d: missing("adaptive pooling", "maxpool(kK) with K the input's size"),
-  softmax: missing("softmax", "a class head is not in the language yet; losses take sigmoid probabilities (bce) or logits (bce_logits)"),
+  logsoftmax: missing("log-softmax", "softmax, then the log in the loss"),
   elu: ACTIVATION,
   gelu: ACTIVATION,
   selu: ACTIVATION,

@@ -1,7 +1,7 @@
 // The registry of layer kinds: one line per kind. `layers` are the ones a chain writes by
 // keyword; `cat` combines named values, so the checker infers it itself (compiler/check.ts),
 // and `ops` has it too, for what comes after the checker (IR, schema, emitter).
-import { relu, lrelu, sigmoid, tanh } from "./activations.ts";
+import { relu, lrelu, sigmoid, softmax, tanh } from "./activations.ts";
 import { bn } from "./batchnorm.ts";
 import { cat } from "./cat.ts";
 import { conv, convT } from "./conv.ts";
@@ -18,7 +18,7 @@ import type { LayerDef } from "./types.ts";
 import { upsample } from "./upsample.ts";
 
 export const layers: ReadonlyMap<string, LayerDef> = new Map(
-  [conv, convT, linear, bn, inorm, gn, ln, attention, relu, lrelu, tanh, sigmoid, dropout, dropout2d, flatten, reshape, upsample, pad, avgpool, maxpool, embedding, onehot, expand].map((l) => [l.name, l]),
+  [conv, convT, linear, bn, inorm, gn, ln, attention, relu, lrelu, tanh, sigmoid, softmax, dropout, dropout2d, flatten, reshape, upsample, pad, avgpool, maxpool, embedding, onehot, expand].map((l) => [l.name, l]),
 );
 
 /** Every layer kind an IR can hold, by its op. */

@@ -4,7 +4,7 @@ export { type ForwardOptions, Layer, type StateEntry } from "./layer.ts";
 export { Model, type ModelOptions, type NamedState } from "./model.ts";
 // Channels-last inside, PyTorch's NCHW outside.
 export { fromTorchOrder, toTorchOrder } from "./functional.ts";
-export { lrelu, relu, sigmoid, tanh } from "./layers/activations.ts";
+export { lrelu, relu, sigmoid, softmax, tanh } from "./layers/activations.ts";
 export { SelfAttention, type SelfAttentionConfig } from "./layers/attention.ts";
 export { BatchNorm, type BatchNormConfig } from "./layers/batchnorm.ts";
 export { cat } from "./layers/cat.ts";
