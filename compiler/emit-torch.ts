@@ -17,7 +17,7 @@ import { localBase, namer } from "./emit-names.ts";
 const RESERVED = new Set(
   (
     "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield " +
-    "self torch nn F rt r super print len range list dict set str int float type object input Layers SelfAttention MODELS"
+    "self torch nn F rt r super print len range list dict set str int float type object input Layers SelfAttention Gain MODELS"
   ).split(" "),
 );
 

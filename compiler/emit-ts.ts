@@ -25,7 +25,7 @@ export interface EmittedFile {
 const RESERVED = new Set(
   (
     "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await abstract any as async boolean constructor declare get module require number set string symbol type from of undefined never unknown object bigint " +
-    "tf Model Conv2d ConvTranspose2d Linear BatchNorm InstanceNorm GroupNorm LayerNorm SelfAttention Embedding onehot expand Dropout Dropout2d ForwardOptions ModelOptions relu tanh sigmoid softmax lrelu flatten reshape2 reshape3 reshape4 upsample pad2d avgpool maxpool cat addValues mulValues opts inputs spec"
+    "tf Model Conv2d ConvTranspose2d Linear BatchNorm InstanceNorm GroupNorm LayerNorm SelfAttention Embedding onehot expand scale Gain Dropout Dropout2d ForwardOptions ModelOptions relu tanh sigmoid softmax lrelu flatten reshape2 reshape3 reshape4 upsample pad2d avgpool maxpool cat addValues mulValues opts inputs spec"
   ).split(" "),
 );
 

@@ -220,6 +220,11 @@ describe("diagnostics: exact text", () => {
     assert.deepEqual(codes("G(x: [3, 8, 8]): convT(3 -> 2, k4, p=same)"), ["GAN0227@1:38"]);
   });
 
+  it("gain starts at 0 or 1", () => {
+    assert.deepEqual(codes("G(x: [4]): gain(0.5)"), ["GAN0223@1:17"]);
+    assert.equal(compileText("G(x: [4]): gain(0) scale(2)").models[0]!.params, 1);
+  });
+
   it("`x + h` in a chain says how a residual is written", () => {
     const spec = "G(x: [4, 8, 8]):\n    h = conv(4 -> 4, k3, p1)\n    x + h";
     assert.deepEqual(codes(spec), ["GAN0003@3:7"]);

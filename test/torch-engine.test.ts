@@ -140,7 +140,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
           if (s.key.endsWith("running_mean")) s.variable.assign(tf.randomNormal(s.variable.shape, 0, 0.1));
           if (s.key.endsWith("running_var")) s.variable.assign(tf.randomUniform(s.variable.shape, 0.5, 1.5));
           // SAGAN's gamma starts at 0 (attention off): give it a value so that attention counts
-          if (s.key.endsWith("gamma")) s.variable.assign(tf.randomNormal(s.variable.shape, 0.5, 0.2));
+          if (s.key.endsWith("gamma") || (s.variable.shape.length === 1 && s.variable.shape[0] === 1 && s.key.endsWith("weight"))) s.variable.assign(tf.randomNormal(s.variable.shape, 0.5, 0.2));
         }
         for (const t of stateDict(m)) weights.push({ ...t, name: `${name}.${t.name}` });
         const model = ir.models.find((x) => x.name === name)!;

@@ -12,13 +12,14 @@ import { embedding, expand, onehot } from "./labels.ts";
 import { linear } from "./linear.ts";
 import { gn, inorm, ln } from "./norms.ts";
 import { pad } from "./pad.ts";
+import { gain, scale } from "./scale.ts";
 import { avgpool, maxpool } from "./pool.ts";
 import { flatten, reshape } from "./reshape.ts";
 import type { LayerDef } from "./types.ts";
 import { upsample } from "./upsample.ts";
 
 export const layers: ReadonlyMap<string, LayerDef> = new Map(
-  [conv, convT, linear, bn, inorm, gn, ln, attention, relu, lrelu, tanh, sigmoid, softmax, dropout, dropout2d, flatten, reshape, upsample, pad, avgpool, maxpool, embedding, onehot, expand].map((l) => [l.name, l]),
+  [conv, convT, linear, bn, inorm, gn, ln, attention, relu, lrelu, tanh, sigmoid, softmax, dropout, dropout2d, flatten, reshape, upsample, pad, avgpool, maxpool, embedding, onehot, expand, scale, gain].map((l) => [l.name, l]),
 );
 
 /** Every layer kind an IR can hold, by its op. */
