@@ -255,8 +255,7 @@ async function trainRun(flags: Flags, run: RunPlace, result: CompileResult, text
     throw new CliError("CannotWrite", [run.folder.generated, e instanceof Error ? e.message : String(e)]);
   }
   const code = await importCode(result, run.folder.generated);
-  const mode = flags.progress === undefined || flags.progress === "auto" ? (io.isTTY ? "bar" : "lines") : (flags.progress as "bar" | "lines" | "none");
-  const reporter = makeReporter({ mode, write: (s) => io.stderr(s) });
+  const reporter = makeReporter({ mode: progressMode(flags, io), write: (s) => io.stderr(s) });
   const stopSignal = signal ?? { stop: false };
   const onSigint = () => {
     if (stopSignal.stop) {
@@ -284,25 +283,9 @@ async function trainRun(flags: Flags, run: RunPlace, result: CompileResult, text
       shouldStop: () => stopSignal.stop,
       report: { specPath: run.specPath, specText: text, settings: reportSettings(run.overrides, settings, plan) },
       onStart: ({ seed, iteration, total, folder }) => {
-        // The record of the run, before its first checkpoint: what --resume restores.
-        folder.writeSpec(text, resuming ? iteration : null);
-        const now = new Date().toISOString();
-        const previous = run.record;
-        writeRunRecord(folder.dir, {
-          format: 2,
-          ...settings,
-          seed,
-          backendUsed: backend.name,
-          // how the PyTorch engine ran, for a later --engine torch --resume
-          ...(previous?.torch ? { torch: previous.torch } : {}),
-          plan,
-          started: previous?.started ?? now,
-          resumes: resuming ? [...(previous?.resumes ?? []), { iteration, at: now, changed: previous ? changedSettings(previous, settings) : {} }] : [],
-        });
-        if (resuming) {
-          const changed = previous ? Object.entries(changedSettings(previous, settings)).map(([k, [a, b]]) => `${FLAG[k as keyof RunSettings]} ${settingText(b)} (was ${settingText(a)})`) : [];
-          reporter.info(`resuming ${folder.dir} at iteration ${iteration} of ${total} (checkpoint ${folder.checkpoint})${changed.length > 0 ? `; changed: ${changed.join(", ")}` : ""}`);
-        }
+        // how the PyTorch engine ran is kept, for a later --engine torch --resume
+        const changed = recordRun(run, text, { ...settings, seed }, plan, iteration, resuming, backend.name, run.record?.torch);
+        if (resuming) reporter.info(`resuming ${folder.dir} at iteration ${iteration} of ${total} (checkpoint ${folder.checkpoint})${changed.length > 0 ? `; changed: ${changed.join(", ")}` : ""}`);
       },
     });
     return { summary, backend: backend.name };
@@ -312,12 +295,37 @@ async function trainRun(flags: Flags, run: RunPlace, result: CompileResult, text
   }
 }
 
+/**
+ * The record of a run before its first iteration (RUN/spec.gan and run.json: what --resume
+ * restores), for either engine; on a resume, the settings that changed, as flags.
+ */
+function recordRun(run: RunPlace, text: string, settings: RunSettings, plan: TrainPlan, iteration: number, resuming: boolean, backendUsed: string, torch: TorchSettings | undefined): string[] {
+  run.folder.writeSpec(text, resuming ? iteration : null);
+  const now = new Date().toISOString();
+  const previous = run.record;
+  const changed = previous ? changedSettings(previous, settings) : {};
+  writeRunRecord(run.folder.dir, {
+    format: 2,
+    ...settings,
+    backendUsed,
+    ...(torch ? { torch } : {}),
+    plan,
+    started: previous?.started ?? now,
+    resumes: resuming ? [...(previous?.resumes ?? []), { iteration, at: now, changed }] : [],
+  });
+  return Object.entries(changed).map(([k, [a, b]]) => `${FLAG[k as keyof RunSettings]} ${settingText(b)} (was ${settingText(a)})`);
+}
+
+/** How progress is shown: --progress, else a bar on a terminal and lines elsewhere. */
+function progressMode(flags: Flags, io: Io): "bar" | "lines" | "none" {
+  return flags.progress === undefined || flags.progress === "auto" ? (io.isTTY ? "bar" : "lines") : (flags.progress as "bar" | "lines" | "none");
+}
+
 /** --engine torch: the same record and report, the PyTorch package trains (cli/torch-engine.ts). */
 async function torchRun(flags: Flags, spec: string | undefined, run: RunPlace, result: CompileResult, text: string, settings: RunSettings, io: Io, signal?: { stop: boolean }): Promise<number> {
   const [{ trainTorch }, { makeReporter }] = await Promise.all([import("./torch-engine.ts"), import("./progress.ts")]);
   const plan = result.train!;
-  const mode = flags.progress === undefined || flags.progress === "auto" ? (io.isTTY ? "bar" : "lines") : (flags.progress as "bar" | "lines" | "none");
-  const reporter = makeReporter({ mode, write: (s) => io.stderr(s) });
+  const reporter = makeReporter({ mode: progressMode(flags, io), write: (s) => io.stderr(s) });
   const stopSignal = signal ?? { stop: false };
   let interrupts = 0;
   const onSigint = () => {
@@ -332,30 +340,16 @@ async function torchRun(flags: Flags, spec: string | undefined, run: RunPlace, r
   // The record first, as the TypeScript engine writes it at its start.
   run.folder.prepare();
   const iteration = resuming && run.checkpointMeta ? Number(run.checkpointMeta["iteration"] ?? 0) : 0;
-  run.folder.writeSpec(text, resuming ? iteration : null);
-  const now = new Date().toISOString();
-  const previous = run.record;
   // How the engine runs: the flags, else what the run was started with.
-  const was = previous?.torch;
+  const was = run.record?.torch;
   const torch: TorchSettings = {
     nproc: flags.nproc ?? was?.nproc ?? 1,
     amp: (flags.amp as TorchSettings["amp"] | undefined) ?? was?.amp ?? "off",
     syncBn: (flags["sync-bn"] as "on" | "off" | undefined) ?? was?.syncBn ?? null,
     device: (flags.device as TorchSettings["device"] | undefined) ?? was?.device ?? "auto",
   };
-  writeRunRecord(run.folder.dir, {
-    format: 2,
-    ...settings,
-    backendUsed: "torch",
-    torch,
-    plan,
-    started: previous?.started ?? now,
-    resumes: resuming ? [...(previous?.resumes ?? []), { iteration, at: now, changed: previous ? changedSettings(previous, settings) : {} }] : [],
-  });
-  if (resuming) {
-    const changed = previous ? Object.entries(changedSettings(previous, settings)).map(([k, [a, b]]) => `${FLAG[k as keyof RunSettings]} ${settingText(b)} (was ${settingText(a)})`) : [];
-    if (changed.length > 0) reporter.info(`resuming ${run.folder.dir}; changed: ${changed.join(", ")}`);
-  }
+  const changed = recordRun(run, text, settings, plan, iteration, resuming, "torch", torch);
+  if (resuming && changed.length > 0) reporter.info(`resuming ${run.folder.dir}; changed: ${changed.join(", ")}`);
   try {
     const r = await trainTorch(
       result,
