@@ -33,7 +33,7 @@ export const Diagnostics = {
 
   // --- GAN01xx: shapes and layers ------------------------------------------------------
   ChannelMismatch: error("GAN0101", "{0} expects {1} input {2} here, but {3}"),
-  BatchNormMismatch: error("GAN0102", "bn({0}) expects {0} channels, but {1}"),
+  DeclaredChannelsMismatch: error("GAN0102", "{0}({1}) expects {1} channels, but {2}"),
   KernelTooLarge: error(
     "GAN0103",
     "{0} kernel does not fit: the padded input is {1} but the dilated kernel is {2} (PyTorch: Kernel size can't be greater than actual input size)",

@@ -220,6 +220,12 @@ describe("diagnostics: exact text", () => {
     assert.deepEqual(codes("G(x: [3, 8, 8]): convT(3 -> 2, k4, p=same)"), ["GAN0227@1:38"]);
   });
 
+  it("inorm(C) and attention(C) name themselves when C is not what comes in", () => {
+    const out = rendered("G(x: [4, 8, 8]): inorm(3) attention(16)");
+    assert.match(out, /error GAN0102: inorm\(3\) expects 3 channels, but input `x` has 4\n.*\n.*\n {2}hint: write inorm\(4\) or leave the channels out/);
+    assert.match(out, /error GAN0102: attention\(16\) expects 16 channels, but the previous layer outputs 4/);
+  });
+
   it("gain starts at 0 or 1", () => {
     assert.deepEqual(codes("G(x: [4]): gain(0.5)"), ["GAN0223@1:17"]);
     assert.equal(compileText("G(x: [4]): gain(0) scale(2)").models[0]!.params, 1);

@@ -5,7 +5,8 @@
 // three convs' weight and bias (`query_conv.weight`, ...); with `sn`, each conv spectrally
 // normalised (weight_orig, weight_u, weight_v), as BigGAN and StudioGAN do.
 import { hint } from "../diagnostic.ts";
-import { channels, formatShape, type Shape } from "../shape.ts";
+import { formatShape, type Shape } from "../shape.ts";
+import { checkedChannels } from "./norms.ts";
 import { spectralState } from "./spectral.ts";
 import type { BoundArgs, LayerContext, LayerDef, LayerResult, StateSpec } from "./types.ts";
 
@@ -69,11 +70,7 @@ export const attention: LayerDef = {
       ctx.report("RankMismatch", ["attention", "an image [C, H, W]", formatShape(input)], { hint: hint("AddReshape") });
       return { out: null, params: undefined, attrs: { channels: -1 } };
     }
-    const declared = a.positional.get("channels")?.value as number | undefined;
-    const c = channels(input) ?? declared ?? null;
-    if (declared !== undefined && channels(input) !== null && declared !== channels(input)) {
-      ctx.report("BatchNormMismatch", [declared, `the previous layer outputs ${channels(input)}`], { hint: `write attention(${channels(input)}) or leave the channels out: \`attention\`` });
-    }
+    const c = checkedChannels("attention", input, a, ctx);
     const sn = a.flags.has("sn");
     const attrs = { channels: c ?? -1, ...(sn ? { spectral: true } : {}) };
     if (c !== null && c < 8) ctx.report("WrongValueKind", ["attention's channels", "at least 8 (its query and key have C / 8)", String(c)]);

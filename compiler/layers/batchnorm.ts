@@ -57,7 +57,7 @@ export const bn: LayerDef = {
       const downstream = ctx.downstreamChannels();
       const p = ctx.producer;
       const upstreamIsCulprit = downstream === declared && p.declaresChannels && p.layer !== null;
-      ctx.report("BatchNormMismatch", [declared, `${p.layer === null ? `${p.describe} has` : "the previous layer outputs"} ${incoming}`], {
+      ctx.report("DeclaredChannelsMismatch", ["bn", declared, `${p.layer === null ? `${p.describe} has` : "the previous layer outputs"} ${incoming}`], {
         hint: upstreamIsCulprit
           ? `${p.layer} before it outputs ${incoming}, and the layers after expect ${declared}: make it output ${declared}`
           : hint("BatchNormFix", [incoming]),

@@ -12,12 +12,12 @@ const channelCount: PositionalSpec = { name: "channels", what: "number of channe
 const ones = (shape: readonly number[]): StateSpec => ({ name: "weight", shape, kind: "parameter", dtype: "F32", init: { kind: "ones" } });
 const zeros = (shape: readonly number[]): StateSpec => ({ name: "bias", shape, kind: "parameter", dtype: "F32", init: { kind: "zeros" } });
 
-/** The incoming channels, checked against a written `C`; reports what the fix is. */
-function checkedChannels(op: string, input: Shape, a: BoundArgs, ctx: LayerContext): number | null {
+/** The incoming channels, checked against a written `C` (inorm(C), attention(C)); reports what the fix is. */
+export function checkedChannels(op: string, input: Shape, a: BoundArgs, ctx: LayerContext): number | null {
   const declared = a.positional.get("channels")?.value as number | undefined;
   const incoming = channels(input);
   if (declared !== undefined && incoming !== null && declared !== incoming) {
-    ctx.report("BatchNormMismatch", [declared, `${ctx.producer.layer === null ? `${ctx.producer.describe} has` : "the previous layer outputs"} ${incoming}`], {
+    ctx.report("DeclaredChannelsMismatch", [op, declared, `${ctx.producer.layer === null ? `${ctx.producer.describe} has` : "the previous layer outputs"} ${incoming}`], {
       hint: `write ${op}(${incoming}) or leave the channels out: \`${op}\``,
     });
   }
