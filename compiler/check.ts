@@ -321,7 +321,7 @@ class ModelChecker {
     let i = 0;
     const first = st.items[0];
     if (first?.kind === "element" && COMBINERS.has(first.name)) {
-      cur = this.cat(first, frame);
+      cur = this.combine(first, frame);
       i = 1;
     } else if (first?.kind === "element" && first.args === null && frame.names.has(first.name) && !layers.has(first.name)) {
       cur = frame.names.get(first.name)!.value;
@@ -525,7 +525,7 @@ class ModelChecker {
   // --- cat, add, mul ------------------------------------------------------------------------
 
   /** cat(a, b, ...) joins channels; add and mul need values of one shape, and keep it. */
-  private cat(el: Element, frame: Frame): Value {
+  private combine(el: Element, frame: Frame): Value {
     const op = el.name;
     const operands: { name: string; value: Value; span: Span }[] = [];
     let failed = false;

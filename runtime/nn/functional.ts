@@ -358,6 +358,11 @@ export function layerNorm(x: tf.Tensor, s: NormState, eps: number): tf.Tensor {
   });
 }
 
+/** The rows and columns of an NHWC picture at these indices: gathers, whose gradient TF.js has right. */
+function gatherGrid(x: tf.Tensor4D, rows: readonly number[], cols: readonly number[]): tf.Tensor4D {
+  return tf.gather(tf.gather(x, [...rows], 1), [...cols], 2);
+}
+
 /** ZeroPad2d / ReflectionPad2d / ReplicationPad2d on NHWC; `p` is PyTorch's [left, right, top, bottom]. */
 export function pad2d(x: tf.Tensor4D, p: readonly number[], mode: "zeros" | "reflect" | "replicate"): tf.Tensor4D {
   const [l, r, t, b] = p as [number, number, number, number];
@@ -369,7 +374,7 @@ export function pad2d(x: tf.Tensor4D, p: readonly number[], mode: "zeros" | "ref
     const reflect = (i: number, n: number) => (i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i);
     const rows = Array.from({ length: h + t + b }, (_, i) => reflect(i - t, h));
     const cols = Array.from({ length: w + l + r }, (_, i) => reflect(i - l, w));
-    return tf.tidy(() => tf.gather(tf.gather(x, rows, 1), cols, 2));
+    return tf.tidy(() => gatherGrid(x, rows, cols));
   }
   // replicate: the edge rows and columns repeated (slices, tiles and a concat: all have gradients)
   return tf.tidy(() => {
@@ -415,7 +420,7 @@ export function maxPool2d(x: tf.Tensor4D, k: readonly number[], s: readonly numb
       for (let j = 0; j < k[1]!; j++) {
         const rows = Array.from({ length: oh }, (_, o) => i + s[0]! * o);
         const cols = Array.from({ length: ow }, (_, o) => j + s[1]! * o);
-        taps.push(tf.gather(tf.gather(padded, rows, 1), cols, 2));
+        taps.push(gatherGrid(padded, rows, cols));
       }
     }
     return taps.length === 1 ? taps[0]! : (tf.max(tf.stack(taps), 0) as tf.Tensor4D);
