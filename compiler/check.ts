@@ -51,6 +51,8 @@ export interface CheckedModel {
   /** Value id of the output (an input's id when the body is empty). */
   readonly outputValue: number | null;
   readonly declaredOutput: Shape | null;
+  /** `-> (src: [1], cls: [10])`: every named output in order (`output` is the first). */
+  readonly outputs?: readonly { readonly name: string; readonly value: number; readonly shape: Shape }[];
   readonly params: number;
   readonly layers: readonly CheckedLayer[];
   /** No error was reported inside this model. */
@@ -159,7 +161,9 @@ class ModelChecker {
     if (m.body.length === 0 && !m.incomplete) {
       this.bag.add(diagnostic("EmptyModel", m.headerSpan, [m.name]));
     }
-    const out = this.body(m.body, start, frame, inputs.length > 1);
+    const last = this.body(m.body, start, frame, inputs.length > 1);
+    const named = m.outputs && m.outputs.length > 0 ? this.namedOutputs(frame) : undefined;
+    const out = named ? (named[0]?.value ?? null) : last;
     const declared = m.output ? this.shape(m.output, frame) : null;
     if (declared !== null && out !== null && !m.incomplete && this.bag.errorCount === this.errorsBefore) {
       if (!sameShape(declared, out.shape)) {
@@ -172,7 +176,7 @@ class ModelChecker {
         );
       }
     }
-    if (!m.incomplete) this.warnUnused(out);
+    if (!m.incomplete && (named === undefined || named.length > 0)) this.warnUnused(named ? named.map((o) => o.value) : out ? [out] : []);
     // A syntax error inside the model (its header included) makes it not ok, too.
     const ok = this.bag.errorCount === this.errorsBefore && !m.incomplete;
     return {
@@ -182,6 +186,7 @@ class ModelChecker {
       output: out?.shape ?? null,
       outputValue: out?.id ?? null,
       declaredOutput: declared,
+      ...(named ? { outputs: named.map((o) => ({ name: o.name, value: o.value.id, shape: o.value.shape })) } : {}),
       params: this.layers.reduce((s, l) => s + (l.params ?? 0), 0),
       layers: this.layers,
       ok,
@@ -678,9 +683,46 @@ class ModelChecker {
 
   // --- warnings ----------------------------------------------------------------------------
 
-  private warnUnused(out: Value | null): void {
+  /** `-> (src: [1], cls: [10])`: each name bound in the body, its shape as declared. */
+  private namedOutputs(frame: Frame): { name: string; value: Value }[] {
+    const m = this.model;
+    const seen = new Set<string>();
+    const out: { name: string; value: Value }[] = [];
+    const quiet = m.incomplete || this.bag.errorCount !== this.errorsBefore;
+    const unnamed = (m.outputs ?? []).filter((d) => d.name === "");
+    if (unnamed.length > 0) {
+      const suggestion = (m.outputs ?? []).map((d, i) => `${d.name || `out${i}`}${d.shape ? `: ${formatShape(this.shape(d.shape, frame))}` : ""}`).join(", ");
+      for (const d of unnamed) this.bag.add(diagnostic("OutputNeedsName", d.span, [m.name], { hint: hint("NameOutputs", [suggestion]) }));
+      return [];
+    }
+    for (const d of m.outputs ?? []) {
+      if (seen.has(d.name)) {
+        this.bag.add(diagnostic("DuplicateOutput", d.nameSpan, [d.name]));
+        continue;
+      }
+      seen.add(d.name);
+      const bound = frame.names.get(d.name);
+      if (bound === undefined) {
+        if (!quiet) this.bag.add(diagnostic("OutputNotBound", d.nameSpan, [m.name, d.name], { hint: hint("BindOutput", [d.name]) }));
+        continue;
+      }
+      const declared = d.shape ? this.shape(d.shape, frame) : null;
+      if (declared !== null && !quiet && !sameShape(declared, bound.value.shape)) {
+        this.bag.add(
+          diagnostic("DeclaredOutputMismatch", d.shape!.span, [`${m.name} (output \`${d.name}\`)`, formatShape(bound.value.shape), formatShape(declared)], {
+            hint: hint("UseNamedOutputDeclared", [d.name, formatShape(bound.value.shape)]),
+            notes: [{ message: `\`${d.name}\` is ${formatShape(bound.value.shape)}`, span: bound.span }],
+          }),
+        );
+      }
+      out.push({ name: d.name, value: bound.value });
+    }
+    return out;
+  }
+
+  private warnUnused(outs: readonly Value[]): void {
     for (const r of this.results) {
-      if (this.used.has(r.value.id) || r.value.id === out?.id) continue;
+      if (this.used.has(r.value.id) || outs.some((o) => o.id === r.value.id)) continue;
       if (r.name !== null) this.bag.add(diagnostic("UnusedValue", r.span, [r.name], { hint: hint("RemoveOrUse") }));
       else this.bag.add(diagnostic("DeadComputation", r.span, [], { hint: hint("NameTheValue") }));
     }

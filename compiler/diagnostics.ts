@@ -58,6 +58,8 @@ export const Diagnostics = {
   CatNeedsTwo: error("GAN0115", "{0} needs at least two values, got {1}"),
   ElementwiseShapeMismatch: error("GAN0116", "{0} works element by element, so its values must have one shape: {1}"),
   LabelNeedsEmbedding: error("GAN0117", "{0} can't take a class label (a whole number per example)"),
+  OutputNeedsName: error("GAN0119", "{0} has several outputs, so each needs a name"),
+  OutputNotBound: error("GAN0118", "{0} declares the output `{1}`, but its body never names a value `{1}`"),
 
   // --- GAN02xx: names, expressions, arguments --------------------------------------------
   UnknownName: error("GAN0201", "unknown name `{0}`"),
@@ -91,6 +93,7 @@ export const Diagnostics = {
   BlockHidesLayer: error("GAN0302", "block `{0}` has the name of a built-in layer"),
   DuplicateBlock: error("GAN0303", "a block named `{0}` is already defined"),
   DuplicateInput: error("GAN0304", "input `{0}` is declared twice"),
+  DuplicateOutput: error("GAN0305", "output `{0}` is declared twice"),
 
   // --- GAN04xx: the training section -----------------------------------------------------
   SecondTrainSection: error("GAN0401", "a second `train:` section: a spec has one"),
@@ -114,6 +117,7 @@ export const Diagnostics = {
   OptimWithoutStep: error("GAN0419", "`optim {0}`: {0} has no step"),
   LabNeedsColour: error("GAN0420", "lab() needs colour pictures (3 channels), but {0} gives {1}"),
   NotAValueHere: error("GAN0421", "{0} is {1}, not a tensor: it can't be used here"),
+  SeveralOutputs: error("GAN0422", "{0} returns {1} outputs ({2}), so its call is not one tensor"),
 
   // --- GAN05xx: warnings -----------------------------------------------------------------
   UnusedValue: warning("GAN0501", "value `{0}` is never used"),
@@ -177,6 +181,10 @@ export const Hints = {
   StartLine: "start a new line with `{0} ...`",
   AddNobias: "add `nobias` (as DCGAN does): {0} parameters that training can't use",
   UseOutputDeclared: "the last layer outputs {0}; change the layers or write `-> {0}`",
+  UseNamedOutputDeclared: "`{0}` is {1}; change the layers or write `{0}: {1}`",
+  NameOutputs: "write `-> ({0})` and bind each name in the body (`cls = h linear(...)`)",
+  BindOutput: "end a line of the body with it: `{0} = ...`",
+  BindOutputs: "name them on a line of their own: `{0} = {1}`",
   LookalikeFix: "write `{0}`",
   PowerOfTwo: "use a power of two",
   LoopBodyChain: "name values outside the loop",

@@ -88,7 +88,9 @@ function emitModel(spec: IrSpec, m: IrModel): string[] {
     }
     forward.push(`${out} = ${expr}  # ${shapeText(l.out)}  ${at}`);
   }
-  forward.push(`return ${names.get(m.output.value) ?? m.inputs[0]!.name}`);
+  const outs = m.outputs ?? [];
+  forward.push(m.outputs ? `return ${outs.map((o) => names.get(o.value) ?? m.inputs[0]!.name).join(", ")}${outs.length === 1 ? "," : ""}` : `return ${names.get(m.output.value) ?? m.inputs[0]!.name}`);
+  const tuple = (s: readonly number[]) => `(${s.join(", ")}${s.length === 1 ? "," : ""})`;
   // class labels arrive as whole numbers of any dtype; Embedding takes int64
   for (const i of [...m.inputs].reverse()) if (i.classes !== undefined) forward.unshift(`${names.get(i.value)!} = ${names.get(i.value)!}.long()  # a class index per example`);
   const args = m.inputs.map((i) => names.get(i.value)!);
@@ -97,13 +99,14 @@ function emitModel(spec: IrSpec, m: IrModel): string[] {
     "",
     "",
     `class ${identifier(m.name)}(Layers):`,
-    `    """${m.name}(${m.inputs.map((i) => `${i.name}: ${i.classes !== undefined ? `label(${i.classes})` : shapeText(i.shape)}`).join(", ")}) -> ${shapeText(m.output.shape)}: ${m.params.toLocaleString("en-US")} parameters.`,
+    `    """${m.name}(${m.inputs.map((i) => `${i.name}: ${i.classes !== undefined ? `label(${i.classes})` : shapeText(i.shape)}`).join(", ")}) -> ${m.outputs ? `(${outs.map((o) => `${o.name}: ${shapeText(o.shape)}`).join(", ")})` : shapeText(m.output.shape)}: ${m.params.toLocaleString("en-US")} parameters.`,
     "",
     "    Tensors are NCHW, as everywhere in PyTorch; shapes below leave out the batch.",
     '    """',
     "",
     `    inputs = {${inputs}}`,
-    `    output = (${m.output.shape.join(", ")}${m.output.shape.length === 1 ? "," : ""})`,
+    `    output = ${tuple(m.output.shape)}`,
+    ...(m.outputs ? [`    outputs = {${outs.map((o) => `${JSON.stringify(o.name)}: ${tuple(o.shape)}`).join(", ")}}  # forward returns them in this order`] : []),
     `    parameter_count = ${m.params}`,
     ...(m.inputs.some((i) => i.classes !== undefined) ? [`    labels = {${m.inputs.filter((i) => i.classes !== undefined).map((i) => `${JSON.stringify(i.name)}: ${i.classes}`).join(", ")}}`] : []),
     "",
@@ -153,7 +156,7 @@ export function planPrintInput(plan: TrainPlan): string {
 
 function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonly<Record<string, number>>): EmittedFile {
   const fnName = namer(identifier, [...plan.steps.map((s) => `step_${s.model}`), "main", "TRAINING", "MODELS", "SPEC_TEXT"]);
-  const fnNames = new Map(plan.bindings.map((b) => [b.name, fnName(b.name)]));
+  const fnNames = new Map(plan.bindings.map((b) => [b.name, fnName(b.outputs ? localBase(text(b.value)) : b.name)]));
   const expr = (v: TrainValue): string => {
     switch (v.kind) {
       case "data":
@@ -165,15 +168,24 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
         return `r.call(${JSON.stringify(v.model)}, ${v.args.map(expr).join(", ")})`;
       case "cat":
         return `torch.cat([${v.items.map(expr).join(", ")}], 1)`;
+      case "output":
+        return `${fnNames.get(v.of)!}(r)[${v.index}]`;
     }
   };
-  const values = plan.bindings.flatMap((b: TrainBinding) => [
-    "",
-    "",
-    `def ${fnNames.get(b.name)!}(r):`,
-    `    """\`${b.name} = ${text(b.value)}\`: computed once per round (runs ${modelsOf(b.value, plan.bindings).join(", ") || "no model"})."""`,
-    `    return r.value(${JSON.stringify(b.name)}, ${pyLiteral(modelsOf(b.value, plan.bindings))}, lambda: ${expr(b.value)})`,
-  ]);
+  const values = plan.bindings.flatMap((b: TrainBinding) => {
+    const runs = modelsOf(b.value, plan.bindings).join(", ") || "no model";
+    return [
+      "",
+      "",
+      `def ${fnNames.get(b.name)!}(r):`,
+      ...(b.value.kind === "output"
+        ? [`    """\`${b.name}\`: ${text(b.value)}, output ${b.value.index} of \`${b.value.of} = ...\` (runs ${runs})."""`, `    return ${expr(b.value)}`]
+        : [
+            `    """\`${b.name} = ${text(b.value)}\`: computed once per round (runs ${runs})${b.outputs ? "; every output of the model, in order" : ""}."""`,
+            `    return r.value(${JSON.stringify(b.name)}, ${pyLiteral(modelsOf(b.value, plan.bindings))}, lambda: ${expr(b.value)})`,
+          ]),
+    ];
+  });
   const steps = plan.steps.flatMap((st) => {
     const lines: string[] = [];
     const named = namer(identifier, [...fnNames.values(), "r"]);
@@ -250,7 +262,7 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
     `    "spec": {"file": ${JSON.stringify(spec.file)}, "parameters": ${pyLiteral(spec.parameters)}, "set": ${pyLiteral(set)}, "text": SPEC_TEXT},`,
     `    "data": ${pyLiteral(data)},`,
     `    "noise": ${pyLiteral(plan.noise)},`,
-    `    "values": {${plan.bindings.map((b) => `${JSON.stringify(b.name)}: ${fnNames.get(b.name)!}`).join(", ")}},`,
+    `    "values": {${plan.bindings.filter((b) => !b.outputs).map((b) => `${JSON.stringify(b.name)}: ${fnNames.get(b.name)!}`).join(", ")}},`,
     `    "sample": ${pyLiteral({ value: plan.sample, reads: sample ? inputsOf(sample.value, plan.bindings) : [] })},`,
     '    "steps": [',
     ...plan.steps.map(stepEntry),

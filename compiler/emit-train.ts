@@ -28,9 +28,11 @@ function expr(v: TrainValue, fnName: (binding: string) => string): string {
     case "ref":
       return `${fnName(v.name)}(r)`;
     case "call":
-      return `r.call(${str(v.model)}, [${v.args.map((a) => expr(a, fnName)).join(", ")}])`;
+      return `r.${v.outputs ? "callAll" : "call"}(${str(v.model)}, [${v.args.map((a) => expr(a, fnName)).join(", ")}])`;
     case "cat":
       return `cat([${v.items.map((a) => expr(a, fnName)).join(", ")}])`;
+    case "output":
+      return `${fnName(v.of)}(r)[${v.index}]!`;
   }
 }
 
@@ -51,21 +53,35 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
   const used = new Set<string>();
   const usedNn = new Set<string>();
   const fnName_ = namer(safe, plan.steps.map((s) => `step${s.model}`));
-  const fnNames = new Map(plan.bindings.map((b) => [b.name, fnName_(b.name)]));
+  // `src, cls = D(real)`: the call's function is named after it (`D_real`)
+  const fnNames = new Map(plan.bindings.map((b) => [b.name, fnName_(b.outputs ? localBase(text(b.value)) : b.name)]));
   const fnName = (b: string) => fnNames.get(b)!;
   const track = (e: string) => {
     if (e.includes("cat([")) used.add("cat");
     return e;
   };
 
-  const bindingFns = plan.bindings.map((b: TrainBinding) => ({
-    name: fnName(b.name),
-    isExported: true,
-    docs: [`\`${b.name} = ${text(b.value)}\`: computed once per round (runs ${modelsOf(b.value, plan.bindings).join(", ") || "no model"}).`],
-    parameters: [{ name: "r", type: "Round" }],
-    returnType: "tf.Tensor",
-    statements: [`return r.value(${str(b.name)}, ${JSON.stringify(modelsOf(b.value, plan.bindings))}, () => ${track(expr(b.value, fnName))});`],
-  }));
+  const bindingFns = plan.bindings.map((b: TrainBinding) => {
+    const runs = modelsOf(b.value, plan.bindings).join(", ") || "no model";
+    if (b.value.kind === "output") {
+      return {
+        name: fnName(b.name),
+        isExported: true,
+        docs: [`\`${b.name}\`: ${text(b.value)}, output ${b.value.index} of \`${b.value.of} = ...\` (runs ${runs}).`],
+        parameters: [{ name: "r", type: "Round" }],
+        returnType: "tf.Tensor",
+        statements: [`return ${expr(b.value, fnName)};`],
+      };
+    }
+    return {
+      name: fnName(b.name),
+      isExported: true,
+      docs: [`\`${b.name} = ${text(b.value)}\`: computed once per round (runs ${runs})${b.outputs ? "; every output of the model, in order" : ""}.`],
+      parameters: [{ name: "r", type: "Round" }],
+      returnType: b.outputs ? "tf.Tensor[]" : "tf.Tensor",
+      statements: [`return r.value(${str(b.name)}, ${JSON.stringify(modelsOf(b.value, plan.bindings))}, () => ${track(expr(b.value, fnName))});`],
+    };
+  });
 
   const stepFns = plan.steps.map((st) => {
     const lines: string[] = [];
@@ -191,7 +207,7 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
           "{",
           `    data: ${literal(data)},`,
           `    noise: ${literal(plan.noise)},`,
-          `    values: { ${plan.bindings.map((b) => (fnName(b.name) === b.name ? b.name : `${str(b.name)}: ${fnName(b.name)}`)).join(", ")} },`,
+          `    values: { ${plan.bindings.filter((b) => !b.outputs).map((b) => (fnName(b.name) === b.name ? b.name : `${str(b.name)}: ${fnName(b.name)}`)).join(", ")} },`,
           `    sample: ${literal({ value: plan.sample, reads: sample ? inputsOf(sample.value, plan.bindings) : [] })},`,
           "    steps,",
           `    settings: ${literal(settings)},`,

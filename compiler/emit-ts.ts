@@ -98,7 +98,9 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string, o
     lines.push(`const ${out} = ${expr}; // ${shapeText(l.out)}  ${l.line}:${l.col}`);
   }
   const result = names.get(m.output.value) ?? m.inputs[0]!.name;
-  lines.push(`return ${result};`);
+  const outputs = m.outputs ?? [];
+  lines.push(m.outputs ? `return [${outputs.map((o) => names.get(o.value) ?? m.inputs[0]!.name).join(", ")}];` : `return ${result};`);
+  const outText = m.outputs ? `(${outputs.map((o) => `${o.name}: ${shapeText(o.shape)}`).join(", ")})` : shapeText(m.output.shape);
 
   file.addImportDeclaration({ moduleSpecifier: "@tensorflow/tfjs", namespaceImport: "tf", isTypeOnly: true });
   file.addImportDeclaration({
@@ -116,7 +118,7 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string, o
     isExported: true,
     extends: "Model",
     docs: [
-      `${m.name}(${inputList}) -> ${shapeText(m.output.shape)}: ${m.params.toLocaleString("en-US")} parameters.\n` +
+      `${m.name}(${inputList}) -> ${outText}: ${m.params.toLocaleString("en-US")} parameters.\n` +
         "Shapes are PyTorch's ([C, H, W], batch left out); the tensors themselves are channels-last\n" +
         "(a batch of [C, H, W] images is [N, H, W, C]).",
     ],
@@ -129,6 +131,15 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string, o
     initializer: `{ ${m.inputs.map((i) => `${i.name}: ${shapeText(i.shape)}`).join(", ")} } as const`,
   });
   cls.addProperty({ name: "outputShape", isStatic: true, isReadonly: true, initializer: `${shapeText(m.output.shape)} as const` });
+  if (m.outputs) {
+    cls.addProperty({
+      name: "outputShapes",
+      isStatic: true,
+      isReadonly: true,
+      docs: ["Every output's shape, by name, in the order forward returns them."],
+      initializer: `{ ${outputs.map((o) => `${identifier(o.name) === o.name ? o.name : JSON.stringify(o.name)}: ${shapeText(o.shape)}`).join(", ")} } as const`,
+    });
+  }
   cls.addProperty({ name: "parameterCount", isStatic: true, isReadonly: true, initializer: String(m.params) });
   cls.addConstructor({
     parameters: [{ name: "options", type: "ModelOptions", initializer: "{}" }],
@@ -139,20 +150,19 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string, o
   const params = m.inputs.map((i) => ({ name: names.get(i.value)!, type: tensorType(i.shape) }));
   cls.addMethod({
     name: "forward",
-    docs: [`${m.inputs.map((i) => `${i.name}: ${shapeText(i.shape)}`).join(", ")} -> ${shapeText(m.output.shape)}`],
+    docs: [`${m.inputs.map((i) => `${i.name}: ${shapeText(i.shape)}`).join(", ")} -> ${outText}`],
     parameters: [...params, { name: "opts", type: "ForwardOptions", initializer: "{ training: false }" }],
-    returnType: tensorType(m.output.shape),
+    returnType: m.outputs ? `[${outputs.map((o) => tensorType(o.shape)).join(", ")}]` : tensorType(m.output.shape),
     statements: lines,
   });
-  cls.addMethod({
-    name: "forwardAll",
-    parameters: [
-      { name: "inputs", type: "readonly tf.Tensor[]" },
-      { name: "opts", type: "ForwardOptions" },
-    ],
-    returnType: "tf.Tensor",
-    statements: [`return this.forward(${params.map((p, i) => `inputs[${i}] as ${p.type}`).join(", ")}, opts);`],
-  });
+  const call = `this.forward(${params.map((p, i) => `inputs[${i}] as ${p.type}`).join(", ")}, opts)`;
+  // Model's entry points: the inputs as a list, in the header's order
+  const listed = [
+    { name: "inputs", type: "readonly tf.Tensor[]" },
+    { name: "opts", type: "ForwardOptions" },
+  ];
+  cls.addMethod({ name: "forwardAll", parameters: listed, returnType: "tf.Tensor", statements: [`return ${call}${m.outputs ? "[0]" : ""};`] });
+  if (m.outputs) cls.addMethod({ name: "forwardOutputs", parameters: listed, returnType: "tf.Tensor[]", hasOverrideKeyword: true, statements: [`return ${call};`] });
   return file;
 }
 

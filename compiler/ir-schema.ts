@@ -94,6 +94,16 @@ export function irSchema(): Record<string, unknown> {
             required: ["value", "shape"],
             properties: { value: { type: "integer", minimum: 0 }, shape: { $ref: "#/definitions/shape" } },
           },
+          outputs: {
+            type: "array",
+            minItems: 1,
+            items: {
+              type: "object",
+              additionalProperties: false,
+              required: ["name", "value", "shape"],
+              properties: { name: { $ref: "#/definitions/name" }, value: { type: "integer", minimum: 0 }, shape: { $ref: "#/definitions/shape" } },
+            },
+          },
           params: { type: "integer", minimum: 0 },
           layers: { type: "array", items: { $ref: "#/definitions/layer" } },
         },

@@ -40,6 +40,7 @@ function model(m: CheckedModel, result: CompileResult): IrModel {
     name: m.name,
     inputs: m.inputs.map((input, i) => ({ name: input.name, shape: known(input.shape), value: i, ...(m.labels?.[input.name] !== undefined ? { classes: m.labels[input.name]! } : {}) })),
     output: { value: m.outputValue ?? 0, shape: known(m.output) },
+    ...(m.outputs ? { outputs: m.outputs.map((o) => ({ name: o.name, value: o.value, shape: known(o.shape) })) } : {}),
     params: m.params,
     layers,
   };

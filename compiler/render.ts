@@ -73,7 +73,8 @@ const thousands = (n: number) => n.toLocaleString("en-US");
 
 function header(m: CheckedModel): string {
   const inputs = m.inputs.map((i) => `${i.name}: ${m.labels?.[i.name] !== undefined ? `label(${m.labels[i.name]})` : formatShape(i.shape)}`).join(", ");
-  return `${m.name}(${inputs}) -> ${formatShape(m.output)}`;
+  const outs = m.outputs ? `(${m.outputs.map((o) => `${o.name}: ${formatShape(o.shape)}`).join(", ")})` : formatShape(m.output);
+  return `${m.name}(${inputs}) -> ${outs}`;
 }
 
 export function renderModelTable(m: CheckedModel, source: SourceFile): string {
@@ -129,6 +130,7 @@ export function jsonReport(r: CompileResult): Record<string, unknown> {
       inputs: Object.fromEntries(m.inputs.map((i) => [i.name, jsonShape(i.shape)])),
       ...(m.labels ? { labels: m.labels } : {}),
       output: jsonShape(m.output),
+      ...(m.outputs ? { outputs: Object.fromEntries(m.outputs.map((o) => [o.name, jsonShape(o.shape)])) } : {}),
       params: m.params,
       ok: m.ok,
       layers: m.layers.map((l) => {

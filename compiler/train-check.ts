@@ -7,6 +7,7 @@ import type { CheckedModel } from "./check.ts";
 import { type DiagnosticBag, diagnostic, hint } from "./diagnostic.ts";
 import { evaluate } from "./expr.ts";
 import { closest } from "./names.ts";
+import { valueText } from "./train-plan.ts";
 import type { ParamValues } from "./params.ts";
 import { formatShape } from "./shape.ts";
 import type { SourceFile } from "./source.ts";
@@ -279,6 +280,15 @@ class TrainChecker {
       this.values.set(first.name, { val: { value: { kind: "noise", name: first.name, shape }, deps: new Set() }, span: first.span, used: false, isData: false });
       return;
     }
+    const several = v.kind === "call" ? this.models.get(v.callee)?.outputs : undefined;
+    if (several && v.kind === "call") {
+      if (!this.models.get(v.callee)!.ok) {
+        this.tensorArgs(v); // its arguments are used; the model's errors are reported there
+        return;
+      }
+      this.severalOutputs(st, v, several);
+      return;
+    }
     if (names.length !== 1) {
       this.error("DataNames", st.span, ["this line", "one value", `${names.length} names`]);
       return;
@@ -294,6 +304,33 @@ class TrainChecker {
     this.bindings.push({ name: first.name, value: r.val.value });
     const ref: Val = { value: { kind: "ref", name: first.name, shape: r.val.value.shape }, deps: r.val.deps, ...(r.val.modelOut ? { modelOut: r.val.modelOut } : {}) };
     this.values.set(first.name, { val: ref, span: first.span, used: false, isData: false });
+  }
+
+  /** `src, cls = D(x)`: one binding for the call, and one per output it names. */
+  private severalOutputs(st: TrainStatement, v: Expr & { kind: "call" }, outputs: NonNullable<CheckedModel["outputs"]>): void {
+    const names = st.names;
+    const model = this.models.get(v.callee)!;
+    const list = outputs.map((o) => o.name).join(", ");
+    if (names.length !== outputs.length) {
+      this.tensorArgs(v); // its arguments are used
+      this.error("DataNames", st.span, [`${model.name}(...)`, `${outputs.length} tensors (${list})`, `${names.length}`], {
+        hint: hint("BindOutputs", [list, this.text(v.span)]),
+      });
+      return;
+    }
+    const r = this.modelCall(v, model, true);
+    if (r.kind !== "val" || r.val.value.kind !== "call") return;
+    const call = r.val.value;
+    const whole = names.map((n) => n.name).join(", ");
+    this.bindings.push({ name: whole, value: call, outputs: names.map((n) => n.name) });
+    outputs.forEach((o, i) => {
+      const n = names[i]!;
+      const shape = o.shape as number[];
+      this.bindings.push({ name: n.name, value: { kind: "output", of: whole, index: i, text: `${valueText(call)}.${o.name}`, shape } });
+      const layer = model.layers.find((l) => l.id === o.value);
+      const ref: Val = { value: { kind: "ref", name: n.name, shape }, deps: r.val.deps, modelOut: { model: `${model.name}'s \`${o.name}\``, sigmoid: layer?.op === "sigmoid" } };
+      this.values.set(n.name, { val: ref, span: n.span, used: false, isData: false });
+    });
   }
 
   private taken(name: string): string | undefined {
@@ -493,7 +530,8 @@ class TrainChecker {
     // The first named model output that depends on a trained model's parameters.
     const trained = new Set(steps.map((s) => s.model));
     for (const b of this.bindings) {
-      const v = this.values.get(b.name)!.val;
+      const v = this.values.get(b.name)?.val;
+      if (v === undefined) continue; // `src, cls = D(x)`: the call itself; its outputs follow
       if (v.modelOut && [...v.deps].some((d) => trained.has(d))) return b.name;
     }
     // Else the first call of a trained model inside another model's call (`D(G(z))`).
@@ -664,9 +702,15 @@ class TrainChecker {
     return bad || e.keywords.length > 0 ? undefined : out;
   }
 
-  private modelCall(e: Expr & { kind: "call" }, model: CheckedModel): Result {
+  private modelCall(e: Expr & { kind: "call" }, model: CheckedModel, several = false): Result {
     const args = this.tensorArgs(e);
     if (args === undefined) return BAD;
+    if (model.outputs && !several) {
+      if (!model.ok) return BAD; // reported in the model
+      const list = model.outputs.map((o) => o.name).join(", ");
+      this.error("SeveralOutputs", e.span, [model.name, String(model.outputs.length), list], { hint: hint("BindOutputs", [list, this.text(e.span)]) });
+      return BAD;
+    }
     if (args.length !== model.inputs.length) {
       const want = model.inputs.map((i) => i.name).join(", ");
       this.error("ModelArity", e.span, [model.name, `${model.inputs.length} input${model.inputs.length === 1 ? "" : "s"} (${want})`, String(args.length)]);
@@ -702,7 +746,13 @@ class TrainChecker {
     return {
       kind: "val",
       val: {
-        value: { kind: "call", model: model.name, args: args.map((a) => a.value), shape: model.output as number[] },
+        value: {
+          kind: "call",
+          model: model.name,
+          args: args.map((a) => a.value),
+          shape: model.output as number[],
+          ...(model.outputs ? { outputs: model.outputs.map((o) => ({ name: o.name, shape: o.shape as number[] })) } : {}),
+        },
         deps,
         modelOut: { model: model.name, sigmoid: outLayer?.op === "sigmoid" },
       },

@@ -14,6 +14,8 @@ export function valueText(v: TrainValue): string {
       return `${v.model}(${v.args.map(valueText).join(", ")})`;
     case "cat":
       return `cat(${v.items.map(valueText).join(", ")})`;
+    case "output":
+      return v.text;
   }
 }
 
@@ -25,8 +27,9 @@ export function modelsOf(v: TrainValue, bindings: readonly TrainBinding[]): stri
       out.add(x.model);
       x.args.forEach(visit);
     } else if (x.kind === "cat") x.items.forEach(visit);
-    else if (x.kind === "ref") {
-      const b = bindings.find((b) => b.name === x.name);
+    else if (x.kind === "ref" || x.kind === "output") {
+      const name = x.kind === "ref" ? x.name : x.of;
+      const b = bindings.find((b) => b.name === name);
       if (b) visit(b.value);
     }
   };
@@ -42,7 +45,8 @@ export function inputsOf(v: TrainValue, bindings: readonly TrainBinding[]): stri
     else if (x.kind === "call") x.args.forEach(visit);
     else if (x.kind === "cat") x.items.forEach(visit);
     else {
-      const b = bindings.find((y) => y.name === x.name);
+      const name = x.kind === "ref" ? x.name : x.of;
+      const b = bindings.find((y) => y.name === name);
       if (b) visit(b.value);
     }
   };

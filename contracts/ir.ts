@@ -54,7 +54,10 @@ export interface IrModel {
   readonly name: string;
   /** `classes`: a class-label input (`y: label(10)`, shape []): its number of classes. */
   readonly inputs: readonly { readonly name: string; readonly shape: readonly number[]; readonly value: number; readonly classes?: number }[];
+  /** The output (the first one of a model with several). */
   readonly output: { readonly value: number; readonly shape: readonly number[] };
+  /** `-> (src: [1], cls: [10])`: named outputs, in order; absent for a model with one unnamed output. */
+  readonly outputs?: readonly { readonly name: string; readonly value: number; readonly shape: readonly number[] }[];
   readonly params: number;
   readonly layers: readonly IrLayer[];
 }

@@ -33,7 +33,19 @@ export type TrainValue =
   | { readonly kind: "data"; readonly name: string; readonly shape: readonly number[] }
   | { readonly kind: "noise"; readonly name: string; readonly shape: readonly number[] }
   | { readonly kind: "ref"; readonly name: string; readonly shape: readonly number[] }
-  | { readonly kind: "call"; readonly model: string; readonly args: readonly TrainValue[]; readonly shape: readonly number[] }
+  /**
+   * A model's output. `outputs`: the model returns several (`-> (src: [1], cls: [10])`), so the
+   * call is all of them, bound by `src, cls = D(x)` (a TrainBinding with `outputs`); `shape` is the first's.
+   */
+  | {
+      readonly kind: "call";
+      readonly model: string;
+      readonly args: readonly TrainValue[];
+      readonly shape: readonly number[];
+      readonly outputs?: readonly { readonly name: string; readonly shape: readonly number[] }[];
+    }
+  /** Output `index` of the binding `of` (a call of a model with several outputs); `text`: `D(real).src`. */
+  | { readonly kind: "output"; readonly of: string; readonly index: number; readonly text: string; readonly shape: readonly number[] }
   | { readonly kind: "cat"; readonly items: readonly TrainValue[]; readonly shape: readonly number[] };
 
 export type LossFn = "bce" | "bce_logits" | "l1" | "mse";
@@ -47,6 +59,12 @@ export type TrainLoss =
 export interface TrainBinding {
   readonly name: string;
   readonly value: TrainValue;
+  /**
+   * `src, cls = D(real)`: the value is a call of a model with several outputs and these are
+   * the names its outputs are bound to (each a binding of its own, of kind "output");
+   * `name` is them joined by ", ".
+   */
+  readonly outputs?: readonly string[];
 }
 
 export interface AdamPlan {

@@ -100,6 +100,15 @@ export interface InputDecl {
   readonly label?: { readonly kind: string; readonly kindSpan: Span; readonly classes: Expr; readonly span: Span };
 }
 
+/** A named output of a model with several: `src: [1]` (shape null when not written). */
+export interface OutputDecl {
+  /** "" for an output written without a name (`-> ([1], [10])`): an error the checker reports. */
+  readonly name: string;
+  readonly nameSpan: Span;
+  readonly shape: ShapeExpr | null;
+  readonly span: Span;
+}
+
 export interface BlockDef {
   readonly kind: "block";
   readonly name: string;
@@ -119,6 +128,8 @@ export interface ModelDef {
   /** null for a short header `G:` (the input follows from the first layer). */
   readonly inputs: readonly InputDecl[] | null;
   readonly output: ShapeExpr | null;
+  /** `-> (src: [1], cls: [10])`: named outputs, each bound in the body; null for `-> [shape]` or none. */
+  readonly outputs: readonly OutputDecl[] | null;
   readonly body: readonly Statement[];
   readonly headerSpan: Span;
   readonly span: Span;

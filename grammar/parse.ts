@@ -70,6 +70,8 @@ function isHeaderStart(toks: IToken[], i: number): boolean {
     return false;
   }
   if (is(a, Arrow) && is(b, LBracket)) return !is(prev, Comma) && !is(prev, LParen);
+  // `D -> (src: [1], cls: [10]):` (a channels expression never has `name:` in parentheses)
+  if (is(a, Arrow) && is(b, LParen) && is(c, Identifier) && is(toks[i + 4], Colon)) return true;
   return false;
 }
 
@@ -424,6 +426,7 @@ export function parse(text: string): ParseResult {
           nameSpan: tokenSpan(first),
           inputs: null,
           output: null,
+          outputs: null,
           body,
           headerSpan: tokenSpan(first),
           span: sectionSpan,

@@ -139,10 +139,40 @@ export class GanParser extends CstParser {
     });
     this.OPTION2(() => {
       this.CONSUME(Arrow);
-      this.SUBRULE(this.shape);
+      this.OR([
+        { ALT: () => this.SUBRULE(this.shape) },
+        {
+          // several named outputs: `-> (src: [1], cls: [10])`
+          ALT: () => {
+            this.CONSUME2(LParen);
+            this.SUBRULE(this.outputDecl);
+            this.MANY2(() => {
+              this.CONSUME2(Comma);
+              this.SUBRULE2(this.outputDecl);
+            });
+            this.CONSUME2(RParen);
+          },
+        },
+      ]);
     });
     this.CONSUME(Colon);
     this.SUBRULE(this.body);
+  });
+
+  /** One named output of a model: `src: [1]`, or just `src` (its shape is inferred); a bare `[1]` is parsed to be reported. */
+  public outputDecl = this.RULE("outputDecl", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.shape) },
+      {
+        ALT: () => {
+          this.CONSUME(Identifier);
+          this.OPTION(() => {
+            this.CONSUME(Colon);
+            this.SUBRULE2(this.shape);
+          });
+        },
+      },
+    ]);
   });
 
   /** `z: [100]`, or a class label `y: label(10)` (one whole number per example). */

@@ -12,6 +12,7 @@ import type {
   InputDecl,
   KeywordArg,
   ModelDef,
+  OutputDecl,
   ParamDef,
   ShapeExpr,
   Span,
@@ -116,13 +117,25 @@ export class AstBuilder extends BaseVisitor {
       : null;
     const shapeNode = nodes(ctx, "shape")[0];
     const output = shapeNode ? (this.node<ShapeExpr>(shapeNode) ?? null) : null;
+    const outputNodes = nodes(ctx, "outputDecl");
+    const outputs = outputNodes.length > 0 ? outputNodes.map((n) => this.node<OutputDecl>(n)).filter((d): d is OutputDecl => d !== undefined) : null;
     const colon = tokens(ctx, "Colon")[0];
     let headerSpan = nameSpan;
     if (colon) headerSpan = join(headerSpan, tokenSpan(colon));
     else if (output) headerSpan = join(headerSpan, output.span);
+    else if (outputs && outputs.length > 0) headerSpan = join(headerSpan, outputs[outputs.length - 1]!.span);
     this.here = headerSpan;
     const body = this.node<Statement[]>(nodes(ctx, "body")[0]) ?? [];
-    return { kind: "model", name: name.image, nameSpan, inputs, output, body, headerSpan };
+    return { kind: "model", name: name.image, nameSpan, inputs, output, outputs, body, headerSpan };
+  }
+
+  outputDecl(ctx: Children): OutputDecl | undefined {
+    const name = tokens(ctx, "Identifier")[0];
+    const shapeNode = nodes(ctx, "shape")[0];
+    const shape = shapeNode ? (this.node<ShapeExpr>(shapeNode) ?? null) : null;
+    if (!name) return shape ? { name: "", nameSpan: shape.span, shape, span: shape.span } : undefined;
+    const nameSpan = tokenSpan(name);
+    return { name: name.image, nameSpan, shape, span: shape ? join(nameSpan, shape.span) : nameSpan };
   }
 
   inputDecl(ctx: Children): InputDecl | undefined {

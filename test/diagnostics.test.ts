@@ -210,6 +210,23 @@ describe("diagnostics: exact text", () => {
     assert.deepEqual(ok.diagnostics.filter((d) => d.severity === "error"), []);
   });
 
+  it("several outputs: `-> (src: [1], cls: [10])` names values of the body, each with its shape", () => {
+    const text = "D(x: [4]) -> (src: [1], cls: [3]):\n    h = x linear(4 -> 8) relu\n    src = h linear(8 -> 1) sigmoid\n    cls = h linear(8 -> 3) softmax";
+    const r = compileText(text);
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.models[0]!.outputs!.map((o) => [o.name, o.shape]), [["src", [1]], ["cls", [3]]]);
+    assert.deepEqual(r.models[0]!.output, [1]);
+    assert.deepEqual(codes("D(x: [4]) -> (src: [2], cls):\n    h = x linear(4 -> 8) relu\n    src = h linear(8 -> 1)\n    cls = h linear(8 -> 3)"), ["GAN0106@1:20"]);
+    assert.match(rendered("D(x: [4]) -> (src: [2], cls):\n    h = x linear(4 -> 8) relu\n    src = h linear(8 -> 1)\n    cls = h linear(8 -> 3)"), /D \(output `src`\) outputs \[1\], but its header declares \[2\]\n.*\n.*\n  hint: `src` is \[1\]; change the layers or write `src: \[1\]`/);
+    assert.deepEqual(codes("D(x: [4]) -> (src, cls):\n    h = x linear(4 -> 8) relu\n    src = h linear(8 -> 1)"), ["GAN0118@1:20"]);
+    assert.match(rendered("D(x: [4]) -> (src, cls):\n    h = x linear(4 -> 8) relu\n    src = h linear(8 -> 1)"), /D declares the output `cls`, but its body never names a value `cls`\n.*\n.*\n  hint: end a line of the body with it: `cls = \.\.\.`/);
+    assert.deepEqual(codes("D(x: [4]) -> (src, src):\n    src = x linear(4 -> 1)"), ["GAN0305@1:20"]);
+    assert.deepEqual(codes("D(x: [4]) -> ([1], [3]):\n    linear(4 -> 1)"), ["GAN0119@1:15", "GAN0119@1:20"]);
+    assert.match(rendered("D(x: [4]) -> ([1], [3]):\n    linear(4 -> 1)"), /D has several outputs, so each needs a name\n.*\n.*\n  hint: write `-> \(out0: \[1\], out1: \[3\]\)` and bind each name/);
+    // a short header takes named outputs too; a value computed and never output is still reported
+    assert.deepEqual(codes("D -> (a: [2], b: [3]):\n    linear(4 -> 8)\n    h = relu\n    a = h linear(8 -> 2)\n    b = h linear(8 -> 3)\n    c = h linear(8 -> 1)"), ["GAN0501@6:5"]);
+  });
+
   it("conv's p=same: Keras's padding when it splits evenly, else the pad(...) that does it", () => {
     const r = compileText("G(x: [3, 8, 8]): conv(3 -> 4, k3, p=same) conv(4 -> 4, k4, s2, p=same)");
     assert.deepEqual(r.diagnostics, []);
@@ -278,17 +295,17 @@ describe("diagnostics: exact text", () => {
 });
 
 describe("a model whose header does not parse", () => {
-  const spec = "G(z: [100, 1, 1]) -> ([1], [10]):\n    convT(100 -> 64, k4) bn relu\n    convT(64 -> 1, k4, s2, p1) tanh conv(1 -> 1, k9)\n";
+  const spec = "G(z: [100, 1, 1]) -> (1, 10):\n    convT(100 -> 64, k4) bn relu\n    convT(64 -> 1, k4, s2, p1) tanh conv(1 -> 1, k9)\n";
   it("is not ok, and its body is still checked", () => {
     const report = jsonReport(compileText(spec)) as { ok: boolean; models: Record<string, { ok: boolean; params: number; layers: unknown[] }> };
     assert.equal(report.ok, false);
     assert.equal(report.models["G"]!.ok, false);
     assert.equal(report.models["G"]!.layers.length, 6);
-    assert.deepEqual(codes(spec), ["GAN0003@1:22", "GAN0003@1:26", "GAN0103@3:50"]);
+    assert.deepEqual(codes(spec), ["GAN0003@1:23", "GAN0003@1:26", "GAN0103@3:50"]);
   });
 
   it("gives no follow-on messages in the training section", () => {
     const train = `${spec.replace(" conv(1 -> 1, k9)", "")}D(x: [1, 8, 8]):\n    conv(1 -> 1, k8) sigmoid\ntrain:\n    real = mnist(size = 8)\n    z = noise(100, 1, 1)\n    fake = G(z)\n    step D = bce(D(real), 1) + bce(D(fake), 0)\n    step G = bce(D(fake), 1)\n`;
-    assert.deepEqual(codes(train), ["GAN0003@1:22", "GAN0003@1:26"]);
+    assert.deepEqual(codes(train), ["GAN0003@1:23", "GAN0003@1:26"]);
   });
 });

@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { compile } from "../compiler/compile.ts";
 import { buildIr } from "../compiler/ir.ts";
 import type { IrModel, IrSpec } from "../contracts/ir.ts";
+import * as acgan from "../generated/acgan/index.ts";
 import * as cgan from "../generated/cgan/index.ts";
 import * as cyclegan from "../generated/cyclegan/index.ts";
 import * as dcgan from "../generated/dcgan/index.ts";
@@ -224,6 +225,7 @@ const GENERATED: Readonly<Record<string, Generated>> = {
   // 11M-parameter generators at 256 x 256: metadata here; test/zoo-specs.test.ts runs the
   // same spec at width 8 against the reference implementation's outputs.
   "cgan.gan": { parameters: cgan.spec.parameters, classes: { G: cgan.G, D: cgan.D }, run: true },
+  "acgan.gan": { parameters: acgan.spec.parameters, classes: { G: acgan.G, D: acgan.D }, run: true },
   "sagan.gan": { parameters: sagan.spec.parameters, classes: { G: sagan.G, D: sagan.D }, run: true },
   "sngan.gan": { parameters: sngan.spec.parameters, classes: { G: sngan.G, D: sngan.D }, run: true },
   "cyclegan.gan": { parameters: cyclegan.spec.parameters, classes: { G_A: cyclegan.G_A, G_B: cyclegan.G_B, D_A: cyclegan.D_A, D_B: cyclegan.D_B }, run: false },
@@ -249,6 +251,7 @@ describe("generated classes build what their IR says (every spec at its defaults
           const cls: ModelClass = gen.classes[m.name]!;
           assert.deepEqual(Object.values(cls.inputShapes), m.inputs.map((i) => i.shape), `${m.name} input shapes`);
           assert.deepEqual(cls.outputShape, m.output.shape, `${m.name} output shape`);
+          if (m.outputs) assert.deepEqual((cls as { outputShapes?: unknown }).outputShapes, Object.fromEntries(m.outputs.map((o) => [o.name, o.shape])), `${m.name} output shapes`);
           assert.equal(cls.parameterCount, m.params, `${m.name} parameter count`);
         }
       });

@@ -124,6 +124,8 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     ["test/fixtures/specs/spectral.gan", {}],
     ["test/fixtures/specs/attention.gan", {}],
     ["test/fixtures/specs/labels.gan", {}],
+    ["test/fixtures/specs/outputs.gan", {}],
+    ["specs/acgan.gan", {}],
   ] as const) {
     it(`(a) ${spec}: the same weights give the same outputs, eval and training mode`, async () => {
       const code = await codeFor(join(root, spec), set);
@@ -157,22 +159,25 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
         // training forward on the PyTorch side does (spectral norm's power iteration).
         const buffers = m.state().filter((s) => s.kind === "buffer").map((s) => [s.variable, s.variable.clone()] as const);
         const fresh = () => buffers.forEach(([v, saved]) => v.assign(saved));
+        // every output, each in PyTorch's order, flattened and joined (a model may have several)
+        const run = (a: readonly tf.Tensor[], training: boolean) =>
+          tf.concat(m.forwardOutputs(a, { training, updateStats: true, rng: new Rng(1) }).map((y) => toTorchOrder(y).reshape([-1])));
         for (const mode of ["eval", "train"] as const) {
           fresh();
-          const y = tf.tidy(() => toTorchOrder(m.forwardAll(txs, { training: mode === "train", updateStats: true, rng: new Rng(1) })));
+          const y = tf.tidy(() => run(txs, mode === "train"));
           ts.set(`${name}.${mode}`, y.dataSync() as Float32Array);
           y.dispose();
         }
         // Gradients in training mode of sum(y * g) (models without dropout): inputs and parameters.
         if (!model.layers.some((l) => l.op.startsWith("dropout"))) {
-          const g = { ...randn(rng, [2, ...(model.output ?? []).map((d) => d ?? 1)]), name: `${name}.upstream` };
+          const outs = model.outputs?.map((o) => o.shape) ?? [model.output];
+          const g = { ...randn(rng, [outs.reduce<number>((n, s) => n + 2 * (s ?? []).reduce<number>((a, d) => a * (d ?? 1), 1), 0)]), name: `${name}.upstream` };
           inputs.push(g);
           const params = m.state().filter((s) => s.kind === "parameter");
           fresh();
           if (params.length > 0) {
             const { grads } = tf.variableGrads(() => {
-              const y = toTorchOrder(m.forwardAll(txs, { training: true, updateStats: true, rng: new Rng(1) }));
-              return y.mul(tf.tensor(g.data, [...g.shape])).sum() as tf.Scalar;
+              return run(txs, true).mul(tf.tensor(g.data, [...g.shape])).sum() as tf.Scalar;
             }, params.map((s) => s.variable));
             for (const s of params) ts.set(`${name}.grad.${s.key}`, grads[s.variable.name]!.dataSync() as Float32Array);
           }
@@ -180,7 +185,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
           const free = model.inputs.map((i, k) => [i, k] as const).filter(([i]) => classes[i.name] === undefined);
           const dx = tf.grads((...a: tf.Tensor[]) => {
             const all = txs.map((t, k) => a[free.findIndex(([, j]) => j === k)] ?? t);
-            return toTorchOrder(m.forwardAll(all, { training: true, updateStats: true, rng: new Rng(1) })).mul(tf.tensor(g.data, [...g.shape])).sum();
+            return run(all, true).mul(tf.tensor(g.data, [...g.shape])).sum();
           })(free.map(([, k]) => txs[k]!));
           free.forEach(([i], n) => ts.set(`${name}.grad.input.${i.name}`, toTorchOrder(dx[n]!).dataSync() as Float32Array));
         }
@@ -269,6 +274,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     ["specs/dcgan.gan", DCGAN, 4],
     ["test/fixtures/specs/torch-recipe.gan", {}, 8],
     ["test/fixtures/specs/zoo-recipe.gan", {}, 4],
+    ["test/fixtures/specs/outputs.gan", {}, 4],
   ] as const) {
     it(`(b) ${spec}: one iteration from the same weights, batch and noise: losses, scores, weights, buffers`, async () => {
       const code = await codeFor(join(root, spec), set);

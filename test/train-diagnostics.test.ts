@@ -95,4 +95,18 @@ describe("training section: the plan", () => {
       /error GAN0403: D takes \[1, 4, 4\] as `x`, but gets \[3, 4, 4\] from real\n.*\n.*\n  hint: the data gives 3-channel images and D takes 1: write images\(\.\.\., channels = 1\) to convert the pictures, or give D 3 input channels/,
     );
   });
+  it("a model with several outputs: bound by `src, cls = D(x)`, each usable in the losses, never as one tensor", () => {
+    const models = "G(z: [8]) -> [1, 4, 4]:\n    linear(8 -> 16) tanh reshape([1, 4, 4])\nD(x: [1, 4, 4]) -> (src: [1], cls: [3]):\n    h = x flatten\n    src = h linear(16 -> 1) sigmoid\n    cls = h linear(16 -> 3) softmax\ntrain:\n    real = mnist(size = 4)\n    z = noise(8)\n    fake = G(z)\n";
+    const ok = compileText(models + "    s, c = D(fake)\n    sr, cr = D(real)\n    step D = bce(sr, 1) + bce(s, 0) + mse(c, cr)\n    step G = bce(s, 1)\n");
+    assert.deepEqual(ok.diagnostics.map((d) => d.code), []);
+    const plan = ok.train!;
+    assert.deepEqual(plan.bindings.map((b) => [b.name, b.value.kind]), [["fake", "call"], ["s, c", "call"], ["s", "output"], ["c", "output"], ["sr, cr", "call"], ["sr", "output"], ["cr", "output"]]);
+    assert.equal(plan.sample, "fake");
+    assert.deepEqual(codes(models + "    step D = bce(D(real), 1)\n    step G = bce(D(fake), 1)\n"), ["GAN0422@11:18", "GAN0422@12:18"]);
+    assert.match(rendered(models + "    step D = bce(D(real), 1)\n    step G = bce(D(fake), 1)\n"), /error GAN0422: D returns 2 outputs \(src, cls\), so its call is not one tensor\n.*\n.*\n  hint: name them on a line of their own: `src, cls = D\(real\)`/);
+    assert.deepEqual(codes(models + "    s, c, x = D(fake)\n    step D = bce(s, 0)\n    step G = bce(s, 1)\n"), ["GAN0415@11:5"]);
+    assert.match(rendered(models + "    s = D(fake)\n    step D = bce(s, 0)\n    step G = bce(s, 1)\n"), /D\(\.\.\.\) gives 2 tensors \(src, cls\), but the line names 1/);
+    // bce needs the head's sigmoid: cls ends with softmax
+    assert.deepEqual(codes(models + "    s, c = D(fake)\n    step D = bce(c, 0)\n    step G = bce(s, 1)\n"), ["GAN0404@12:14"]);
+  });
 });

@@ -41,8 +41,13 @@ export abstract class Model {
       .map((s) => s.variable);
   }
 
-  /** Runs the model on its inputs, in the order of its header (channels-last tensors). */
+  /** Runs the model on its inputs, in the order of its header (channels-last tensors); its (first) output. */
   abstract forwardAll(inputs: readonly tf.Tensor[], opts: ForwardOptions): tf.Tensor;
+
+  /** Every output, in the order of the header (`-> (src: [1], cls: [10])`); one for most models. */
+  forwardOutputs(inputs: readonly tf.Tensor[], opts: ForwardOptions): tf.Tensor[] {
+    return [this.forwardAll(inputs, opts)];
+  }
 
   dispose(): void {
     for (const s of this.state()) s.variable.dispose();

@@ -45,9 +45,9 @@ export function mixSeed(seed: number, text: string): number {
 }
 
 export class Round {
-  private readonly cache = new Map<string, tf.Tensor>();
+  private readonly cache = new Map<string, tf.Tensor | tf.Tensor[]>();
   /** Values recomputed under the running step's tape (reused within that step). */
-  private readonly stepCache = new Map<string, tf.Tensor>();
+  private readonly stepCache = new Map<string, tf.Tensor | tf.Tensor[]>();
   /** The model whose step is running, or null between steps. */
   private training: string | null = null;
   private recomputing = false;
@@ -73,10 +73,15 @@ export class Round {
 
   /** Runs a model in training mode (batch statistics, dropout). */
   call(model: string, inputs: readonly tf.Tensor[]): tf.Tensor {
+    return this.callAll(model, inputs)[0]!;
+  }
+
+  /** Runs a model with several outputs (`-> (src: [1], cls: [10])`): all of them, in order. */
+  callAll(model: string, inputs: readonly tf.Tensor[]): tf.Tensor[] {
     const m = this.models[model];
     if (m === undefined) throw new Error(`no model ${model}`);
     const key = `${this.keys.join("/")}#${this.calls++}:${model}`;
-    return m.forwardAll(inputs, { training: true, updateStats: !this.recomputing && !this.options.frozenStats, rng: new Rng(mixSeed(this.seed, key)) });
+    return m.forwardOutputs(inputs, { training: true, updateStats: !this.recomputing && !this.options.frozenStats, rng: new Rng(mixSeed(this.seed, key)) });
   }
 
   /**
@@ -84,11 +89,11 @@ export class Round {
    * one of them it is recomputed under the tape (same masks, statistics not moved again);
    * anywhere else it is the stored tensor, a constant for the tape (detached).
    */
-  value(name: string, deps: readonly string[], compute: () => tf.Tensor): tf.Tensor {
-    const cached = this.cache.get(name);
+  value<T extends tf.Tensor | tf.Tensor[]>(name: string, deps: readonly string[], compute: () => T): T {
+    const cached = this.cache.get(name) as T | undefined;
     const needsGradient = this.training !== null && deps.includes(this.training);
     if (cached !== undefined && !needsGradient) return cached;
-    const tracked = this.stepCache.get(name);
+    const tracked = this.stepCache.get(name) as T | undefined;
     if (tracked !== undefined) return tracked;
     const savedCalls = this.calls;
     const savedRecomputing = this.recomputing;
@@ -97,7 +102,7 @@ export class Round {
     if (cached !== undefined) this.recomputing = true;
     try {
       const t = compute();
-      if (cached === undefined) this.cache.set(name, tf.keep(t));
+      if (cached === undefined) this.cache.set(name, Array.isArray(t) ? t.map((x) => tf.keep(x)) : tf.keep(t));
       else if (needsGradient) this.stepCache.set(name, t);
       return t;
     } finally {
@@ -141,7 +146,7 @@ export class Round {
 
   /** Frees the round's stored values (not its inputs, which the caller owns). */
   dispose(): void {
-    for (const t of this.cache.values()) t.dispose();
+    for (const t of this.cache.values()) tf.dispose(t);
     this.cache.clear();
   }
 }

