@@ -15,6 +15,7 @@ import type { TrainPlan } from "../contracts/train-plan.ts";
 import { readSafetensorsMetadataFile } from "../runtime/io/safetensors.ts";
 import { defaultRunDir, latestRunDir, RunFolder } from "../runtime/train/run-folder.ts";
 import { changedSettings, FLAG, readRunRecord, type RunRecord, RunRecordError, type RunSettings, resumeConflict, setConflict, settingText, type TorchSettings, writeRunRecord } from "../runtime/train/run-record.ts";
+import { describeScore } from "../runtime/eval/score-text.ts";
 import type { TrainSummary } from "../runtime/train/trainer.ts";
 import { emitCodeInBackground, importCode } from "./code.ts";
 import { CliError, EXIT_OK, EXIT_SPEC_ERRORS, type Io, loadSpec, parseSets, printError, processIo } from "./common.ts";
@@ -39,6 +40,8 @@ export const FLAGS = {
   "strict-data": { type: "boolean", description: "Stop at an unreadable image instead of skipping it" },
   "sample-every": { type: "number", min: 1, description: "Write a sample grid every N iterations (overrides the spec)" },
   "checkpoint-every": { type: "number", min: 1, description: "Write a checkpoint every N iterations (overrides the spec)" },
+  "eval-every": { type: "number", min: 0, description: "The quality score (FLD/KID) every N iterations and at the end; 0: never (default: the spec's eval_every, else with each sample grid)" },
+  "eval-n": { type: "number", min: 2, description: "Samples the quality score compares with real pictures (default 1,000; 100 when each sample needs a real input)" },
   progress: { type: "string", choices: ["auto", "bar", "lines", "none"], description: "Progress display (auto: a bar on a terminal)" },
   "on-nan": { type: "string", choices: ["stop", "skip"], description: "NaN or Inf in a loss or gradient: stop (exit status 3, the last good checkpoint kept) or skip that update" },
   engine: { type: "string", choices: ["tfjs", "torch"], description: "tfjs: train here with TensorFlow.js (default); torch: emit PyTorch and train with it (CUDA, many GPUs: --nproc)" },
@@ -208,6 +211,8 @@ async function runSettings(flags: Flags, run: RunPlace, result: CompileResult, b
     ...length(),
     sampleEvery: flags["sample-every"] ?? record?.sampleEvery ?? base.sampleEvery,
     checkpointEvery: flags["checkpoint-every"] ?? flags["sample-every"] ?? record?.checkpointEvery ?? base.checkpointEvery,
+    evalEvery: flags["eval-every"] ?? record?.evalEvery ?? base.evalEvery ?? flags["sample-every"] ?? base.sampleEvery,
+    evalN: flags["eval-n"] ?? record?.evalN ?? null,
     strictData: flags["strict-data"] ?? record?.strictData ?? false,
     onNan: (flags["on-nan"] as "stop" | "skip" | undefined) ?? record?.onNan ?? "stop",
     backend: flags.backend ?? record?.backend ?? "auto",
@@ -368,6 +373,7 @@ async function torchRun(flags: Flags, spec: string | undefined, run: RunPlace, r
       [
         `${r.finished ? "finished" : "stopped"}: ${r.iterations} of ${r.total} iterations, ${r.msPerIteration.toFixed(0)} ms per iteration on PyTorch ${r.torch} (${torch.nproc} process${torch.nproc > 1 ? "es" : ""})`,
         `  samples     ${f.latestSample}`,
+        ...(r.quality ? [`  quality     ${describeScore(r.quality)}`] : []),
         `  report      ${f.report}`,
         `  checkpoint  ${f.checkpoint}`,
         `  log         ${f.log}`,
@@ -392,6 +398,7 @@ function reportSettings(overrides: ReadonlyMap<string, number>, s: RunSettings, 
     ...(s.iters !== null ? { iters: s.iters } : { epochs: s.epochs ?? 1 }),
     "sample every": s.sampleEvery,
     "checkpoint every": s.checkpointEvery,
+    "eval every": s.evalEvery === 0 ? "never" : s.evalEvery,
     ...plan.steps.reduce<Record<string, string>>((acc, st) => {
       acc[`step ${st.model}${st.repeat > 1 ? ` * ${st.repeat}` : ""}`] = st.text;
       acc[`optim ${st.model}`] = `adam(lr = ${st.optimizer.lr}, betas = (${st.optimizer.betas.join(", ")}), eps = ${st.optimizer.eps})`;
@@ -406,6 +413,7 @@ function summaryText(summary: TrainSummary, backend: string, spec: string | unde
   return [
     `${summary.finished ? "finished" : "stopped"}: ${summary.iterations} of ${summary.total} iterations, ${summary.msPerIteration.toFixed(0)} ms per iteration on ${backend}`,
     `  samples     ${f.samples}`,
+    ...(summary.quality ? [`  quality     ${describeScore(summary.quality)}`] : []),
     ...f.plots.filter((p) => p.endsWith(".png")).map((p) => `  plot        ${p}`),
     `  report      ${f.report}`,
     `  checkpoint  ${f.checkpoint}`,

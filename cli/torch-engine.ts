@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { CompileResult } from "../compiler/compile.ts";
 import type { TrainPlan } from "../contracts/train-plan.ts";
+import { describeScore, type QualityScore } from "../runtime/eval/score-text.ts";
 import type { Row } from "../runtime/report/run-log.ts";
 import type { RunFolder } from "../runtime/train/run-folder.ts";
 import type { RunSettings } from "../runtime/train/run-record.ts";
@@ -32,6 +33,8 @@ export interface TorchRunResult {
   readonly finished: boolean;
   readonly msPerIteration: number;
   readonly last: Row | undefined;
+  /** The last quality score the engine computed. */
+  readonly quality?: QualityScore;
   readonly python: string;
   readonly torch: string;
 }
@@ -100,6 +103,8 @@ export async function trainTorch(
     "--seed", String(settings.seed),
     "--sample-every", String(settings.sampleEvery),
     "--checkpoint-every", String(settings.checkpointEvery),
+    "--eval-every", String(settings.evalEvery),
+    ...(settings.evalN !== null ? ["--eval-n", String(settings.evalN)] : []),
     "--on-nan", settings.onNan,
     "--amp", options.amp,
     "--device", options.device,
@@ -112,6 +117,9 @@ export async function trainTorch(
   ];
   const mnist = mnistFolder();
   if (mnist) args.push("--mnist", mnist);
+  // the quality score's classifier: the same weights as runtime/eval/ uses
+  const { CLASSIFIER_FILE } = await import("../runtime/eval/classifier-file.ts");
+  if (existsSync(CLASSIFIER_FILE)) args.push("--classifier", CLASSIFIER_FILE);
   if (settings.data === null && plan.data.source.kind === "colour") {
     reporter.info(`rendering the built-in colour pictures for PyTorch (${plan.data.source.count} of ${plan.data.source.size}x${plan.data.source.size}) into ${folder.path("data")}`);
     args.push("--pictures", await renderColour(folder, plan.data.source.size, plan.data.source.count));
@@ -130,6 +138,7 @@ export async function trainTorch(
   let done = 0;
   let started = 0;
   let last: Row | undefined;
+  let quality: QualityScore | undefined;
   let stopped = false;
   let ended = false;
   const errors: string[] = [];
@@ -137,13 +146,18 @@ export async function trainTorch(
   const refresh = async (status: string) => {
     const rows = readRunLog(folder.dir).rows;
     const written = await writePlots(folder.dir, rows);
-    plots = [...written.losses, ...written.scores].filter((p) => p.endsWith(".svg") || p.endsWith(".png"));
+    plots = [...written.losses, ...written.scores, ...written.quality].filter((p) => p.endsWith(".svg") || p.endsWith(".png"));
     const samplesDir = folder.path("samples");
     const samples = existsSync(samplesDir) ? readdirSync(samplesDir).filter((f) => /^iter-\d+\.png$/.test(f)).sort().map((f) => join("samples", f)) : [];
     writeReport(folder.dir, {
       title: report.specPath.split(/[\\/]/).pop() ?? report.specPath,
       status,
-      settings: { ...report.settings, engine: `PyTorch ${torch} (${python}), ${options.nproc} process${options.nproc > 1 ? "es" : ""}${options.amp !== "off" ? `, ${options.amp}` : ""}`, seed: settings.seed },
+      settings: {
+        ...report.settings,
+        engine: `PyTorch ${torch} (${python}), ${options.nproc} process${options.nproc > 1 ? "es" : ""}${options.amp !== "off" ? `, ${options.amp}` : ""}`,
+        seed: settings.seed,
+        ...(quality ? { quality: describeScore(quality) } : {}),
+      },
       backend: `PyTorch ${torch}`,
       spec: report.specText,
       samples,
@@ -179,6 +193,10 @@ export async function trainTorch(
         last = ev["row"] as Row;
         done = Number(last["iter"]);
         reporter.progress(last, total);
+        break;
+      case "quality":
+        quality = ev["score"] as QualityScore;
+        reporter.info(`quality at iteration ${String(ev["iter"])}: ${describeScore(quality)}`);
         break;
       case "sample":
         refreshing = refreshing.then(() => refresh(`running: iteration ${done} of ${total}`)).catch(() => undefined);
@@ -216,5 +234,5 @@ export async function trainTorch(
   if (code_ !== 0 && !ended) throw new CliError("RunProblem", [`the PyTorch engine (${python} ${relative(process.cwd(), script)}) ended with exit status ${code_} before the run was over`]);
   await refresh(finished ? "finished" : stopped ? `stopped at iteration ${done} of ${total} (resume with --resume)` : `iteration ${done} of ${total}`);
   const ms = done > started ? (Date.now() - t0) / (done - started) : 0;
-  return { iterations: done, total, finished, msPerIteration: ms, last, python, torch };
+  return { iterations: done, total, finished, msPerIteration: ms, last, ...(quality ? { quality } : {}), python, torch };
 }

@@ -234,7 +234,7 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
   const sample = plan.bindings.find((b) => b.name === plan.sample);
   const stepEntry = (st: TrainPlan["steps"][number]) =>
     `        {"model": ${JSON.stringify(st.model)}, "repeat": ${st.repeat}, "text": ${JSON.stringify(st.text)}, "optimizer": ${pyLiteral({ lr: st.optimizer.lr, betas: st.optimizer.betas, eps: st.optimizer.eps })}, "scores": ${pyLiteral(scoreNames(st))}, "run": step_${st.model}},`;
-  const settings = { batch: plan.batch, epochs: plan.epochs, iters: plan.iters, sampleEvery: plan.sampleEvery, checkpointEvery: plan.checkpointEvery, logEvery: plan.logEvery };
+  const settings = { batch: plan.batch, epochs: plan.epochs, iters: plan.iters, sampleEvery: plan.sampleEvery, checkpointEvery: plan.checkpointEvery, logEvery: plan.logEvery, ...(plan.evalEvery !== undefined ? { evalEvery: plan.evalEvery } : {}) };
   const lines = [
     "#!/usr/bin/env python3",
     ...header(spec, "its train: section"),

@@ -193,7 +193,7 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
   });
   const { line: _line, col: _col, ...data } = plan.data;
   const sample = plan.bindings.find((b) => b.name === plan.sample);
-  const settings = { batch: plan.batch, epochs: plan.epochs, iters: plan.iters, sampleEvery: plan.sampleEvery, checkpointEvery: plan.checkpointEvery, logEvery: plan.logEvery };
+  const settings = { batch: plan.batch, epochs: plan.epochs, iters: plan.iters, sampleEvery: plan.sampleEvery, checkpointEvery: plan.checkpointEvery, logEvery: plan.logEvery, ...(plan.evalEvery !== undefined ? { evalEvery: plan.evalEvery } : {}) };
   file.addStatements("");
   file.addVariableStatement({
     isExported: true,

@@ -13,7 +13,7 @@ import { formatShape } from "./shape.ts";
 import type { SourceFile } from "./source.ts";
 import type { AdamPlan, DataPlan, DataSource, LossFn, StepPlan, TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contracts/train-plan.ts";
 
-const SETTINGS = new Set(["batch", "epochs", "iters", "sample", "sample_every", "checkpoint_every", "log_every"]);
+const SETTINGS = new Set(["batch", "epochs", "iters", "sample", "sample_every", "checkpoint_every", "log_every", "eval_every"]);
 const DATA_SOURCES = new Set(["mnist", "images", "colour", "color"]);
 const LOSSES = new Set<string>(["bce", "bce_logits", "l1", "mse"]);
 const FUNCTIONS = "data: mnist, images, colour, lab(...); noise(...), cat(...), a model call; losses: bce, bce_logits, l1, mse; optimizers: adam";
@@ -185,10 +185,12 @@ class TrainChecker {
     const sampleEvery = this.intSetting("sample_every", TRAIN_DEFAULTS.sampleEvery, 1);
     const checkpointEvery = this.intSetting("checkpoint_every", sampleEvery ?? TRAIN_DEFAULTS.sampleEvery, 1);
     const logEvery = this.intSetting("log_every", TRAIN_DEFAULTS.logEvery, 1);
+    // the quality score every N iterations (0: never); unset: with each sample grid
+    const evalEvery = this.settings.has("eval_every") ? this.intSetting("eval_every", 0, 0) : null;
     const sample = this.sample(steps);
 
     if (this.bag.errorCount > this.errorsBefore || this.def.incomplete) return null;
-    if (this.data === null || batch === undefined || sample === undefined || sampleEvery === undefined || checkpointEvery === undefined || logEvery === undefined) return null;
+    if (this.data === null || batch === undefined || sample === undefined || sampleEvery === undefined || checkpointEvery === undefined || logEvery === undefined || evalEvery === undefined) return null;
     return {
       data: this.data,
       noise: this.noise,
@@ -201,6 +203,7 @@ class TrainChecker {
       sampleEvery,
       checkpointEvery,
       logEvery,
+      ...(evalEvery !== null ? { evalEvery } : {}),
     };
   }
 

@@ -103,4 +103,6 @@ export interface TrainPlan {
   readonly sampleEvery: number;
   readonly checkpointEvery: number;
   readonly logEvery: number;
+  /** `eval_every`: the quality score every N iterations (0: never); absent: with each sample grid. */
+  readonly evalEvery?: number;
 }

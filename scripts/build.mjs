@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entries = {
   "gan-compile": "cli/gan-compile.ts",
+  "gan-eval": "cli/gan-eval.ts",
   "gan-sample": "cli/gan-sample.ts",
   "gan-train": "cli/gan-train.ts",
   "emit-worker": "cli/emit-worker.ts",

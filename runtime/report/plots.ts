@@ -184,17 +184,20 @@ async function writeChart(dir: string, name: string, spec: TopLevelSpec): Promis
 /**
  * Writes `plots/losses.{svg,png}` (every `loss_*` column vs iter, per model: faint raw line
  * and a moving average) and `plots/scores.{svg,png}` (every `score_*` column, y in [0, 1]
- * unless values leave it) under `dir`. Returns the written paths (joined onto `dir`); a
- * chart with no columns or no rows is not written.
+ * unless values leave it) and `plots/quality.{svg,png}` (the quality score: FLD, and KID
+ * × 1,000, at the iterations it was computed) under `dir`. Returns the written paths
+ * (joined onto `dir`); a chart with no columns or no rows is not written.
  */
-export async function writePlots(dir: string, rows: readonly Row[]): Promise<{ losses: string[]; scores: string[] }> {
-  const result = { losses: [] as string[], scores: [] as string[] };
+export async function writePlots(dir: string, rows: readonly Row[]): Promise<{ losses: string[]; scores: string[]; quality: string[] }> {
+  const result = { losses: [] as string[], scores: [] as string[], quality: [] as string[] };
   if (rows.length === 0) return result;
   const cols: string[] = [];
   const seen = new Set<string>();
   for (const r of [rows[0] as Row, rows[rows.length - 1] as Row]) {
     for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), cols.push(k));
   }
+  // the quality score: only the rows that have it (a line through the evaluations)
+  const scored = rows.filter((r) => Number.isFinite(r["kid"]));
   const lossCols = cols.filter((c) => c.startsWith("loss_"));
   const scoreCols = cols.filter((c) => c.startsWith("score_"));
   if (lossCols.length === 0 && scoreCols.length === 0) return result;
@@ -219,6 +222,13 @@ export async function writePlots(dir: string, rows: readonly Row[]): Promise<{ l
     }
     const spec = chartSpec("Scores", "score", "score", pts, [lo, hi], single);
     jobs.push(writeChart(plotDir, "scores", spec).then((p) => void (result.scores = p)));
+  }
+  if (scored.length > 0) {
+    const quality = scored.map((r) => ({ iter: r.iter as number, ...(Number.isFinite(r["fld"]) ? { quality_FLD: r["fld"] as number } : {}), "quality_KID x 1000": (r["kid"] as number) * 1000 }));
+    const names = [...new Set(quality.flatMap((q) => Object.keys(q).filter((k) => k !== "iter")))];
+    const pts = seriesPoints(quality, names, "quality_");
+    const spec = chartSpec("Quality score (lower is better)", "score", "score", pts, null, true);
+    jobs.push(writeChart(plotDir, "quality", spec).then((p) => void (result.quality = p)));
   }
   await Promise.all(jobs);
   return result;

@@ -17,9 +17,12 @@ export const LOG_CSV = "log.csv";
 export const LOG_JSONL = "log.jsonl";
 export const BASE_COLUMNS = ["iter", "epoch", "time", "img_per_s"] as const;
 
-/** The column list in the canonical order: base columns, `loss_<model>`, `score_<name>`. */
-export function logColumns(models: readonly string[], scores: readonly string[]): string[] {
-  return [...BASE_COLUMNS, ...models.map((m) => `loss_${m}`), ...scores.map((s) => `score_${s}`)];
+/** The quality score's columns (runtime/eval/quality.ts), filled at the iterations it is computed. */
+export const QUALITY_COLUMNS = ["fld", "kid", "kid_std"] as const;
+
+/** The column list in the canonical order: base columns, `loss_<model>`, `score_<name>`, the quality score. */
+export function logColumns(models: readonly string[], scores: readonly string[], quality = false): string[] {
+  return [...BASE_COLUMNS, ...models.map((m) => `loss_${m}`), ...scores.map((s) => `score_${s}`), ...(quality ? QUALITY_COLUMNS : [])];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -235,7 +238,7 @@ export class RunLog {
         const c = cols;
         kept = kept.map((r) => {
           const out: Row = {};
-          for (const k of c) out[k] = k in r ? (r[k] as number) : NaN;
+          for (const k of c) if (k in r) out[k] = r[k] as number; // a column the row did not have stays empty
           return out;
         });
       }

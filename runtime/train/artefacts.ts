@@ -61,10 +61,11 @@ export class Artefacts {
   ) {}
 
   /** Opens the log (cut back to `resumedAt` on a resume) and writes real.png once. */
-  static async open(folder: RunFolder, training: Training, dataset: Dataset, seed: number, resumedAt: number | null, report: ReportContext): Promise<Artefacts> {
+  static async open(folder: RunFolder, training: Training, dataset: Dataset, seed: number, resumedAt: number | null, report: ReportContext, quality: boolean): Promise<Artefacts> {
     const columns = logColumns(
       training.steps.map((st) => st.model),
       training.steps.flatMap((st) => st.scores),
+      quality,
     );
     const log = RunLog.open(folder.dir, columns, resumedAt);
     const fixed = await fixedSamples(training, dataset, seed);
@@ -118,7 +119,7 @@ export class Artefacts {
 
   async refreshPlots(): Promise<void> {
     const written = await writePlots(this.folder.dir, this.log.rows());
-    this.plots.splice(0, this.plots.length, ...[...written.losses, ...written.scores].filter((p) => p.endsWith(".svg") || p.endsWith(".png")));
+    this.plots.splice(0, this.plots.length, ...[...written.losses, ...written.scores, ...written.quality].filter((p) => p.endsWith(".svg") || p.endsWith(".png")));
   }
 
   /** Real next to fake, from the last grid, for samples drawn from noise. */

@@ -27,6 +27,10 @@ export interface RunSettings {
   readonly iters: number | null;
   readonly sampleEvery: number;
   readonly checkpointEvery: number;
+  /** The quality score every N iterations and at the end (0: never). */
+  readonly evalEvery: number;
+  /** Samples it scores (null: the default, runtime/eval/quality.ts). */
+  readonly evalN: number | null;
   readonly strictData: boolean;
   readonly onNan: "stop" | "skip";
   /** The --backend asked for (auto, cpu, wasm, tensorflow). */
@@ -75,6 +79,8 @@ export const FLAG: Readonly<Record<keyof RunSettings, string>> = {
   iters: "--iters",
   sampleEvery: "--sample-every",
   checkpointEvery: "--checkpoint-every",
+  evalEvery: "--eval-every",
+  evalN: "--eval-n",
   strictData: "--strict-data",
   onNan: "--on-nan",
   backend: "--backend",
@@ -132,6 +138,9 @@ export function readRunRecord(out: string): RunRecord {
     iters,
     sampleEvery: num("sampleEvery", true) ?? p.sampleEvery,
     checkpointEvery: num("checkpointEvery", true) ?? p.checkpointEvery,
+    // records written before the quality score: none during the run
+    evalEvery: num("evalEvery", true) ?? 0,
+    evalN: num("evalN", true),
     strictData: r["strictData"] === true,
     onNan,
     // Records written before `backendAsked` existed: the backend that ran.

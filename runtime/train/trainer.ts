@@ -10,6 +10,7 @@ import { basename } from "node:path";
 import { type Dataset, openDataset } from "../data/dataset.ts";
 import type { Model, ModelOptions } from "../nn/model.ts";
 import { Adam } from "../optim/adam.ts";
+import { defaultEvalCount, describeScore, drawSamples, type QualityScore, QualityScorer } from "../eval/quality.ts";
 import type { Row } from "../report/run-log.ts";
 import { Artefacts } from "./artefacts.ts";
 import { architectureFingerprint, type CheckpointFile, loadCheckpoint, modelsArchitecture, PLAN_FORMAT, planFingerprint, readCheckpointInfo, saveCheckpoint } from "./checkpoint.ts";
@@ -43,6 +44,10 @@ export interface RunLength {
   readonly iters: number | null;
   readonly sampleEvery: number;
   readonly checkpointEvery: number;
+  /** The quality score every N iterations and at the end (0: never). */
+  readonly evalEvery: number;
+  /** Samples it scores (null: 1,000, or 100 when samples read data). */
+  readonly evalN: number | null;
 }
 
 export interface TrainSetup {
@@ -79,6 +84,8 @@ export interface TrainSummary {
   readonly finished: boolean;
   readonly msPerIteration: number;
   readonly last: Row | undefined;
+  /** The last quality score computed (at the end of a finished run). */
+  readonly quality?: QualityScore;
   readonly files: { readonly samples: string; readonly plots: readonly string[]; readonly report: string; readonly checkpoint: string; readonly log: string };
 }
 
@@ -134,10 +141,25 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   if (s.resume && startIter === total) reporter.info(`the run is already finished (${total} of ${total} iterations): nothing to do; give --iters or --epochs beyond it to go on`);
 
   // --- what the run writes ----------------------------------------------------------------------------
-  const artefacts = await Artefacts.open(folder, training, dataset, seed, s.resume ? startIter : null, { ...s.report, backendWhy: s.backend.why });
+  const artefacts = await Artefacts.open(folder, training, dataset, seed, s.resume ? startIter : null, { ...s.report, backendWhy: s.backend.why }, length.evalEvery > 0);
   const log = artefacts.log;
   const timeOffset = log.rows().at(-1)?.["time"] ?? 0;
-  const reportExtra = { seed, backend: s.backend.name, data: dataset.description, "iterations per epoch": schedule.itersPerEpoch };
+  const reportExtra: Record<string, string | number> = { seed, backend: s.backend.name, data: dataset.description, "iterations per epoch": schedule.itersPerEpoch };
+  // The quality score (runtime/eval/): opened at its first use, when the samples' shape is known.
+  let scorer: QualityScorer | string | undefined;
+  let quality: QualityScore | undefined;
+  const evaluate = async (iteration: number): Promise<QualityScore | undefined> => {
+    const samples = await drawSamples(training, dataset, models, { seed, batch: length.batch, n: length.evalN ?? defaultEvalCount(training) });
+    if (scorer === undefined) {
+      scorer = await QualityScorer.open(training, dataset, samples.shape.slice(1));
+      if (typeof scorer === "string") reporter.warn(`no quality score: ${scorer}`);
+    }
+    if (typeof scorer === "string") return undefined;
+    quality = scorer.score(samples);
+    reporter.info(`quality at iteration ${iteration}: ${describeScore(quality)}`);
+    reportExtra["quality"] = `${describeScore(quality)}, iteration ${iteration}`;
+    return quality;
+  };
   /** The iteration of the checkpoint on disk (null: none written yet). */
   let checkpointed: number | null = s.resume ? startIter : null;
   const checkpoint = (iter: number) => {
@@ -210,7 +232,13 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
       row[`loss_${st.model}`] = l.reduce((a, b) => a + b, 0) / Math.max(1, l.length);
     }
     for (const st of training.steps) for (const n of st.scores) row[`score_${n}`] = scores[`score_${n}`] ?? Number.NaN;
-    if (iter % training.settings.logEvery === 0 || iter === total) log.append(row);
+    const evaluated = length.evalEvery > 0 && (iter % length.evalEvery === 0 || iter === total) ? await evaluate(iter) : undefined;
+    if (evaluated) {
+      row["fld"] = evaluated.fld ?? Number.NaN;
+      row["kid"] = evaluated.kid;
+      row["kid_std"] = evaluated.kidStd;
+    }
+    if (iter % training.settings.logEvery === 0 || iter === total || evaluated) log.append(row);
     last = row;
     reporter.progress(row, total);
     // A turn of the event loop, so that Ctrl-C's handler runs now, not at the next file
@@ -250,6 +278,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
     finished: iter >= total,
     msPerIteration: done > 0 ? computeMs / done : 0,
     last,
+    ...(quality ? { quality } : {}),
     files: {
       samples: artefacts.latestSampleFile,
       plots: artefacts.plotFiles,

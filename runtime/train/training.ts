@@ -34,6 +34,8 @@ export interface TrainSettings {
   readonly sampleEvery: number;
   readonly checkpointEvery: number;
   readonly logEvery: number;
+  /** The spec's `eval_every` (0: never); absent: the quality score with each sample grid. */
+  readonly evalEvery?: number;
 }
 
 export interface Training {

@@ -132,6 +132,195 @@ def write_atomic(path, data):
         os.close(fd)
 
 
+# --- the quality score (runtime/eval/: the same numbers in TypeScript) ---------------------
+
+
+class Rng:
+    """runtime/random.ts's Rng (mulberry32, Box-Muller): the same numbers from the same seed."""
+
+    def __init__(self, seed):
+        self.state = seed & 0xFFFFFFFF
+
+    def next(self):
+        self.state = (self.state + 0x6D2B79F5) & 0xFFFFFFFF
+        t = self.state
+        t = ((t ^ (t >> 15)) * (t | 1)) & 0xFFFFFFFF
+        t ^= (t + ((t ^ (t >> 7)) * (t | 61))) & 0xFFFFFFFF
+        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296
+
+    def normal(self):
+        u = self.next()
+        while u <= 1e-12:
+            u = self.next()
+        return math.sqrt(-2 * math.log(u)) * math.cos(2 * math.pi * self.next())
+
+    def normals(self, n):
+        return torch.tensor([self.normal() for _ in range(n)], dtype=torch.float32)
+
+    def uniforms(self, n, lo, hi):
+        return torch.tensor([lo + (hi - lo) * self.next() for _ in range(n)], dtype=torch.float32)
+
+
+def classifier():
+    """The MNIST classifier of the quality score (runtime/eval/features.ts), LeNet-style:
+    its 64 features (index 8's output) are what FLD and KID compare."""
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1568, 64), nn.ReLU(), nn.Linear(64, 10),
+    )
+
+
+def find_classifier(given=None):
+    """runtime/eval/mnist-classifier.safetensors: --classifier FILE, $GAN_SPEC_CLASSIFIER, or
+    the one of the gan-spec this package sits in (or the working folder is in)."""
+    candidates = [given, os.environ.get("GAN_SPEC_CLASSIFIER")]
+    for start in (os.path.dirname(os.path.abspath(__file__)), os.getcwd()):
+        d = start
+        while True:
+            candidates.append(os.path.join(d, "runtime", "eval", "mnist-classifier.safetensors"))
+            up = os.path.dirname(d)
+            if up == d:
+                break
+            d = up
+    for c in candidates:
+        if c and os.path.exists(c):
+            return c
+    return None
+
+
+_CLASSIFIER = {}
+
+
+def _classifier_net(path):
+    """The classifier and the rms its features are divided by (features.ts's classifier())."""
+    if path not in _CLASSIFIER:
+        net = classifier()
+        weights, meta = read_safetensors(path)
+        net.load_state_dict(weights)
+        _CLASSIFIER[path] = (net.eval(), float(meta["feature_rms"]))
+    return _CLASSIFIER[path]
+
+
+def eval_resize(p, size, grey):
+    """features.ts's resizePictures: channels averaged (grey), bilinear without antialiasing."""
+    p = p.double()
+    if grey:
+        p = p.mean(1, keepdim=True)
+    if p.shape[-1] != size or p.shape[-2] != size:
+        p = F.interpolate(p, size=(size, size), mode="bilinear", align_corners=False)
+    return p.float()
+
+
+def _chunks(p, net, chunk=500):
+    with torch.no_grad():
+        return torch.cat([net(p[i : i + chunk]).double() for i in range(0, p.shape[0], chunk)])
+
+
+def mnist_features(p, path):
+    net, rms = _classifier_net(path)
+    return _chunks(eval_resize(p, 28, True), net[:9]) / rms
+
+
+def mnist_classes(p, path):
+    return _chunks(eval_resize(p, 28, True), _classifier_net(path)[0]).argmax(1)
+
+
+def random_net(channels):
+    """features.ts's random net: three 4x4 stride-2 convolutions (32, 64, 128) with ReLU,
+    weights uniform in +-sqrt(6 / fan_in) from the seeded generator, biases 0."""
+    rng = Rng(mix_seed(0, f"random features {channels}"))
+    layers, cin = [], channels
+    for cout in (32, 64, 128):
+        conv = nn.Conv2d(cin, cout, 4, 2, 1)
+        bound = math.sqrt(6 / (cin * 16))
+        with torch.no_grad():
+            conv.weight.copy_(rng.uniforms(cout * cin * 16, -bound, bound).reshape(cout, cin, 4, 4))
+            conv.bias.zero_()
+        layers += [conv, nn.ReLU()]
+        cin = cout
+    return nn.Sequential(*layers).eval()
+
+
+def random_features(p):
+    net = random_net(p.shape[1])
+    return _chunks(eval_resize(p, 64, False), lambda x: net(x).mean((2, 3)))
+
+
+def frechet_distance(a, b):
+    """scores.ts's frechetDistance (float64; square roots through eigh)."""
+    ma, mb = a.mean(0), b.mean(0)
+    ca, cb = torch.cov(a.T), torch.cov(b.T)
+    w, v = torch.linalg.eigh(ca)
+    root = v @ torch.diag(w.clamp(min=0).sqrt()) @ v.T
+    inner = root @ cb @ root
+    tr_root = torch.linalg.eigvalsh((inner + inner.T) / 2).clamp(min=0).sqrt().sum()
+    return max(0.0, float(((ma - mb) ** 2).sum() + ca.trace() + cb.trace() - 2 * tr_root))
+
+
+def choose(n, m, rng):
+    """scores.ts's choose: the first m places of a Fisher-Yates shuffle of range(n)."""
+    pool = list(range(n))
+    for i in range(m):
+        j = i + int(rng.next() * (n - i))
+        pool[i], pool[j] = pool[j], pool[i]
+    return torch.tensor(pool[:m], dtype=torch.long)
+
+
+def kid(a, b, subsets=100, subset_size=1000, seed=0):
+    """scores.ts's kid: torch-fidelity's unbiased MMD^2, kernel (x.y / d + 1)^3, the
+    samples' and the reference's subsets from streams of their own."""
+    m = min(subset_size, a.shape[0], b.shape[0])
+    d = a.shape[1]
+    fake, real = Rng(mix_seed(seed, "kid fake")), Rng(mix_seed(seed, "kid real"))
+    real_subsets = [choose(b.shape[0], m, real) for _ in range(subsets)]
+
+    def off_diagonal(x):
+        k = (x @ x.T / d + 1) ** 3
+        return k.sum() - k.diagonal().sum()
+
+    values = []
+    for s in range(subsets):
+        x, y = a[choose(a.shape[0], m, fake)], b[real_subsets[s]]
+        values.append(float((off_diagonal(x) + off_diagonal(y)) / (m * (m - 1)) - 2 * ((x @ y.T / d + 1) ** 3).sum() / (m * m)))
+    t = torch.tensor(values, dtype=torch.float64)
+    return float(t.mean()), float(t.std(unbiased=False))
+
+
+def score_features(kind, fake, real):
+    mean, std = kid(fake, real)
+    out = {"kind": kind, "n": fake.shape[0], "reference": real.shape[0], "kid": mean, "kidStd": std}
+    if kind == "mnist":
+        out["fld"] = frechet_distance(fake, real)
+    return out
+
+
+def open_scorer(training, data, sample_shape, args):
+    """quality.ts's QualityScorer.open: ((kind, real features), None), or (None, why not)."""
+    outputs = training["data"]["outputs"]
+    shape = list(sample_shape)
+    out = next((k for k, o in enumerate(outputs) if list(o["shape"]) == shape), None)
+    if out is None or len(shape) != 3:
+        return None, f"the samples ({shape}) are not pictures of the data ({', '.join(o['name'] + ' ' + str(o['shape']) for o in outputs)})"
+    mnist = training["data"]["source"]["kind"] == "mnist" and not training["data"]["lab"] and not args.data and data.count == 70000
+    if mnist and find_classifier(args.classifier) is None:
+        return None, "the MNIST classifier (runtime/eval/mnist-classifier.safetensors of gan-spec) was not found: give --classifier FILE"
+    args.classifier = find_classifier(args.classifier)
+    indices = list(range(60000, 70000)) if mnist else list(range(min(10000, data.count)))
+    real = torch.cat([data.load(indices[i : i + 1000], generator(0, "reference"))[out] for i in range(0, len(indices), 1000)])
+    return ("mnist", mnist_features(real, args.classifier)) if mnist else ("relative", random_features(real)), None
+
+
+def describe_score(s):
+    """quality.ts's describeScore."""
+    def digits(x):
+        return f"{x:.1f}" if abs(x) >= 100 else f"{x:.2f}" if abs(x) >= 1 else f"{x:.3g}"
+    kid_text = f"KID {digits(s['kid'])} ± {digits(s['kidStd'])}"
+    if s["kind"] == "mnist":
+        return f"FLD {digits(s['fld'])}, {kid_text} ({s['n']:,} samples vs {s['reference']:,} test digits)"
+    return f"relative {kid_text} (random-net features, {s['n']:,} samples vs {s['reference']:,} real pictures; compare runs on the same data only)"
+
+
 # --- models -----------------------------------------------------------------------------
 
 
@@ -723,6 +912,9 @@ def parse_args(training, argv):
     p.add_argument("--sync-bn", choices=["on", "off"], help="synchronise BatchNorm across processes (default: on with more than one)")
     p.add_argument("--sample-every", type=int, help=f"write a sample grid every N iterations (default {s['sampleEvery']})")
     p.add_argument("--checkpoint-every", type=int, help=f"write a checkpoint every N iterations (default {s['checkpointEvery']})")
+    p.add_argument("--eval-every", type=int, help="the quality score (FLD/KID) every N iterations and at the end; 0: never (default: the spec's eval_every, else with each sample grid)")
+    p.add_argument("--eval-n", type=int, help="samples the quality score compares (default 1000; 100 when each needs a real input)")
+    p.add_argument("--classifier", help="the quality score's MNIST classifier (found by itself inside gan-spec)")
     p.add_argument("--on-nan", choices=["stop", "skip"], help="NaN or Inf in a loss or gradient: stop (exit status 3) or skip the update")
     p.add_argument("--strict-data", action="store_true", help="stop at an unreadable picture instead of skipping it")
     p.add_argument("--device", choices=["auto", "cuda", "cpu"], default="auto")
@@ -755,6 +947,10 @@ def parse_args(training, argv):
     a.seed = pick(a.seed, "seed", 0)
     a.sample_every = pick(a.sample_every, "sampleEvery", s["sampleEvery"])
     a.checkpoint_every = pick(a.checkpoint_every, "checkpointEvery", s["checkpointEvery"])
+    a.eval_every = pick(a.eval_every, "evalEvery", s.get("evalEvery", a.sample_every))
+    a.eval_n = pick(a.eval_n, "evalN", None)
+    if a.eval_every < 0 or (a.eval_n is not None and a.eval_n < 2):
+        p.error("--eval-every must be 0 or more and --eval-n at least 2")
     a.on_nan = pick(a.on_nan, "onNan", "stop")
     a.strict_data = a.strict_data or bool(record.get("strictData"))
     for name in ("iters", "epochs", "batch", "sample_every", "checkpoint_every"):
@@ -982,7 +1178,7 @@ def run(training, models, args):
     if start > total:
         raise GanError(f"{out} already has {start} iterations, more than {total} asked for: give more (e.g. --iters {start + max(1, total)}) to go on")
 
-    columns = BASE_COLUMNS + [f"loss_{st['model']}" for st in steps] + [f"score_{n}" for st in steps for n in st["scores"]]
+    columns = BASE_COLUMNS + [f"loss_{st['model']}" for st in steps] + [f"score_{n}" for st in steps for n in st["scores"]] + (["fld", "kid", "kid_std"] if args.eval_every > 0 else [])
     log = RunLog(out, columns, start if args.resume else None) if e.rank == 0 else None
     if e.rank == 0:
         spec_path = os.path.join(out, "spec.gan")
@@ -1059,6 +1255,55 @@ def run(training, models, args):
                 write_atomic(os.path.join(out, "samples", "latest.png"), f.read())
             e.event(event="sample", iter=iteration, path=path)
 
+    quality = {"scorer": None, "why": None}
+
+    def evaluate(iteration):
+        """runtime/eval/quality.ts: n samples (noise fixed by the seed, or the first examples),
+        in batches of the run's batch, scored against the test digits or the first pictures.
+        Every process computes them (a synchronised BatchNorm needs all); rank 0 logs."""
+        n = args.eval_n if args.eval_n is not None else (100 if uses_data else 1000)
+        if uses_data:
+            n = min(n, data.count)
+        rng = Rng(mix_seed(seed, "eval noise"))
+        saved = {name: {k: b.clone() for k, b in model.named_buffers()} for name, model in e.models.items()}
+        for model in e.models.values():
+            model.train()
+        parts = []
+        for i in range(0, n, B):
+            bsz = min(B, n - i)
+            inputs = {}
+            for z in noise:
+                size = 1
+                for d in z["shape"]:
+                    size *= d
+                inputs[z["name"]] = rng.normals(bsz * size).reshape([bsz] + z["shape"])
+            if uses_data:
+                for name_, t in zip(names, data.load(list(range(i, i + bsz)), generator(seed, f"eval data {i}"))):
+                    inputs[name_] = t
+            inputs = {k: v.to(e.device) for k, v in inputs.items()}
+            torch.manual_seed(mix_seed(seed, f"eval {i}"))
+            with torch.no_grad():
+                parts.append(training["values"][training["sample"]["value"]](Round(e, inputs, [])).float().cpu())
+        with torch.no_grad():
+            for name, model in e.models.items():
+                for k, b in model.named_buffers():
+                    b.copy_(saved[name][k])
+        samples = torch.cat(parts)
+        if quality["scorer"] is None and quality["why"] is None:
+            quality["scorer"], quality["why"] = open_scorer(training, data, samples.shape[1:], args)
+            if quality["why"] is not None:
+                e.warn(f"no quality score: {quality['why']}")
+        if quality["scorer"] is None:
+            return None
+        kind, real = quality["scorer"]
+        fake = mnist_features(samples, args.classifier) if kind == "mnist" else random_features(samples)
+        score = score_features(kind, fake, real)
+        if args.progress == "jsonl":
+            e.event(event="quality", iter=iteration, score=score)  # gan-train prints it
+        else:
+            e.info(f"quality at iteration {iteration}: {describe_score(score)}")
+        return score
+
     stop = {"asked": False, "at": 0.0}
     signal.signal(signal.SIGINT, _stop_handler(stop))
     signal.signal(signal.SIGTERM, _stop_handler(stop))
@@ -1122,7 +1367,12 @@ def run(training, models, args):
         for st in steps:
             for n in st["scores"]:
                 row[f"score_{n}"] = scores.get(f"score_{n}", float("nan"))
-        if log is not None and (iteration % s["logEvery"] == 0 or iteration == total):
+        scored = evaluate(iteration) if args.eval_every > 0 and (iteration % args.eval_every == 0 or iteration == total) else None
+        if scored is not None:
+            row["fld"] = scored.get("fld", float("nan"))
+            row["kid"] = scored["kid"]
+            row["kid_std"] = scored["kidStd"]
+        if log is not None and (iteration % s["logEvery"] == 0 or iteration == total or scored is not None):
             log.append(row)
         e.event(event="row", row=row, total=total)
         if args.progress == "lines" and e.rank == 0 and (iteration % max(1, total // 20) == 0 or iteration == total or iteration == start + 1):
@@ -1210,6 +1460,8 @@ def run_record(training, args, seed, e, out):
         "iters": args.iters if args.iters is not None else None if args.epochs is not None else training["settings"]["iters"],
         "sampleEvery": args.sample_every,
         "checkpointEvery": args.checkpoint_every,
+        "evalEvery": args.eval_every,
+        "evalN": args.eval_n,
         "strictData": bool(args.strict_data),
         "onNan": args.on_nan,
         "backendAsked": "auto",
