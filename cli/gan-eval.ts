@@ -95,10 +95,8 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
   }
   const n = flags.n ?? (quality.defaultEvalCount(training) === 100 ? 100 : 10000);
   const t0 = performance.now();
-  const samples = await quality.drawSamples(training, dataset, models, { seed: flags.seed ?? record.seed, batch: flags.batch ?? record.batch, n });
-  const scorer = await quality.QualityScorer.open(training, dataset, samples.shape.slice(1));
-  if (typeof scorer === "string") throw usage(`${dir}: no quality score: ${scorer}`);
-  const score = scorer.score(samples);
+  const score = await quality.evaluateRun(training, dataset, models, { seed: flags.seed ?? record.seed, batch: flags.batch ?? record.batch, n }, {});
+  if (typeof score === "string") throw usage(`${dir}: no quality score: ${score}`);
   const seconds = (performance.now() - t0) / 1000;
   for (const m of Object.values(models)) m.dispose();
   if (flags.json) io.stdout(`${JSON.stringify({ run: dir, checkpoint, iteration, ...score, seconds: Number(seconds.toFixed(2)) })}\n`);

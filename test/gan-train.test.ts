@@ -67,7 +67,7 @@ describe("gan-train: a run folder", () => {
     assert.match(result.stdout, new RegExp(`\\n  code +${run.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/generated\\n`));
     const csv = readFileSync(join(run, "log.csv"), "utf8").trim().split("\n");
     assert.equal(csv.length, 7);
-    assert.equal(csv[0], 'iter,epoch,time,img_per_s,loss_D,loss_G,"score_D:D(real)","score_D:D(fake)","score_G:D(fake)"');
+    assert.equal(csv[0], 'iter,epoch,time,img_per_s,loss_D,loss_G,"score_D:D(real)","score_D:D(fake)","score_G:D(fake)",fld,kid,kid_std');
     const rows = readFileSync(join(run, "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
     assert.deepEqual(rows.map((r) => r["iter"]), [1, 2, 3, 4, 5, 6]);
     for (const r of rows) {
@@ -84,6 +84,33 @@ describe("gan-train: a run folder", () => {
     assert.equal(meta["iteration"], "6");
     const names = [...checkpointTensors(run).keys()];
     for (const n of ["G.0.weight", "G.1.running_var", "G.1.num_batches_tracked", "D.0.bias", "optim.D.exp_avg.0.weight", "optim.G.exp_avg_sq.0.weight"]) assert.ok(names.includes(n), n);
+  });
+
+  it("scores its samples at the end (eval_every = 6): logged, plotted, in the report and the summary; gan-eval gives the same", async () => {
+    const rows = readFileSync(join(run, "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+    assert.deepEqual(rows.map((r) => "kid" in r), [false, false, false, false, false, true]);
+    const last = rows.at(-1)!;
+    assert.ok(last["fld"]! > 0 && last["kid"]! > 0 && last["kid_std"]! > 0, JSON.stringify(last));
+    assert.ok(readdirSync(join(run, "plots")).includes("quality.png"));
+    assert.match(result.stderr, /quality at iteration 6: FLD [\d.]+, KID [\d.]+ ± [\d.]+ \(1,000 samples vs 10,000 test digits\)/);
+    assert.match(result.stdout, /\n  quality +FLD [\d.]+, KID/);
+    const html = readFileSync(join(run, "index.html"), "utf8");
+    assert.ok(html.includes("plots/quality.png") && /FLD [\d.]+, KID/.test(html), "the report shows the score");
+    let out = "";
+    const { main: evalMain } = await import("../cli/gan-eval.ts");
+    const code = await evalMain([run, "--n", "1000", "--json", "--backend", "cpu"], { stdout: (t) => (out += t), stderr: () => undefined });
+    assert.equal(code, 0);
+    const score = JSON.parse(out) as Record<string, number>;
+    assert.equal(score["iteration"], 6);
+    for (const [k, col] of [["fld", "fld"], ["kid", "kid"], ["kidStd", "kid_std"]] as const) {
+      assert.ok(Math.abs(score[k]! - last[col]!) <= 1e-4 * Math.abs(last[col]!), `${k}: gan-eval ${score[k]}, the run ${last[col]}`);
+    }
+    let err = "";
+    const io = { stdout: () => undefined, stderr: (t: string) => (err += t) };
+    assert.equal(await evalMain([join(root, "no-such-run")], io), 2);
+    assert.match(err, /gan-eval: error GAN0904: .*no-such-run: no such folder \(give the run folder gan-train --out wrote\)/);
+    assert.equal(await evalMain([join(run, "plots")], io), 2);
+    assert.match(err, /it is not a gan-train run folder/);
   });
 
   it("stopped (Ctrl-C) after 3 iterations and resumed, it ends with the same weights, optimizer state and log", async () => {

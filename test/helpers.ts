@@ -2,6 +2,7 @@
 // gan-compile prints them (no colour), and read the checked models.
 import { readFileSync } from "node:fs";
 import { type GeneratedCode, loadCodeTemporarily } from "../cli/code.ts";
+import { findPython } from "../cli/torch-engine.ts";
 import { compile, type CompileResult } from "../compiler/compile.ts";
 import { renderDiagnostic } from "../compiler/render.ts";
 import { formatShape } from "../compiler/shape.ts";
@@ -40,4 +41,13 @@ export async function codeFor(path: string, set: Record<string, number> = {}): P
   const r = compile(readFileSync(path, "utf8"), path, { overrides: new Map(Object.entries(set)) });
   if (r.diagnostics.some((d) => d.severity === "error")) throw new Error(`${path} has errors`);
   return loadCodeTemporarily(r);
+}
+
+/** A python3 with PyTorch for the tests that need one, or why they do not run. */
+export function torchPython(): { python: string | undefined; whyNot: string } {
+  try {
+    return { python: findPython(process.env["GAN_PYTHON"]).python, whyNot: "" };
+  } catch (e) {
+    return { python: undefined, whyNot: `not run: no python3 with PyTorch here (${e instanceof Error ? e.message : String(e)})` };
+  }
 }

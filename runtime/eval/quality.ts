@@ -15,7 +15,7 @@ import { Rng } from "../random.ts";
 import { mixSeed, Round } from "../train/round.ts";
 import { noiseTensors, tensorOf } from "../train/schedule.ts";
 import type { Training } from "../train/training.ts";
-import { mnistFeatures, type Pictures, randomFeatures } from "./features.ts";
+import { type Features, mnistFeatures, type Pictures, randomFeatures } from "./features.ts";
 import { frechetDistance, kid, KidReference } from "./scores.ts";
 import type { QualityScore } from "./score-text.ts";
 
@@ -32,7 +32,9 @@ function readsData(training: Training): boolean {
 
 /** The MNIST test digits' place in the embedded set (training digits first). */
 const MNIST_TEST = { first: 60000, count: 10000 };
-const MAX_REFERENCE = 10000;
+/** Real pictures a relative score compares with (enough for KID; each costs a forward pass of the random net). */
+const MAX_REFERENCE = 1000;
+const MNIST_REFERENCES = new Map<string, KidReference>();
 
 export interface SampleOptions {
   readonly seed: number;
@@ -45,16 +47,15 @@ export interface SampleOptions {
  * n samples of the training section's sample value from the models as they are: training
  * mode with batch statistics, running statistics left alone (as the sample grids), from
  * noise fixed by the seed (the same at every evaluation of a run), or from the first n
- * examples when the samples read data.
+ * examples when the samples read data. Each batch goes to `each` as it is drawn (10,000
+ * samples of 64 x 64 colour pictures would take half a gigabyte at once).
  */
-export async function drawSamples(training: Training, dataset: Dataset, models: Readonly<Record<string, Model>>, o: SampleOptions): Promise<Pictures> {
+export async function drawSamples(training: Training, dataset: Dataset, models: Readonly<Record<string, Model>>, o: SampleOptions, each: (batch: Pictures) => Promise<void> | void): Promise<void> {
   const compute = training.values[training.sample.value];
   if (compute === undefined) throw new Error(`the training section has no value ${training.sample.value}`);
   const fromData = readsData(training);
   const n = fromData ? Math.min(o.n, dataset.size) : o.n;
   const rng = new Rng(mixSeed(o.seed, "eval noise"));
-  const parts: Float32Array[] = [];
-  let shape: number[] = [];
   for (let i = 0; i < n; i += o.batch) {
     const b = Math.min(o.batch, n - i);
     const inputs = noiseTensors(training.noise, rng, b);
@@ -66,11 +67,27 @@ export async function drawSamples(training: Training, dataset: Dataset, models: 
     const value = tf.tidy(() => toTorchOrder(compute(round)));
     round.dispose();
     tf.dispose(Object.values(inputs));
-    shape = value.shape.slice(1);
-    parts.push(value.dataSync() as Float32Array);
+    const [, c = 1, h = 1, w = 1] = value.shape;
+    const data = value.dataSync() as Float32Array;
     value.dispose();
+    await each({ data, shape: [b, c, h, w] });
   }
-  return { data: concat(parts), shape: [n, shape[0] ?? 1, shape[1] ?? 1, shape[2] ?? 1] };
+}
+
+/**
+ * A run's quality score now: its samples (drawSamples) against the real pictures, or why
+ * they can't be scored. `scorers` keeps the run's scorer (its real pictures' features)
+ * from one evaluation to the next.
+ */
+export async function evaluateRun(training: Training, dataset: Dataset, models: Readonly<Record<string, Model>>, o: SampleOptions, scorers: { scorer?: QualityScorer | string }): Promise<QualityScore | string> {
+  const parts: Features[] = [];
+  await drawSamples(training, dataset, models, o, async (batch) => {
+    scorers.scorer ??= await QualityScorer.open(training, dataset, batch.shape.slice(1), o.n);
+    if (typeof scorers.scorer !== "string") parts.push(scorers.scorer.features(batch));
+  });
+  if (scorers.scorer === undefined) return "no samples";
+  if (typeof scorers.scorer === "string") return scorers.scorer;
+  return scorers.scorer.score(joinFeatures(parts));
 }
 
 export class QualityScorer {
@@ -80,11 +97,11 @@ export class QualityScorer {
   ) {}
 
   /**
-   * The scorer of a run's samples (`sampleShape`: one sample, [C, H, W]), or the reason why
-   * they can't be scored (no data output of that shape, e.g. samples that are not pictures
-   * of the data).
+   * The scorer of a run's samples (`sampleShape`: one sample, [C, H, W]; `n`: how many
+   * will be scored), or the reason why they can't be scored (no data output of that shape,
+   * e.g. samples that are not pictures of the data).
    */
-  static async open(training: Training, dataset: Dataset, sampleShape: readonly number[]): Promise<QualityScorer | string> {
+  static async open(training: Training, dataset: Dataset, sampleShape: readonly number[], n: number): Promise<QualityScorer | string> {
     const output = training.data.outputs.findIndex((o) => o.shape.length === sampleShape.length && o.shape.every((d, i) => d === sampleShape[i]));
     if (output < 0 || sampleShape.length !== 3) {
       return `the samples ([${sampleShape.join(", ")}]) are not pictures of the data (${training.data.outputs.map((o) => `${o.name} [${o.shape.join(", ")}]`).join(", ")})`;
@@ -92,29 +109,54 @@ export class QualityScorer {
     const mnist = training.data.source.kind === "mnist" && !training.data.lab && dataset.size === MNIST_TEST.first + MNIST_TEST.count;
     const indices = mnist
       ? Array.from({ length: MNIST_TEST.count }, (_, i) => MNIST_TEST.first + i)
-      : Array.from({ length: Math.min(MAX_REFERENCE, dataset.size) }, (_, i) => i);
+      : Array.from({ length: relativeReferenceCount(dataset.size, n) }, (_, i) => i);
     const shape = training.data.outputs[output]!.shape as [number, number, number];
-    const data: Float32Array[] = [];
-    for (let i = 0; i < indices.length; i += 1000) data.push((await dataset.load(indices.slice(i, i + 1000), new Rng(0)))[output]!);
-    const pictures: Pictures = { data: concat(data), shape: [indices.length, ...shape] };
-    return new QualityScorer(mnist ? "mnist" : "relative", new KidReference(mnist ? mnistFeatures(pictures) : randomFeatures(pictures)));
+    const kind = mnist ? "mnist" : "relative";
+    const load = async () => {
+      const parts: Features[] = [];
+      for (let i = 0; i < indices.length; i += 500) {
+        const chunk = indices.slice(i, i + 500);
+        parts.push(featuresOf(kind, { data: (await dataset.load(chunk, new Rng(0)))[output]!, shape: [chunk.length, ...shape] }));
+      }
+      return new KidReference(joinFeatures(parts));
+    };
+    // The test digits through one pipeline are always the same: once per process.
+    const key = JSON.stringify([training.data.source, training.data.resize, shape]);
+    const reference = mnist ? (MNIST_REFERENCES.get(key) ?? (await load())) : await load();
+    if (mnist) MNIST_REFERENCES.set(key, reference);
+    return new QualityScorer(kind, reference);
   }
 
-  /** The score of these samples against the real examples. */
-  score(p: Pictures): QualityScore {
-    const fake = this.kind === "mnist" ? mnistFeatures(p) : randomFeatures(p);
+  /** The features of a batch of samples (score() takes them all at once). */
+  features(p: Pictures): Features {
+    return featuresOf(this.kind, p);
+  }
+
+  /** The score of the samples whose features these are, against the real pictures. */
+  score(fake: Features): QualityScore {
     const k = kid(fake, this.real);
     const real = this.real.features;
     return { kind: this.kind, n: fake.n, reference: real.n, ...(this.kind === "mnist" ? { fld: frechetDistance(fake, real) } : {}), kid: k.mean, kidStd: k.std };
   }
 }
 
-function concat(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+/** Real pictures a relative score compares with: twice the samples, 200 to 1,000 (each costs a forward pass of the random net). */
+export function relativeReferenceCount(size: number, n: number): number {
+  return Math.min(size, MAX_REFERENCE, Math.max(200, 2 * n));
+}
+
+function featuresOf(kind: QualityScore["kind"], p: Pictures): Features {
+  return kind === "mnist" ? mnistFeatures(p) : randomFeatures(p);
+}
+
+function joinFeatures(parts: readonly Features[]): Features {
+  const dim = parts[0]?.dim ?? 0;
+  const n = parts.reduce((s, f) => s + f.n, 0);
+  const data = new Float64Array(n * dim);
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+  for (const f of parts) {
+    data.set(f.data, at);
+    at += f.data.length;
   }
-  return out;
+  return { data, n, dim };
 }

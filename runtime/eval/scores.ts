@@ -100,29 +100,36 @@ function rows(f: Features, idx: Int32Array): Float32Array {
   return out;
 }
 
-/** Row sums of the kernel matrix (x·y / d + 1)³, float32 on the backend (each 1,000 or so terms). */
-function kernelRowSums(x: tf.Tensor2D, y: tf.Tensor2D, d: number): Float32Array {
-  const sums = tf.tidy(() => {
-    const g = tf.matMul(x, y, false, true).div(d).add(1);
-    return g.mul(g).mul(g).sum(1);
-  });
-  const out = sums.dataSync() as Float32Array;
-  sums.dispose();
-  return out;
+/**
+ * Σ over the pairs of (x·y / d + 1)³ (and, for x = y, Σ over the diagonal): the Gram matrix
+ * on the backend (float32), the cube and the sums in float64 here.
+ */
+function kernelSum(x: tf.Tensor2D, y: tf.Tensor2D, d: number): { all: number; diag: number } {
+  const g = tf.matMul(x, y, false, true);
+  const v = g.dataSync() as Float32Array;
+  const [n, m] = g.shape as [number, number];
+  let all = 0;
+  let diag = 0;
+  for (let i = 0; i < n; i++) {
+    let row = 0;
+    for (let j = i * m, e = j + m; j < e; j++) {
+      const t = v[j]! / d + 1;
+      row += t * t * t;
+    }
+    all += row;
+    if (i < m) {
+      const t = v[i * m + i]! / d + 1;
+      diag += t * t * t;
+    }
+  }
+  g.dispose();
+  return { all, diag };
 }
 
-/** Σ_{i≠j} k(x_i, x_j) of one set, in float64 from float32 row sums (the diagonal from the features). */
-function offDiagonalSum(x: tf.Tensor2D, f: Features, idx: Int32Array): number {
-  const rowSums = kernelRowSums(x, x, f.dim);
-  let all = 0;
-  for (const v of rowSums) all += v;
-  let diag = 0;
-  for (const i of idx) {
-    let dot = 0;
-    for (let k = 0; k < f.dim; k++) dot += f.data[i * f.dim + k]! ** 2;
-    diag += (dot / f.dim + 1) ** 3;
-  }
-  return all - diag;
+/** Σ_{i≠j} k(x_i, x_j) of one set. */
+function offDiagonalSum(x: tf.Tensor2D, d: number): number {
+  const s = kernelSum(x, x, d);
+  return s.all - s.diag;
 }
 
 /**
@@ -152,7 +159,7 @@ export class KidReference {
     }
     const idx = this.subsetsDrawn[s]!;
     const y = tf.tensor2d(rows(f, idx), [m, f.dim]);
-    if (this.yySums[s] === undefined) this.yySums[s] = offDiagonalSum(y, f, idx);
+    if (this.yySums[s] === undefined) this.yySums[s] = offDiagonalSum(y, f.dim);
     return { idx, yy: this.yySums[s]!, y };
   }
 }
@@ -178,9 +185,8 @@ export function kid(a: Features, b: Features | KidReference, o: KidOptions = {})
     const x = tf.tensor2d(rows(a, idx), [m, a.dim]);
     const { y, yy } = ref.subset(s, m);
     // every subset of all the samples is the same set: its sum once
-    const xx = m === a.n ? (xxAll ??= offDiagonalSum(x, a, idx)) : offDiagonalSum(x, a, idx);
-    let xy = 0;
-    for (const v of kernelRowSums(x, y, a.dim)) xy += v;
+    const xx = m === a.n ? (xxAll ??= offDiagonalSum(x, a.dim)) : offDiagonalSum(x, a.dim);
+    const xy = kernelSum(x, y, a.dim).all;
     tf.dispose([x, y]);
     values.push((xx + yy) / (m * (m - 1)) - (2 * xy) / (m * m));
   }

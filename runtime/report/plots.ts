@@ -184,8 +184,8 @@ async function writeChart(dir: string, name: string, spec: TopLevelSpec): Promis
 /**
  * Writes `plots/losses.{svg,png}` (every `loss_*` column vs iter, per model: faint raw line
  * and a moving average) and `plots/scores.{svg,png}` (every `score_*` column, y in [0, 1]
- * unless values leave it) and `plots/quality.{svg,png}` (the quality score: FLD, and KID
- * × 1,000, at the iterations it was computed) under `dir`. Returns the written paths
+ * unless values leave it) and `plots/quality.{svg,png}` (the quality score: FLD and KID,
+ * one panel each, at the iterations it was computed) under `dir`. Returns the written paths
  * (joined onto `dir`); a chart with no columns or no rows is not written.
  */
 export async function writePlots(dir: string, rows: readonly Row[]): Promise<{ losses: string[]; scores: string[]; quality: string[] }> {
@@ -224,10 +224,21 @@ export async function writePlots(dir: string, rows: readonly Row[]): Promise<{ l
     jobs.push(writeChart(plotDir, "scores", spec).then((p) => void (result.scores = p)));
   }
   if (scored.length > 0) {
-    const quality = scored.map((r) => ({ iter: r.iter as number, ...(Number.isFinite(r["fld"]) ? { quality_FLD: r["fld"] as number } : {}), "quality_KID x 1000": (r["kid"] as number) * 1000 }));
-    const names = [...new Set(quality.flatMap((q) => Object.keys(q).filter((k) => k !== "iter")))];
-    const pts = seriesPoints(quality, names, "quality_");
-    const spec = chartSpec("Quality score (lower is better)", "score", "score", pts, null, true);
+    // one panel per number (their scales differ by orders of magnitude)
+    const panel = (column: string, title: string) => {
+      const rowsOf = scored.filter((r) => Number.isFinite(r[column])).map((r) => ({ iter: r.iter as number, [`q_${title}`]: r[column] as number }));
+      if (rowsOf.length === 0) return null;
+      const { $schema: _s, config: _c, background: _b, ...rest } = chartSpec(title, title, "score", seriesPoints(rowsOf, [`q_${title}`], "q_"), null, true) as unknown as Record<string, unknown>;
+      return { ...rest, height: 150 };
+    };
+    const panels = [panel("fld", "FLD"), panel("kid", "KID")].filter((x) => x !== null);
+    const spec = {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      title: "Quality score (lower is better)",
+      background: "white",
+      vconcat: panels,
+      config: { font: "DejaVu Sans, Helvetica, Arial, sans-serif" },
+    } as unknown as TopLevelSpec;
     jobs.push(writeChart(plotDir, "quality", spec).then((p) => void (result.quality = p)));
   }
   await Promise.all(jobs);

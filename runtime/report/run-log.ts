@@ -176,6 +176,7 @@ function readCsv(path: string): { columns: string[]; rows: Row[] } {
     let ok = true;
     header.forEach((c, j) => {
       const cell = rec[j] as string;
+      if (cell.trim() === "") return; // not computed at this iteration
       const x = numberOrNaN(cell);
       if (cell.trim() !== "" && Number.isNaN(x) && cell.trim() !== "NaN") ok = false;
       row[c] = x;
@@ -199,7 +200,8 @@ function jsonLine(columns: readonly string[], row: Row): string {
   const obj: Record<string, number | null> = {};
   for (const c of columns) {
     const v = row[c];
-    obj[c] = v === undefined || !Number.isFinite(v) ? null : v;
+    if (v === undefined) continue; // not computed at this iteration (the quality score): absent, as the CSV's empty cell
+    obj[c] = !Number.isFinite(v) ? null : v;
   }
   return JSON.stringify(obj) + "\n";
 }

@@ -295,7 +295,7 @@ def score_features(kind, fake, real):
     return out
 
 
-def open_scorer(training, data, sample_shape, args):
+def open_scorer(training, data, sample_shape, n, args):
     """quality.ts's QualityScorer.open: ((kind, real features), None), or (None, why not)."""
     outputs = training["data"]["outputs"]
     shape = list(sample_shape)
@@ -306,9 +306,14 @@ def open_scorer(training, data, sample_shape, args):
     if mnist and find_classifier(args.classifier) is None:
         return None, "the MNIST classifier (runtime/eval/mnist-classifier.safetensors of gan-spec) was not found: give --classifier FILE"
     args.classifier = find_classifier(args.classifier)
-    indices = list(range(60000, 70000)) if mnist else list(range(min(10000, data.count)))
-    real = torch.cat([data.load(indices[i : i + 1000], generator(0, "reference"))[out] for i in range(0, len(indices), 1000)])
-    return ("mnist", mnist_features(real, args.classifier)) if mnist else ("relative", random_features(real)), None
+    indices = list(range(60000, 70000)) if mnist else list(range(min(data.count, 1000, max(200, 2 * n))))
+    kind = "mnist" if mnist else "relative"
+    real = torch.cat([features_of(kind, data.load(indices[i : i + 500], generator(0, "reference"))[out], args) for i in range(0, len(indices), 500)])
+    return (kind, real), None
+
+
+def features_of(kind, p, args):
+    return mnist_features(p, args.classifier) if kind == "mnist" else random_features(p)
 
 
 def describe_score(s):
@@ -708,7 +713,8 @@ class RunLog:
                     except ValueError:
                         continue
                     if isinstance(row, dict) and row.get("iter", 1e18) <= resume_at:
-                        kept.append({c: row.get(c) for c in self.columns})
+                        # null: a NaN; a column absent: not computed then (the quality score)
+                        kept.append({c: float("nan") if row[c] is None else row[c] for c in self.columns if c in row})
         self.last_time = kept[-1]["time"] if kept and kept[-1].get("time") is not None else 0
         write_atomic(os.path.join(folder, "log.csv"), self._header() + "".join(self._csv(r) for r in kept))
         write_atomic(os.path.join(folder, "log.jsonl"), "".join(self._json(r) for r in kept))
@@ -722,7 +728,7 @@ class RunLog:
         return ",".join("" if row.get(c) is None else format_number(row[c]) for c in self.columns) + "\n"
 
     def _json(self, row):
-        return json.dumps({c: (None if row.get(c) is None or (isinstance(row[c], float) and not math.isfinite(row[c])) else row[c]) for c in self.columns}, separators=(",", ":")) + "\n"
+        return json.dumps({c: (None if row[c] is None or (isinstance(row[c], float) and not math.isfinite(row[c])) else row[c]) for c in self.columns if c in row}, separators=(",", ":")) + "\n"
 
     def append(self, row):
         self.csv.write(self._csv(row))
@@ -1268,7 +1274,7 @@ def run(training, models, args):
         saved = {name: {k: b.clone() for k, b in model.named_buffers()} for name, model in e.models.items()}
         for model in e.models.values():
             model.train()
-        parts = []
+        feats = []
         for i in range(0, n, B):
             bsz = min(B, n - i)
             inputs = {}
@@ -1283,21 +1289,21 @@ def run(training, models, args):
             inputs = {k: v.to(e.device) for k, v in inputs.items()}
             torch.manual_seed(mix_seed(seed, f"eval {i}"))
             with torch.no_grad():
-                parts.append(training["values"][training["sample"]["value"]](Round(e, inputs, [])).float().cpu())
+                batch = training["values"][training["sample"]["value"]](Round(e, inputs, [])).float().cpu()
+            if quality["scorer"] is None and quality["why"] is None:
+                quality["scorer"], quality["why"] = open_scorer(training, data, batch.shape[1:], n, args)
+                if quality["why"] is not None:
+                    e.warn(f"no quality score: {quality['why']}")
+            if quality["scorer"] is not None:
+                feats.append(features_of(quality["scorer"][0], batch, args))
         with torch.no_grad():
             for name, model in e.models.items():
                 for k, b in model.named_buffers():
                     b.copy_(saved[name][k])
-        samples = torch.cat(parts)
-        if quality["scorer"] is None and quality["why"] is None:
-            quality["scorer"], quality["why"] = open_scorer(training, data, samples.shape[1:], args)
-            if quality["why"] is not None:
-                e.warn(f"no quality score: {quality['why']}")
         if quality["scorer"] is None:
             return None
         kind, real = quality["scorer"]
-        fake = mnist_features(samples, args.classifier) if kind == "mnist" else random_features(samples)
-        score = score_features(kind, fake, real)
+        score = score_features(kind, torch.cat(feats), real)
         if args.progress == "jsonl":
             e.event(event="quality", iter=iteration, score=score)  # gan-train prints it
         else:

@@ -10,7 +10,7 @@ import { basename } from "node:path";
 import { type Dataset, openDataset } from "../data/dataset.ts";
 import type { Model, ModelOptions } from "../nn/model.ts";
 import { Adam } from "../optim/adam.ts";
-import { defaultEvalCount, describeScore, drawSamples, type QualityScore, QualityScorer } from "../eval/quality.ts";
+import { defaultEvalCount, describeScore, evaluateRun, type QualityScore, type QualityScorer } from "../eval/quality.ts";
 import type { Row } from "../report/run-log.ts";
 import { Artefacts } from "./artefacts.ts";
 import { architectureFingerprint, type CheckpointFile, loadCheckpoint, modelsArchitecture, PLAN_FORMAT, planFingerprint, readCheckpointInfo, saveCheckpoint } from "./checkpoint.ts";
@@ -145,17 +145,17 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   const log = artefacts.log;
   const timeOffset = log.rows().at(-1)?.["time"] ?? 0;
   const reportExtra: Record<string, string | number> = { seed, backend: s.backend.name, data: dataset.description, "iterations per epoch": schedule.itersPerEpoch };
-  // The quality score (runtime/eval/): opened at its first use, when the samples' shape is known.
-  let scorer: QualityScorer | string | undefined;
+  // The quality score (runtime/eval/): its scorer opened at the first evaluation.
+  const scorers: { scorer?: QualityScorer | string } = {};
   let quality: QualityScore | undefined;
   const evaluate = async (iteration: number): Promise<QualityScore | undefined> => {
-    const samples = await drawSamples(training, dataset, models, { seed, batch: length.batch, n: length.evalN ?? defaultEvalCount(training) });
-    if (scorer === undefined) {
-      scorer = await QualityScorer.open(training, dataset, samples.shape.slice(1));
-      if (typeof scorer === "string") reporter.warn(`no quality score: ${scorer}`);
+    const hadScorer = scorers.scorer !== undefined;
+    const score = await evaluateRun(training, dataset, models, { seed, batch: length.batch, n: length.evalN ?? defaultEvalCount(training) }, scorers);
+    if (typeof score === "string") {
+      if (!hadScorer) reporter.warn(`no quality score: ${score}`);
+      return undefined;
     }
-    if (typeof scorer === "string") return undefined;
-    quality = scorer.score(samples);
+    quality = score;
     reporter.info(`quality at iteration ${iteration}: ${describeScore(quality)}`);
     reportExtra["quality"] = `${describeScore(quality)}, iteration ${iteration}`;
     return quality;
