@@ -8,6 +8,10 @@
 // The trainer scores every eval_every iterations and at the end; gan-eval scores a run
 // folder. gan_runtime.py (the PyTorch engine) computes the same numbers.
 import * as tf from "@tensorflow/tfjs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import type { Dataset } from "../data/dataset.ts";
 import { toTorchOrder } from "../nn/functional.ts";
 import type { Model } from "../nn/model.ts";
@@ -15,7 +19,8 @@ import { Rng } from "../random.ts";
 import { mixSeed, Round } from "../train/round.ts";
 import { noiseTensors, tensorOf } from "../train/schedule.ts";
 import type { Training } from "../train/training.ts";
-import { type Features, mnistFeatures, type Pictures, randomFeatures } from "./features.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
+import { CLASSIFIER_FILE, type Features, mnistFeatures, type Pictures, randomFeatures } from "./features.ts";
 import { frechetDistance, kid, KidReference } from "./scores.ts";
 import type { QualityScore } from "./score-text.ts";
 
@@ -120,9 +125,10 @@ export class QualityScorer {
       }
       return new KidReference(joinFeatures(parts));
     };
-    // The test digits through one pipeline are always the same: once per process.
+    // The test digits through one pipeline are always the same: once per process, and kept
+    // in the temporary folder for the next one.
     const key = JSON.stringify([training.data.source, training.data.resize, shape]);
-    const reference = mnist ? (MNIST_REFERENCES.get(key) ?? (await load())) : await load();
+    const reference = mnist ? (MNIST_REFERENCES.get(key) ?? (await cachedReference(key, load))) : await load();
     if (mnist) MNIST_REFERENCES.set(key, reference);
     return new QualityScorer(kind, reference);
   }
@@ -138,6 +144,33 @@ export class QualityScorer {
     const real = this.real.features;
     return { kind: this.kind, n: fake.n, reference: real.n, ...(this.kind === "mnist" ? { fld: frechetDistance(fake, real) } : {}), kid: k.mean, kidStd: k.std };
   }
+}
+
+/**
+ * The test digits' features for one pipeline from the temporary folder's cache (named by a
+ * hash of the pipeline, the classifier file and this format), else computed and stored there.
+ */
+async function cachedReference(key: string, load: () => Promise<KidReference>): Promise<KidReference> {
+  const name = createHash("sha256").update(`gan-spec quality reference 1\n${key}\n`).update(readFileSync(CLASSIFIER_FILE)).digest("hex").slice(0, 24);
+  const path = join(tmpdir(), "gan-spec-eval", `${name}.f64`);
+  const dim = 64;
+  try {
+    const bytes = readFileSync(path);
+    if (bytes.length === MNIST_TEST.count * dim * 8) {
+      const data = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+      if (data.every(Number.isFinite)) return new KidReference({ data, n: MNIST_TEST.count, dim });
+    }
+  } catch {
+    // not there yet
+  }
+  const reference = await load();
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic(path, new Uint8Array(reference.features.data.buffer));
+  } catch {
+    // a cache that cannot be written is only slower
+  }
+  return reference;
 }
 
 /** Real pictures a relative score compares with: twice the samples, 200 to 1,000 (each costs a forward pass of the random net). */
