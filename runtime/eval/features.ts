@@ -211,24 +211,29 @@ export function randomNetWeights(channels: number): Float32Array[] {
   });
 }
 
+const randomNets = new Map<number, tf.Tensor4D[]>();
+
+/** The random net's weights as tensors for `channels` input channels: drawn once per process. */
+function randomNet(channels: number): tf.Tensor4D[] {
+  let ws = randomNets.get(channels);
+  if (ws === undefined) {
+    let cin = channels;
+    ws = randomNetWeights(channels).map((w, i) => {
+      const t = tf.keep(tf.tensor4d(w, [RANDOM_LAYERS[i]!, cin, 4, 4]));
+      cin = RANDOM_LAYERS[i]!;
+      return t;
+    });
+    randomNets.set(channels, ws);
+  }
+  return ws;
+}
+
 /** Features of the fixed random-weight net: a relative score's features for any pictures. */
 export function randomFeatures(p: Pictures): Features {
-  const channels = p.shape[1];
-  const weights = randomNetWeights(channels);
-  let cin = channels;
-  const shapes = RANDOM_LAYERS.map((cout) => {
-    const s: [number, number, number, number] = [cout, cin, 4, 4];
-    cin = cout;
-    return s;
+  const ws = randomNet(p.shape[1]);
+  return collect(resizePictures(p, RANDOM_SIZE, false), 128, (x) => {
+    let h = x;
+    for (const w of ws) h = tf.relu(conv2d(h, w, null, { stride: [2, 2], padding: [1, 1], dilation: [1, 1] }));
+    return h.mean([1, 2]) as tf.Tensor2D;
   });
-  const ws = weights.map((w, i) => tf.tensor4d(w, shapes[i]!));
-  try {
-    return collect(resizePictures(p, RANDOM_SIZE, false), 128, (x) => {
-      let h = x;
-      for (const w of ws) h = tf.relu(conv2d(h, w, null, { stride: [2, 2], padding: [1, 1], dilation: [1, 1] }));
-      return h.mean([1, 2]) as tf.Tensor2D;
-    });
-  } finally {
-    tf.dispose(ws);
-  }
 }

@@ -18,7 +18,7 @@ import type { Model } from "../nn/model.ts";
 import { Rng } from "../random.ts";
 import { mixSeed, Round } from "../train/round.ts";
 import { noiseTensors, tensorOf } from "../train/schedule.ts";
-import type { Training } from "../train/training.ts";
+import { samplesReadData, type Training } from "../train/training.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 import { CLASSIFIER_FILE, type Features, mnistFeatures, type Pictures, randomFeatures } from "./features.ts";
 import { frechetDistance, kid, KidReference } from "./scores.ts";
@@ -28,12 +28,9 @@ export { describeScore, type QualityScore } from "./score-text.ts";
 
 /** Samples scored by default: 1,000 drawn from noise; 100 when each needs a real example. */
 export function defaultEvalCount(training: Training): number {
-  return readsData(training) ? 100 : 1000;
+  return samplesReadData(training) ? 100 : 1000;
 }
 
-function readsData(training: Training): boolean {
-  return training.sample.reads.some((name) => training.data.outputs.some((o) => o.name === name));
-}
 
 /** The MNIST test digits' place in the embedded set (training digits first). */
 const MNIST_TEST = { first: 60000, count: 10000 };
@@ -58,7 +55,7 @@ export interface SampleOptions {
 export async function drawSamples(training: Training, dataset: Dataset, models: Readonly<Record<string, Model>>, o: SampleOptions, each: (batch: Pictures) => Promise<void> | void): Promise<void> {
   const compute = training.values[training.sample.value];
   if (compute === undefined) throw new Error(`the training section has no value ${training.sample.value}`);
-  const fromData = readsData(training);
+  const fromData = samplesReadData(training);
   const n = fromData ? Math.min(o.n, dataset.size) : o.n;
   const rng = new Rng(mixSeed(o.seed, "eval noise"));
   for (let i = 0; i < n; i += o.batch) {

