@@ -1410,6 +1410,17 @@ def torchrun(argv):
         stopped = (getattr(api, "SignalException", KeyboardInterrupt), KeyboardInterrupt)
     except (ImportError, AttributeError):  # another PyTorch's layout: nothing to fix
         stopped = (KeyboardInterrupt,)
+    if "--standalone" in argv:
+        # --standalone's rendezvous is localhost:29400 in PyTorch 1.13: a second run on the
+        # machine could not start ("Address already in use"). The same, on a free port.
+        import socket
+        import uuid
+
+        with socket.socket() as sock:
+            sock.bind(("localhost", 0))
+            port = sock.getsockname()[1]
+        at = argv.index("--standalone")
+        argv = argv[:at] + ["--nnodes=1", "--rdzv_backend=c10d", f"--rdzv_endpoint=localhost:{port}", f"--rdzv_id={uuid.uuid4()}"] + argv[at + 1 :]
     try:
         run_main(argv)
     except stopped:
