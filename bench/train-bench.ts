@@ -155,9 +155,9 @@ export async function iterationFlops(c: Case): Promise<number> {
   const loss = (l: L): void => {
     if (l.kind === "sum") l.terms.forEach(loss);
     else if (l.kind === "scale") loss(l.loss);
-    else {
+    else if (l.kind === "loss") {
       value(l.input);
-      if (typeof l.target !== "number") value(l.target);
+      if (typeof l.target !== "number" && l.target !== null) value(l.target);
     }
   };
   for (const s of plan.steps) for (let i = 0; i < s.repeat; i++) loss(s.loss);

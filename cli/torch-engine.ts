@@ -63,16 +63,19 @@ function mnistFolder(): string | undefined {
   }
 }
 
-/** The built-in colour pictures as the engine reads them (RUN/data/colour-SxS-N.u8), rendered once. */
-async function renderColour(folder: RunFolder, size: number, count: number): Promise<string> {
-  const path = folder.path("data", `colour-${size}x${size}-${count}.u8`);
+/**
+ * The built-in colour pictures as the engine reads them (RUN/data/colour-SxS-N.u8, or
+ * summer- / winter- for the unpaired pair), rendered once.
+ */
+async function renderColour(folder: RunFolder, size: number, count: number, set: "colour" | "summer" | "winter" = "colour"): Promise<string> {
+  const path = folder.path("data", `${set}-${size}x${size}-${count}.u8`);
   if (existsSync(path)) return path;
-  const { colourPicture } = await import("../runtime/data/colour.ts");
+  const { colourPicture, seasonPicture } = await import("../runtime/data/colour.ts");
   const { writeFileAtomic } = await import("../runtime/io/atomic.ts");
   mkdirSync(folder.path("data"), { recursive: true });
   const head = Buffer.from(`${JSON.stringify({ count, size, channels: 3 })}\n`);
   const body = Buffer.alloc(count * size * size * 3);
-  for (let i = 0; i < count; i++) body.set(colourPicture(i, size), i * size * size * 3);
+  for (let i = 0; i < count; i++) body.set(set === "colour" ? colourPicture(i, size) : seasonPicture(i, size, set), i * size * size * 3);
   writeFileAtomic(path, Buffer.concat([head, body]));
   return path;
 }
@@ -120,9 +123,14 @@ export async function trainTorch(
   // the quality score's classifier: the same weights as runtime/eval/ uses
   const { CLASSIFIER_FILE } = await import("../runtime/eval/classifier-file.ts");
   if (existsSync(CLASSIFIER_FILE)) args.push("--classifier", CLASSIFIER_FILE);
-  if (settings.data === null && plan.data.source.kind === "colour") {
-    reporter.info(`rendering the built-in colour pictures for PyTorch (${plan.data.source.count} of ${plan.data.source.size}x${plan.data.source.size}) into ${folder.path("data")}`);
-    args.push("--pictures", await renderColour(folder, plan.data.source.size, plan.data.source.count));
+  const source = plan.data.source;
+  if (settings.data === null && source.kind === "colour") {
+    reporter.info(`rendering the built-in colour pictures for PyTorch (${source.count} of ${source.size}x${source.size}) into ${folder.path("data")}`);
+    args.push("--pictures", await renderColour(folder, source.size, source.count));
+  }
+  if (settings.data === null && source.kind === "unpaired") {
+    reporter.info(`rendering the built-in summer and winter pictures for PyTorch (${source.count} each of ${source.load}x${source.load}) into ${folder.path("data")}`);
+    args.push("--pictures", await renderColour(folder, source.load, source.count, "summer"), "--pictures-b", await renderColour(folder, source.load, source.count, "winter"));
   }
   const script = join(code, "train.py");
   // torchrun through the engine's own entry (gan_runtime.torchrun: the same launcher, with a fix).

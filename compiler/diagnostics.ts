@@ -118,6 +118,12 @@ export const Diagnostics = {
   LabNeedsColour: error("GAN0420", "lab() needs colour pictures (3 channels), but {0} gives {1}"),
   NotAValueHere: error("GAN0421", "{0} is {1}, not a tensor: it can't be used here"),
   SeveralOutputs: error("GAN0422", "{0} returns {1} outputs ({2}), so its call is not one tensor"),
+  LabelsMismatch: error("GAN0423", "{0} takes {1} as `{2}`, but gets {3}"),
+  PenaltyModel: error("GAN0424", "{0} needs a model with one picture input, but {1}"),
+  OptimModels: error("GAN0425", "`optim {0}` does not match a step: {1}"),
+  EmaWithoutStep: error("GAN0426", "`ema {0}`: {0} has no step, so its average would never move"),
+  HingeTarget: error("GAN0427", "hinge's target is 1 (real) or -1 (fake), got {0}"),
+  CeMismatch: error("GAN0428", "ce compares class scores {0} with {1}: {2}"),
 
   // --- GAN05xx: warnings -----------------------------------------------------------------
   UnusedValue: warning("GAN0501", "value `{0}` is never used"),
@@ -198,6 +204,7 @@ export const Hints = {
   ReshapeModel: "add `reshape([{0}])` as the last layer of {1}",
   LabelRange: "labels are probabilities: 1 for real, 0 for fake (0.9 for one-sided label smoothing)",
   TrainFunctions: "{0}",
+  LabelsExample: "draw labels with `c = labels({0})`, or read them with the data: `real, y = mnist`",
 } as const;
 
 export type HintKey = keyof typeof Hints;

@@ -11,7 +11,7 @@ import type { TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contract
 import type { EmittedFile } from "./emit-ts.ts";
 import { validateIr } from "./ir-validate.ts";
 import { opDef } from "./layers/index.ts";
-import { inputsOf, modelsOf, scoreNames, valueText as text } from "./train-plan.ts";
+import { modelsOf, optimizerSettings, samplePlan, scheduleText, scoreNames, valueText as text } from "./train-plan.ts";
 import { localBase, namer } from "./emit-names.ts";
 
 const RESERVED = new Set(
@@ -151,11 +151,12 @@ function emitModels(spec: IrSpec): EmittedFile {
 
 /** The steps' identity in a checkpoint: runtime/train/trainer.ts's plan fingerprint input. */
 export function planPrintInput(plan: TrainPlan): string {
-  return JSON.stringify(plan.steps.map((st) => [st.model, st.repeat, st.text.replace(/\s+/g, ""), { lr: st.optimizer.lr, betas: st.optimizer.betas, eps: st.optimizer.eps }]));
+  return JSON.stringify(plan.steps.map((st) => [st.model, st.repeat, st.text.replace(/\s+/g, ""), optimizerSettings(st.optimizer)]));
 }
 
 function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonly<Record<string, number>>): EmittedFile {
-  const fnName = namer(identifier, [...plan.steps.map((s) => `step_${s.model}`), "main", "TRAINING", "MODELS", "SPEC_TEXT"]);
+  const stepName = (st: TrainPlan["steps"][number]) => `step_${st.models.join("_")}`;
+  const fnName = namer(identifier, [...plan.steps.map(stepName), "main", "TRAINING", "MODELS", "SPEC_TEXT"]);
   const fnNames = new Map(plan.bindings.map((b) => [b.name, fnName(b.outputs ? localBase(text(b.value)) : b.name)]));
   const expr = (v: TrainValue): string => {
     switch (v.kind) {
@@ -170,6 +171,10 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
         return `torch.cat([${v.items.map(expr).join(", ")}], 1)`;
       case "output":
         return `${fnNames.get(v.of)!}(r)[${v.index}]`;
+      case "neg":
+        return `-${expr(v.value)}`;
+      case "pool":
+        return `r.pool(${JSON.stringify(v.name)}, ${expr(v.value)})`;
     }
   };
   const values = plan.bindings.flatMap((b: TrainBinding) => {
@@ -194,12 +199,25 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
     const scored = new Set<string>();
     const combine = (l: TrainLoss): string => {
       switch (l.kind) {
+        case "penalty": {
+          const real = local(text(l.real));
+          lines.push(`${real} = ${expr(l.real)}`);
+          let fake = "None";
+          if (l.fake) {
+            fake = local(text(l.fake));
+            lines.push(`${fake} = ${expr(l.fake)}`);
+          }
+          const name = local(`${l.fn}_${l.model}`);
+          lines.push(`${name} = r.penalty(${JSON.stringify(l.fn)}, ${JSON.stringify(l.model)}, ${real}, ${fake})  # ${l.fn === "gp" ? "(||grad D(x)|| - 1)^2 at x between real and fake" : "||grad D(real)||^2"}`);
+          return name;
+        }
         case "loss": {
           const input = local(text(l.input));
-          lines.push(`${input} = ${expr(l.input)}  # [N, ${l.input.shape.join(", ")}]`);
-          const target = typeof l.target === "number" ? String(l.target) : expr(l.target);
+          lines.push(`${input} = ${expr(l.input)}  # [N${l.input.shape.map((d) => `, ${d}`).join("")}]`);
+          const target = l.target === null ? null : typeof l.target === "number" ? String(l.target) : expr(l.target);
           const name = local(`${l.fn}_${text(l.input)}`);
-          lines.push(`${name} = rt.${l.fn}(${input}, ${target})`);
+          const args = [input, ...(target !== null ? [target] : []), ...(l.probabilities ? ["probabilities=True"] : [])];
+          lines.push(`${name} = rt.${l.fn === "mean" ? "mean_of" : l.fn}(${args.join(", ")})`);
           if (l.fn === "bce" || l.fn === "bce_logits") {
             const key = `${st.model}:${text(l.input)}`;
             if (!scored.has(key)) {
@@ -212,28 +230,29 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
         case "sum":
           return `(${l.terms.map(combine).join(" + ")})`;
         case "scale":
-          return `${pyLiteral(l.factor)} * ${combine(l.loss)}`;
+          return l.factor === -1 ? `-${combine(l.loss)}` : `${pyLiteral(l.factor)} * ${combine(l.loss)}`;
       }
     };
     let total = combine(st.loss);
     if (total.startsWith("(") && total.endsWith(")") && st.loss.kind === "sum") total = total.slice(1, -1);
-    const frozen = spec.models.map((m) => m.name).filter((m) => m !== st.model);
+    const frozen = spec.models.map((m) => m.name).filter((m) => !st.models.includes(m));
     const o = st.optimizer;
+    const whose = st.models.length === 1 ? `${st.model}'s` : `${st.models.join(" and ")}'s`;
+    const extra = [o.clip !== undefined ? `, weights clipped to [-${o.clip}, ${o.clip}] after each update` : "", o.schedule ? `, ${scheduleText(o.schedule)}` : ""].join("");
     return [
       "",
       "",
-      `def step_${st.model}(r):`,
-      `    """${st.model}'s step (spec line ${st.line}): ${st.text}`,
-      `    Adam(lr = ${o.lr}, betas = (${o.betas.join(", ")}), eps = ${o.eps})${st.repeat > 1 ? `, ${st.repeat} times per iteration` : ""}.`,
-      `    Gradients of ${st.model}'s parameters only${frozen.length === 0 ? "" : frozen.length === 1 ? `: ${frozen[0]} stays as it is` : `: ${frozen.join(", ")} stay as they are`}."""`,
+      `def ${stepName(st)}(r):`,
+      `    """${whose} step (spec line ${st.line}): ${st.text}`,
+      `    Adam(lr = ${o.lr}, betas = (${o.betas.join(", ")}), eps = ${o.eps})${extra}${st.repeat > 1 ? `, ${st.repeat} times per iteration` : ""}.`,
+      `    Gradients of ${whose} parameters only${frozen.length === 0 ? "" : frozen.length === 1 ? `: ${frozen[0]} stays as it is` : `: ${frozen.join(", ")} stay as they are`}."""`,
       ...lines.map((l) => `    ${l}`),
       `    return ${total}, {${scores.join(", ")}}`,
     ];
   });
   const { line: _l, col: _c, ...data } = plan.data;
-  const sample = plan.bindings.find((b) => b.name === plan.sample);
   const stepEntry = (st: TrainPlan["steps"][number]) =>
-    `        {"model": ${JSON.stringify(st.model)}, "repeat": ${st.repeat}, "text": ${JSON.stringify(st.text)}, "optimizer": ${pyLiteral({ lr: st.optimizer.lr, betas: st.optimizer.betas, eps: st.optimizer.eps })}, "scores": ${pyLiteral(scoreNames(st))}, "run": step_${st.model}},`;
+    `        {"model": ${JSON.stringify(st.model)}, "models": ${pyLiteral(st.models)}, "repeat": ${st.repeat}, "text": ${JSON.stringify(st.text)}, "optimizer": ${pyLiteral(optimizerSettings(st.optimizer))}, "scores": ${pyLiteral(scoreNames(st))}, "run": ${stepName(st)}},`;
   const settings = { batch: plan.batch, epochs: plan.epochs, iters: plan.iters, sampleEvery: plan.sampleEvery, checkpointEvery: plan.checkpointEvery, logEvery: plan.logEvery, ...(plan.evalEvery !== undefined ? { evalEvery: plan.evalEvery } : {}) };
   const lines = [
     "#!/usr/bin/env python3",
@@ -263,11 +282,13 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
     `    "data": ${pyLiteral(data)},`,
     `    "noise": ${pyLiteral(plan.noise)},`,
     `    "values": {${plan.bindings.filter((b) => !b.outputs).map((b) => `${JSON.stringify(b.name)}: ${fnNames.get(b.name)!}`).join(", ")}},`,
-    `    "sample": ${pyLiteral({ value: plan.sample, reads: sample ? inputsOf(sample.value, plan.bindings) : [] })},`,
+    `    "sample": ${pyLiteral(samplePlan(plan))},`,
     '    "steps": [',
     ...plan.steps.map(stepEntry),
     "    ],",
     `    "settings": ${pyLiteral(settings)},`,
+    `    "pools": ${pyLiteral(plan.bindings.flatMap((b) => (b.value.kind === "pool" ? [{ name: b.value.name, size: b.value.size }] : [])))},`,
+    `    "ema": ${pyLiteral(plan.ema ?? [])},`,
     "    # What a checkpoint's plan fingerprint is taken over (the same as gan-train's).",
     `    "planPrint": ${JSON.stringify(planPrintInput(plan))},`,
     "    # The checked section, for run.json.",

@@ -10,10 +10,10 @@ import type { IrSpec } from "../contracts/ir.ts";
 import type { TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contracts/train-plan.ts";
 import type { EmitOptions, EmittedFile } from "./emit-ts.ts";
 import { localBase, namer } from "./emit-names.ts";
-import { inputsOf, modelsOf, scoreNames, valueText as text } from "./train-plan.ts";
+import { modelsOf, optimizerSettings, samplePlan, scheduleText, scoreNames, valueText as text } from "./train-plan.ts";
 
 const RESERVED = new Set(
-  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await tf r optimizer steps training bce bceWithLogits cat l1 mse loss scores".split(" "),
+  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await tf r optimizer steps training bce bceWithLogits cat l1 mse crossEntropy hinge meanOf softplusMean loss scores".split(" "),
 );
 
 const safe = (name: string) => (RESERVED.has(name) ? `${name}_` : name);
@@ -33,7 +33,16 @@ function expr(v: TrainValue, fnName: (binding: string) => string): string {
       return `cat([${v.items.map((a) => expr(a, fnName)).join(", ")}])`;
     case "output":
       return `${fnName(v.of)}(r)[${v.index}]!`;
+    case "neg":
+      return `${expr(v.value, fnName)}.neg()`;
+    case "pool":
+      return `r.pool(${str(v.name)}, ${expr(v.value, fnName)})`;
   }
+}
+
+/** A step's function name: `stepD`, `stepG_A_G_B` for `step G_A, G_B`. */
+export function stepFunctionName(st: { readonly models: readonly string[] }): string {
+  return `step${st.models.join("_")}`;
 }
 
 /** A plain value as a TypeScript literal, on one line: `{ kind: "mnist", size: 64 }`. */
@@ -52,7 +61,7 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
   const file = project.createSourceFile("/out/train.ts", "", { overwrite: true });
   const used = new Set<string>();
   const usedNn = new Set<string>();
-  const fnName_ = namer(safe, plan.steps.map((s) => `step${s.model}`));
+  const fnName_ = namer(safe, plan.steps.map(stepFunctionName));
   // `src, cls = D(real)`: the call's function is named after it (`D_real`)
   const fnNames = new Map(plan.bindings.map((b) => [b.name, fnName_(b.outputs ? localBase(text(b.value)) : b.name)]));
   const fnName = (b: string) => fnNames.get(b)!;
@@ -85,17 +94,45 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
 
   const stepFns = plan.steps.map((st) => {
     const lines: string[] = [];
-    const named = namer(safe, [...fnNames.values(), ...plan.steps.map((x) => `step${x.model}`)]);
+    const named = namer(safe, [...fnNames.values(), ...plan.steps.map(stepFunctionName)]);
     const local = (text: string) => named(localBase(text));
     const scores: string[] = [];
     const scored = new Set<string>();
+    const penalty = (l: TrainLoss & { kind: "penalty" }): string => {
+      const real = local(text(l.real));
+      lines.push(`const ${real} = ${track(expr(l.real, fnName))};`);
+      let fake = "null";
+      if (l.fake) {
+        fake = local(text(l.fake));
+        lines.push(`const ${fake} = ${track(expr(l.fake, fnName))};`);
+      }
+      const name = local(`${l.fn}_${l.model}`);
+      lines.push(`const ${name} = r.penalty(${str(l.fn)}, ${str(l.model)}, ${real}, ${fake}); // ${l.fn === "gp" ? "(||grad D(x)|| - 1)^2 at x between real and fake" : "||grad D(real)||^2"}`);
+      return name;
+    };
     const leaf = (l: TrainLoss & { kind: "loss" }): string => {
       const input = local(text(l.input));
-      lines.push(`const ${input} = ${track(expr(l.input, fnName))}; // [N, ${l.input.shape.join(", ")}]`);
-      const target = typeof l.target === "number" ? String(l.target) : track(expr(l.target, fnName));
+      lines.push(`const ${input} = ${track(expr(l.input, fnName))}; // [N${l.input.shape.map((d) => `, ${d}`).join("")}]`);
+      const target = l.target === null ? "" : typeof l.target === "number" ? String(l.target) : track(expr(l.target, fnName));
       const name = local(`${l.fn}_${text(l.input)}`);
       let call: string;
       switch (l.fn) {
+        case "ce":
+          used.add("crossEntropy");
+          call = `crossEntropy(${input}, ${target}${l.probabilities ? ", true" : ""})`;
+          break;
+        case "hinge":
+          used.add("hinge");
+          call = `hinge(${input}, ${target})`;
+          break;
+        case "mean":
+          used.add("meanOf");
+          call = `meanOf(${input})`;
+          break;
+        case "softplus":
+          used.add("softplusMean");
+          call = `softplusMean(${input})`;
+          break;
         case "bce":
           used.add("bce");
           call = `bce(${input}, ${target})`;
@@ -129,26 +166,31 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
       switch (l.kind) {
         case "loss":
           return leaf(l);
+        case "penalty":
+          return penalty(l);
         case "sum": {
           const parts = l.terms.map(combine);
           return parts.slice(1).reduce((acc, p) => `${acc}.add(${p})`, parts[0]!);
         }
         case "scale": {
           const inner = combine(l.loss);
+          if (l.factor === -1) return `${inner.includes(".") ? `(${inner})` : inner}.neg()`;
           return `${inner.includes(".") ? `(${inner})` : inner}.mul(${l.factor})`;
         }
       }
     };
     const total = combine(st.loss);
-    const frozen = spec.models.map((m) => m.name).filter((m) => m !== st.model);
+    const frozen = spec.models.map((m) => m.name).filter((m) => !st.models.includes(m));
     const frozenText = frozen.length === 0 ? "" : frozen.length === 1 ? `: ${frozen[0]} stays as it is` : `: ${frozen.join(", ")} stay as they are`;
+    const whose = st.models.length === 1 ? `${st.model}'s` : `${st.models.join(" and ")}'s`;
+    const extra = [st.optimizer.clip !== undefined ? `, weights clipped to [-${st.optimizer.clip}, ${st.optimizer.clip}] after each update` : "", st.optimizer.schedule ? `, ${scheduleText(st.optimizer.schedule)}` : ""].join("");
     return {
-      name: `step${st.model}`,
+      name: stepFunctionName(st),
       isExported: true,
       docs: [
-        `${st.model}'s step (spec line ${st.line}): ${st.text}\n` +
-          `Adam(lr = ${st.optimizer.lr}, betas = (${st.optimizer.betas.join(", ")}), eps = ${st.optimizer.eps})${st.repeat > 1 ? `, ${st.repeat} times per iteration` : ""}.\n` +
-          `Gradients of ${st.model}'s parameters only${frozenText}.`,
+        `${whose} step (spec line ${st.line}): ${st.text}\n` +
+          `Adam(lr = ${st.optimizer.lr}, betas = (${st.optimizer.betas.join(", ")}), eps = ${st.optimizer.eps})${extra}${st.repeat > 1 ? `, ${st.repeat} times per iteration` : ""}.\n` +
+          `Gradients of ${whose} parameters only${frozenText}.`,
       ],
       parameters: [
         { name: "r", type: "Round" },
@@ -156,7 +198,7 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
       ],
       returnType: "StepResult",
       statements: [
-        `return r.step(${str(st.model)}, optimizer, () => {`,
+        `return r.step(${st.models.length === 1 ? str(st.model) : `[${st.models.map(str).join(", ")}]`}, optimizer, () => {`,
         ...lines.map((l) => `    ${l}`),
         `    return { loss: ${total} as tf.Scalar, scores: { ${scores.join(", ")} } };`,
         "});",
@@ -184,7 +226,7 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
   for (const f of bindingFns) file.addFunction(f);
   for (const f of stepFns) file.addFunction(f);
   const stepEntry = (st: TrainPlan["steps"][number]) =>
-    `    { model: ${str(st.model)}, repeat: ${st.repeat}, text: ${str(st.text)}, optimizer: ${literal({ lr: st.optimizer.lr, betas: st.optimizer.betas, eps: st.optimizer.eps })}, scores: ${literal(scoreNames(st))}, run: step${st.model} },`;
+    `    { model: ${str(st.model)}, models: ${literal(st.models)}, repeat: ${st.repeat}, text: ${str(st.text)}, optimizer: ${literal(optimizerSettings(st.optimizer))}, scores: ${literal(scoreNames(st))}, run: ${stepFunctionName(st)} },`;
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
@@ -192,8 +234,8 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
     declarations: [{ name: "steps", type: "readonly StepFn[]", initializer: `[\n${plan.steps.map(stepEntry).join("\n")}\n]` }],
   });
   const { line: _line, col: _col, ...data } = plan.data;
-  const sample = plan.bindings.find((b) => b.name === plan.sample);
   const settings = { batch: plan.batch, epochs: plan.epochs, iters: plan.iters, sampleEvery: plan.sampleEvery, checkpointEvery: plan.checkpointEvery, logEvery: plan.logEvery, ...(plan.evalEvery !== undefined ? { evalEvery: plan.evalEvery } : {}) };
+  const pools = plan.bindings.flatMap((b) => (b.value.kind === "pool" ? [{ name: b.value.name, size: b.value.size }] : []));
   file.addStatements("");
   file.addVariableStatement({
     isExported: true,
@@ -208,9 +250,11 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
           `    data: ${literal(data)},`,
           `    noise: ${literal(plan.noise)},`,
           `    values: { ${plan.bindings.filter((b) => !b.outputs).map((b) => (fnName(b.name) === b.name ? b.name : `${str(b.name)}: ${fnName(b.name)}`)).join(", ")} },`,
-          `    sample: ${literal({ value: plan.sample, reads: sample ? inputsOf(sample.value, plan.bindings) : [] })},`,
+          `    sample: ${literal(samplePlan(plan))},`,
           "    steps,",
           `    settings: ${literal(settings)},`,
+          ...(pools.length > 0 ? [`    pools: ${literal(pools)},`] : []),
+          ...(plan.ema ? [`    ema: ${literal(plan.ema)},`] : []),
           "}",
         ].join("\n"),
       },

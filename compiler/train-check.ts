@@ -11,12 +11,17 @@ import { valueText } from "./train-plan.ts";
 import type { ParamValues } from "./params.ts";
 import { formatShape } from "./shape.ts";
 import type { SourceFile } from "./source.ts";
-import type { AdamPlan, DataPlan, DataSource, LossFn, StepPlan, TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contracts/train-plan.ts";
+import type { AdamPlan, DataOutput, DataPlan, DataSource, EmaPlan, LossFn, LrSchedule, NoisePlan, StepPlan, TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contracts/train-plan.ts";
 
 const SETTINGS = new Set(["batch", "epochs", "iters", "sample", "sample_every", "checkpoint_every", "log_every", "eval_every"]);
-const DATA_SOURCES = new Set(["mnist", "images", "colour", "color"]);
-const LOSSES = new Set<string>(["bce", "bce_logits", "l1", "mse"]);
-const FUNCTIONS = "data: mnist, images, colour, lab(...); noise(...), cat(...), a model call; losses: bce, bce_logits, l1, mse; optimizers: adam";
+const DATA_SOURCES = new Set(["mnist", "images", "colour", "color", "unpaired"]);
+const LOSSES = new Set<string>(["bce", "bce_logits", "l1", "mse", "ce", "hinge", "mean", "softplus"]);
+/** Losses of one argument. */
+const UNARY = new Set<string>(["mean", "softplus"]);
+const PENALTIES = new Set<string>(["gp", "r1"]);
+const BUILTINS = new Set<string>([...LOSSES, ...PENALTIES, ...DATA_SOURCES, "lab", "noise", "labels", "pool", "cat", "adam", "step", "optim", "ema", "linear"]);
+const FUNCTIONS =
+  "data: mnist, images, colour, unpaired, lab(...); noise(...), labels(N), cat(...), pool(x, N), a model call; losses: bce, bce_logits, l1, mse, ce, hinge, mean, softplus; penalties: gp, r1; optimizers: adam";
 
 /** Defaults where the section is silent (the seeds' DCGAN recipe). */
 export const TRAIN_DEFAULTS = {
@@ -32,8 +37,10 @@ interface Val {
   readonly value: TrainValue;
   /** Models whose parameters this value depends on. */
   readonly deps: ReadonlySet<string>;
-  /** Set when the value is a model's output: that model, and whether it ends with sigmoid. */
-  readonly modelOut?: { readonly model: string; readonly sigmoid: boolean };
+  /** Set when the value is a model's output: that model, and whether it ends with sigmoid / softmax. */
+  readonly modelOut?: { readonly model: string; readonly sigmoid: boolean; readonly softmax?: boolean };
+  /** Set when the value is class labels (shape []): how many classes. */
+  readonly classes?: number;
 }
 
 interface LossVal {
@@ -70,7 +77,10 @@ class TrainChecker {
   private readonly values = new Map<string, { val: Val; span: Span; used: boolean; isData: boolean }>();
   private readonly settings = new Map<string, { expr: Expr; span: Span }>();
   private readonly bindings: TrainBinding[] = [];
-  private readonly noise: { name: string; shape: number[] }[] = [];
+  private readonly noise: NoisePlan[] = [];
+  private readonly ema: EmaPlan[] = [];
+  /** `sample = (A, fake_B, rec_A)`: the pictures of each example's row. */
+  private sampleRow: string[] | null = null;
   private data: DataPlan | null = null;
   /** A data line was written (it may have failed): no "missing data" on top of its error. */
   private dataWritten = false;
@@ -97,38 +107,52 @@ class TrainChecker {
     const optimStatements = this.def.statements.filter((s) => s.kind === "optim");
     for (const st of this.def.statements) if (st.kind === "let") this.let(st);
 
+    // A step's key: its models joined by "+" (`step G_A, G_B` trains both with one optimizer).
     const optimizers = new Map<string, AdamPlan>();
-    const stepped = new Set(stepStatements.map((s) => s.names[0]!.name));
+    const stepKeys = stepStatements.map((s) => s.names.map((n) => n.name));
+    const sameModels = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
     for (const st of optimStatements) {
       const name = st.names[0]!;
-      if (!this.models.has(name.name)) {
-        this.error("NotAModel", name.span, ["optim", name.name], this.modelHint(name.name));
+      const unknown = st.names.find((n) => !this.models.has(n.name));
+      if (unknown) {
+        this.error("NotAModel", unknown.span, ["optim", unknown.name], this.modelHint(unknown.name));
         continue;
       }
-      if (optimizers.has(name.name)) {
-        this.error("DuplicateStep", name.span, [name.name, "an optimizer"]);
+      const names = st.names.map((n) => n.name);
+      const step = stepKeys.find((k) => sameModels(k, names));
+      const key = (step ?? names).join("+");
+      if (optimizers.has(key)) {
+        this.error("DuplicateStep", name.span, [key, "an optimizer"]);
         continue;
       }
-      if (!stepped.has(name.name)) this.error("OptimWithoutStep", name.span, [name.name], { hint: hint("TrainExample", [`step ${name.name} = bce(...)`]) });
+      if (step === undefined) {
+        const partly = stepKeys.find((k) => k.some((m) => names.includes(m)));
+        if (partly && (partly.length > 1 || names.length > 1)) {
+          this.error("OptimModels", name.span, [names.join(", "), `the step trains ${partly.join(", ")}`], { hint: hint("WriteInstead", [`\`optim ${partly.join(", ")} = ...\``]) });
+        } else this.error("OptimWithoutStep", name.span, [names.join(", ")], { hint: hint("TrainExample", [`step ${names.join(", ")} = bce(...)`]) });
+      }
       const adam = this.optimizer(st.value);
-      if (adam) optimizers.set(name.name, adam);
+      if (adam) optimizers.set(key, adam);
     }
 
     const seen = new Set<string>();
     const usedInLosses = new Set<string>();
     for (const st of stepStatements) {
       const name = st.names[0]!;
-      const model = this.models.get(name.name);
-      if (model === undefined) {
-        this.error("NotAModel", name.span, ["step", name.name], this.modelHint(name.name));
+      const unknown = st.names.find((n) => !this.models.has(n.name));
+      if (unknown) {
+        this.error("NotAModel", unknown.span, ["step", unknown.name], this.modelHint(unknown.name));
         continue;
       }
-      if (seen.has(name.name)) {
-        this.error("DuplicateStep", name.span, [name.name, "a step"]);
+      const twice = st.names.find((n, i) => seen.has(n.name) || st.names.findIndex((m) => m.name === n.name) < i);
+      if (twice) {
+        this.error("DuplicateStep", twice.span, [twice.name, "a step"]);
         continue;
       }
-      seen.add(name.name);
-      if (model.params === 0) this.error("NothingToTrain", name.span, [name.name]);
+      const models = st.names.map((n) => n.name);
+      const key = models.join("+");
+      for (const m of models) seen.add(m);
+      for (const n of st.names) if (this.models.get(n.name)!.params === 0) this.error("NothingToTrain", n.span, [n.name]);
       let repeat = 1;
       if (st.repeat) {
         const r = this.number(st.repeat);
@@ -146,16 +170,18 @@ class TrainChecker {
         continue;
       }
       for (const d of r.loss.deps) usedInLosses.add(d);
-      if (!r.loss.deps.has(name.name)) {
-        this.error("LossIgnoresModel", st.value.span, [name.name]);
+      const ignored = models.find((m) => !r.loss.deps.has(m));
+      if (ignored !== undefined) {
+        this.error("LossIgnoresModel", st.value.span, [ignored]);
         continue;
       }
       steps.push({
-        model: name.name,
+        model: key,
+        models,
         repeat,
         loss: r.loss.loss,
         text: this.input.source.text.slice(st.value.span.start, st.value.span.end).replace(/\s+/g, " "),
-        optimizer: optimizers.get(name.name) ?? TRAIN_DEFAULTS.adam,
+        optimizer: optimizers.get(key) ?? TRAIN_DEFAULTS.adam,
         line: this.input.source.position(st.span.start).line,
       });
     }
@@ -188,6 +214,7 @@ class TrainChecker {
     // the quality score every N iterations (0: never); unset: with each sample grid
     const evalEvery = this.settings.has("eval_every") ? this.intSetting("eval_every", 0, 0) : null;
     const sample = this.sample(steps);
+    for (const st of this.def.statements) if (st.kind === "ema") this.emaLine(st, seen);
 
     if (this.bag.errorCount > this.errorsBefore || this.def.incomplete) return null;
     if (this.data === null || batch === undefined || sample === undefined || sampleEvery === undefined || checkpointEvery === undefined || logEvery === undefined || evalEvery === undefined) return null;
@@ -204,7 +231,37 @@ class TrainChecker {
       checkpointEvery,
       logEvery,
       ...(evalEvery !== null ? { evalEvery } : {}),
+      ...(this.ema.length > 0 ? { ema: this.ema } : {}),
+      ...(this.sampleRow ? { sampleRow: this.sampleRow } : {}),
     };
+  }
+
+  /** `ema G = 0.999`: an averaged copy of G's weights. */
+  private emaLine(st: TrainStatement, trained: ReadonlySet<string>): void {
+    const name = st.names[0]!;
+    if (st.names.length > 1) {
+      this.error("WrongValueKind", st.names[1]!.span, ["`ema`", "one model per line", `${st.names.length} models`]);
+      return;
+    }
+    if (!this.models.has(name.name)) {
+      this.error("NotAModel", name.span, ["ema", name.name], this.modelHint(name.name));
+      return;
+    }
+    if (this.ema.some((e) => e.model === name.name)) {
+      this.error("DuplicateStep", name.span, [name.name, "an average"]);
+      return;
+    }
+    if (!trained.has(name.name)) {
+      this.error("EmaWithoutStep", name.span, [name.name]);
+      return;
+    }
+    const decay = this.number(st.value);
+    if (decay === undefined) return;
+    if (!(decay > 0 && decay < 1)) {
+      this.error("OutOfRange", st.value.span, ["the decay of an average", "between 0 and 1 (e.g. 0.999)", String(decay)]);
+      return;
+    }
+    this.ema.push({ model: name.name, decay });
   }
 
   private modelHint(name: string): { hint?: string } {
@@ -283,6 +340,55 @@ class TrainChecker {
       this.values.set(first.name, { val: { value: { kind: "noise", name: first.name, shape }, deps: new Set() }, span: first.span, used: false, isData: false });
       return;
     }
+    if (v.kind === "call" && v.callee === "labels") {
+      if (names.length !== 1) {
+        this.error("DataNames", st.span, ["labels(...)", "one tensor", `${names.length} names`]);
+        return;
+      }
+      for (const k of v.keywords) this.error("UnknownKeyword", k.keySpan, ["labels", k.key], { hint: "labels(N): N classes, e.g. labels(10)" });
+      if (v.args.length !== 1) {
+        this.error("MissingArgument", v.span, ["labels", "the number of classes, e.g. labels(10)"]);
+        return;
+      }
+      const classes = this.number(v.args[0]!);
+      if (classes === undefined) return;
+      if (!Number.isInteger(classes) || classes < 2) {
+        this.error("WrongValueKind", v.args[0]!.span, ["the number of classes", "a whole number of at least 2", String(classes)]);
+        return;
+      }
+      this.noise.push({ name: first.name, shape: [], classes });
+      const value: TrainValue = { kind: "noise", name: first.name, shape: [], classes };
+      this.values.set(first.name, { val: { value, deps: new Set(), classes }, span: first.span, used: false, isData: false });
+      return;
+    }
+    if (v.kind === "call" && v.callee === "pool") {
+      if (names.length !== 1) {
+        this.error("DataNames", st.span, ["pool(...)", "one tensor", `${names.length} names`]);
+        return;
+      }
+      for (const k of v.keywords) this.error("UnknownKeyword", k.keySpan, ["pool", k.key], { hint: "pool(VALUE, N), e.g. pool(fake, 50)" });
+      if (v.args.length !== 2) {
+        this.error("MissingArgument", v.span, ["pool", "a value and the pool's size, e.g. pool(fake, 50)"]);
+        return;
+      }
+      const r = this.expr(v.args[0]!, false);
+      if (r.kind === "bad") return;
+      if (r.kind !== "val" || r.val.classes !== undefined) {
+        this.error("NotAValueHere", v.args[0]!.span, [this.text(v.args[0]!.span), r.kind === "val" ? "class labels" : r.kind === "number" ? "a number" : "a loss"], { hint: hint("TrainExample", ["pool(fake, 50)"]) });
+        return;
+      }
+      const size = this.number(v.args[1]!);
+      if (size === undefined) return;
+      if (!Number.isInteger(size) || size < 0) {
+        this.error("WrongValueKind", v.args[1]!.span, ["the pool's size", "a whole number (0: no pool)", String(size)]);
+        return;
+      }
+      const shape = r.val.value.shape;
+      this.bindings.push({ name: first.name, value: { kind: "pool", value: r.val.value, size, name: first.name, shape } });
+      // Detached: the pool returns tensors of earlier rounds, so no step's gradient goes through it.
+      this.values.set(first.name, { val: { value: { kind: "ref", name: first.name, shape }, deps: new Set() }, span: first.span, used: false, isData: false });
+      return;
+    }
     const several = v.kind === "call" ? this.models.get(v.callee)?.outputs : undefined;
     if (several && v.kind === "call") {
       if (!this.models.get(v.callee)!.ok) {
@@ -305,7 +411,12 @@ class TrainChecker {
       return;
     }
     this.bindings.push({ name: first.name, value: r.val.value });
-    const ref: Val = { value: { kind: "ref", name: first.name, shape: r.val.value.shape }, deps: r.val.deps, ...(r.val.modelOut ? { modelOut: r.val.modelOut } : {}) };
+    const ref: Val = {
+      value: { kind: "ref", name: first.name, shape: r.val.value.shape },
+      deps: r.val.deps,
+      ...(r.val.modelOut ? { modelOut: r.val.modelOut } : {}),
+      ...(r.val.classes !== undefined ? { classes: r.val.classes } : {}),
+    };
     this.values.set(first.name, { val: ref, span: first.span, used: false, isData: false });
   }
 
@@ -331,7 +442,7 @@ class TrainChecker {
       const shape = o.shape as number[];
       this.bindings.push({ name: n.name, value: { kind: "output", of: whole, index: i, text: `${valueText(call)}.${o.name}`, shape } });
       const layer = model.layers.find((l) => l.id === o.value);
-      const ref: Val = { value: { kind: "ref", name: n.name, shape }, deps: r.val.deps, modelOut: { model: `${model.name}'s \`${o.name}\``, sigmoid: layer?.op === "sigmoid" } };
+      const ref: Val = { value: { kind: "ref", name: n.name, shape }, deps: r.val.deps, modelOut: { model: `${model.name}'s \`${o.name}\``, sigmoid: layer?.op === "sigmoid", softmax: layer?.op === "softmax" } };
       this.values.set(n.name, { val: ref, span: n.span, used: false, isData: false });
     });
   }
@@ -340,7 +451,7 @@ class TrainChecker {
     if (this.models.has(name)) return "a model";
     if (this.values.has(name)) return "already defined in the training section";
     if (this.input.params.values.has(name)) return "a parameter";
-    if (LOSSES.has(name) || DATA_SOURCES.has(name) || name === "lab" || name === "noise" || name === "cat" || name === "adam" || name === "step" || name === "optim") return "a built-in function";
+    if (BUILTINS.has(name)) return "a built-in function";
     return undefined;
   }
 
@@ -375,33 +486,53 @@ class TrainChecker {
       this.error("LabNeedsColour", src.span, [this.text(src.span), `${s.channels} channel`], { hint: hint("TrainExample", ["lab(images(size = 256))"]) });
       return;
     }
-    const outputs = lab
+    const picture = [s.channels, s.size, s.size];
+    // MNIST with two names: the pictures and their class labels (`real, y = mnist`).
+    const labelled = s.kind === "mnist" && !lab && names.length === 2;
+    const outputs: DataOutput[] = lab
       ? [
           { name: names[0]?.name ?? "L", shape: [1, s.size, s.size] },
           { name: names[1]?.name ?? "ab", shape: [2, s.size, s.size] },
         ]
-      : [{ name: names[0]!.name, shape: [s.channels, s.size, s.size] }];
+      : s.kind === "unpaired"
+        ? [
+            { name: names[0]?.name ?? "A", shape: picture },
+            { name: names[1]?.name ?? "B", shape: picture },
+          ]
+        : labelled
+          ? [
+              { name: names[0]!.name, shape: picture },
+              { name: names[1]!.name, shape: [], classes: 10 },
+            ]
+          : [{ name: names[0]!.name, shape: picture }];
     if (names.length !== outputs.length) {
-      this.error("DataNames", st.span, [lab ? "lab(...)" : this.text(src.span), lab ? "two tensors (L, then ab)" : "one tensor", `${names.length}`], {
-        hint: hint("TrainExample", [lab ? "`L, ab = lab(...)`" : "`real = mnist`"]),
-      });
+      const [gives, example] = lab
+        ? ["two tensors (L, then ab)", "`L, ab = lab(...)`"]
+        : s.kind === "unpaired"
+          ? ["two tensors (a picture of A, one of B)", "`A, B = unpaired(size = 64)`"]
+          : s.kind === "mnist"
+            ? ["one tensor, or two with the labels", "`real = mnist` or `real, y = mnist`"]
+            : ["one tensor", "`real = images(size = 64)`"];
+      this.error("DataNames", st.span, [lab ? "lab(...)" : this.text(src.span), gives, `${names.length}`], { hint: hint("TrainExample", [example]) });
       return;
     }
     const p = this.input.source.position(st.span.start);
-    this.data = { source: s, lab, flip, resize: lab ? "bicubic-square" : "short-side-crop", outputs, line: p.line, col: p.col };
+    const resize = lab || s.kind === "unpaired" ? "bicubic-square" : "short-side-crop";
+    this.data = { source: s, lab, flip, resize, outputs, line: p.line, col: p.col };
     outputs.forEach((o, i) => {
-      this.values.set(o.name, { val: { value: { kind: "data", name: o.name, shape: o.shape }, deps: new Set() }, span: names[i]!.span, used: false, isData: true });
+      const value: TrainValue = { kind: "data", name: o.name, shape: o.shape, ...(o.classes !== undefined ? { classes: o.classes } : {}) };
+      this.values.set(o.name, { val: { value, deps: new Set(), ...(o.classes !== undefined ? { classes: o.classes } : {}) }, span: names[i]!.span, used: false, isData: true });
     });
   }
 
   private source(e: Expr): { source: DataSource; flip: boolean } | undefined {
     const callee = e.kind === "call" ? e.callee : e.kind === "name" ? e.name : "";
     if (!DATA_SOURCES.has(callee)) {
-      this.error("WrongValueKind", e.span, ["the data", "mnist, images(...) or colour(...)", this.text(e.span)]);
+      this.error("WrongValueKind", e.span, ["the data", "mnist, images(...), colour(...) or unpaired(...)", this.text(e.span)]);
       return undefined;
     }
-    const kind = callee === "color" ? "colour" : (callee as "mnist" | "images" | "colour");
-    const allowed: Record<string, readonly string[]> = { mnist: ["size", "channels"], images: ["size", "channels"], colour: ["size", "count"] };
+    const kind = callee === "color" ? "colour" : (callee as "mnist" | "images" | "colour" | "unpaired");
+    const allowed: Record<string, readonly string[]> = { mnist: ["size", "channels"], images: ["size", "channels"], colour: ["size", "count"], unpaired: ["size", "load", "count"] };
     const values = new Map<string, number>();
     let flip = false;
     if (e.kind === "call") {
@@ -423,7 +554,7 @@ class TrainChecker {
         values.set(k.key, n);
       }
     }
-    const defaults = { mnist: { size: 28, channels: 1 }, images: { size: 64, channels: 3 }, colour: { size: 64, count: 2000 } }[kind] as Record<string, number>;
+    const defaults = { mnist: { size: 28, channels: 1 }, images: { size: 64, channels: 3 }, colour: { size: 64, count: 2000 }, unpaired: { size: 64, count: 1000, load: values.get("size") ?? 64 } }[kind] as Record<string, number>;
     const get = (key: string, lo: number, hi: number): number | undefined => {
       const v = values.get(key) ?? defaults[key]!;
       if (!Number.isInteger(v) || v < lo || v > hi) {
@@ -439,6 +570,12 @@ class TrainChecker {
       const count = get("count", 1, 1_000_000);
       if (count === undefined) return undefined;
       return { source: { kind, size, channels: 3, count }, flip };
+    }
+    if (kind === "unpaired") {
+      const count = get("count", 1, 1_000_000);
+      const load = get("load", size, 4096);
+      if (count === undefined || load === undefined) return undefined;
+      return { source: { kind, size, load, channels: 3, count }, flip };
     }
     const channels = get("channels", 1, 3);
     if (channels === undefined) return undefined;
@@ -479,6 +616,8 @@ class TrainChecker {
     let lr = 1e-3;
     let betas: [number, number] = [0.9, 0.999];
     let eps = 1e-8;
+    let clip: number | undefined;
+    let schedule: LrSchedule | undefined;
     const seen = new Set<string>();
     for (const k of e.keywords) {
       if (seen.has(k.key)) {
@@ -510,28 +649,85 @@ class TrainChecker {
           }
         }
         betas = [b[0], b[1]];
+      } else if (k.key === "clip") {
+        const v = this.number(k.value);
+        if (v === undefined) return undefined;
+        if (!(v > 0)) {
+          this.error("OutOfRange", k.value.span, ["clip", "greater than 0 (e.g. 0.01, the original WGAN's)", String(v)]);
+          return undefined;
+        }
+        clip = v;
+      } else if (k.key === "schedule") {
+        schedule = this.schedule(k.value);
+        if (schedule === undefined) return undefined;
       } else {
-        this.error("UnknownKeyword", k.keySpan, ["adam", k.key], { hint: "adam takes lr, betas and eps" });
+        this.error("UnknownKeyword", k.keySpan, ["adam", k.key], { hint: "adam takes lr, betas, eps, clip and schedule" });
         return undefined;
       }
     }
-    return { kind: "adam", lr, betas, eps };
+    return { kind: "adam", lr, betas, eps, ...(clip !== undefined ? { clip } : {}), ...(schedule !== undefined ? { schedule } : {}) };
+  }
+
+  /** `linear(keep = 100, decay = 100)` or `step(every = 30, gamma = 0.1)`, in epochs. */
+  private schedule(e: Expr): LrSchedule | undefined {
+    const forms = "linear(keep = EPOCHS, decay = EPOCHS) or step(every = EPOCHS, gamma = FACTOR)";
+    if (e.kind !== "call" || (e.callee !== "linear" && e.callee !== "step")) {
+      this.error("WrongValueKind", e.span, ["a learning-rate schedule", forms, this.text(e.span)]);
+      return undefined;
+    }
+    for (const a of e.args) this.error("UnexpectedArgument", a.span, [e.callee, `positional arguments (write ${forms})`]);
+    const keys = e.callee === "linear" ? ["keep", "decay"] : ["every", "gamma"];
+    const got = new Map<string, number>();
+    for (const k of e.keywords) {
+      if (!keys.includes(k.key)) {
+        this.error("UnknownKeyword", k.keySpan, [e.callee, k.key], { hint: forms });
+        return undefined;
+      }
+      const v = this.number(k.value);
+      if (v === undefined) return undefined;
+      const whole = k.key !== "gamma";
+      if (whole ? !Number.isInteger(v) || v < (k.key === "every" || k.key === "decay" ? 1 : 0) : !(v > 0 && v <= 1)) {
+        this.error("OutOfRange", k.value.span, [k.key, whole ? `a whole number of epochs${k.key === "keep" ? "" : ", at least 1"}` : "in (0, 1]", String(v)]);
+        return undefined;
+      }
+      got.set(k.key, v);
+    }
+    const missing = keys.find((k) => !got.has(k));
+    if (e.args.length > 0) return undefined;
+    if (missing !== undefined) {
+      this.error("MissingArgument", e.span, [e.callee, `${missing} = ...: ${forms}`]);
+      return undefined;
+    }
+    return e.callee === "linear" ? { kind: "linear", keep: got.get("keep")!, decay: got.get("decay")! } : { kind: "step", every: got.get("every")!, gamma: got.get("gamma")! };
   }
 
   private sample(steps: readonly StepPlan[]): string | undefined {
     const set = this.settings.get("sample");
     const isModelValue = (name: string) => this.values.get(name)?.val.modelOut !== undefined;
     if (set) {
+      // `sample = fake`, or a row of pictures per example: `sample = (A, fake_B, rec_A)`.
       const e = set.expr;
-      if (e.kind !== "name" || !isModelValue(e.name)) {
-        this.error("BadSample", e.span, [this.text(e.span)], { hint: hint("TrainExample", ["`fake = G(z)` then `sample = fake`"]) });
+      const items = e.kind === "tuple" ? e.items : [e];
+      const first = items.find((x) => x.kind === "name" && isModelValue(x.name));
+      const bad = items.find((x) => x.kind !== "name" || (!isModelValue(x.name) && !this.values.get(x.name)?.isData) || this.values.get(x.name)?.val.classes !== undefined);
+      if (first === undefined || bad !== undefined) {
+        this.error("BadSample", (bad ?? e).span, [this.text((bad ?? e).span)], { hint: hint("TrainExample", ["`fake = G(z)` then `sample = fake`, or `sample = (A, fake_B, rec_A)`"]) });
         return undefined;
       }
-      this.values.get(e.name)!.used = true;
-      return e.name;
+      const names = items.map((x) => (x as Expr & { kind: "name" }).name);
+      const shapes = names.map((n) => this.values.get(n)!.val.value.shape);
+      const s0 = shapes[0]!;
+      const odd = shapes.findIndex((sh) => sh.length !== 3 || sh.length !== s0.length || sh.some((d, i) => d !== s0[i]));
+      if (items.length > 1 && odd >= 0) {
+        this.error("BadSample", items[odd]!.span, [`${names[odd]} ${shapeText(shapes[odd]!)}, which is not a picture like ${names[0]} ${shapeText(s0)}`], { hint: "a row shows pictures of one shape side by side" });
+        return undefined;
+      }
+      for (const n of names) this.values.get(n)!.used = true;
+      if (items.length > 1) this.sampleRow = names;
+      return (first as Expr & { kind: "name" }).name;
     }
     // The first named model output that depends on a trained model's parameters.
-    const trained = new Set(steps.map((s) => s.model));
+    const trained = new Set(steps.flatMap((s) => s.models));
     for (const b of this.bindings) {
       const v = this.values.get(b.name)?.val;
       if (v === undefined) continue; // `src, cls = D(x)`: the call itself; its outputs follow
@@ -558,11 +754,12 @@ class TrainChecker {
         }
         v.args.forEach((a) => visitValue(a, true));
       } else if (v.kind === "cat") v.items.forEach((i) => visitValue(i, inCall));
+      else if (v.kind === "neg") visitValue(v.value, inCall);
     };
     const visitLoss = (l: TrainLoss): void => {
       if (l.kind === "sum") l.terms.forEach(visitLoss);
       else if (l.kind === "scale") visitLoss(l.loss);
-      else visitValue(l.input, false);
+      else if (l.kind === "loss") visitValue(l.input, false);
     };
     steps.forEach((s) => visitLoss(s.loss));
     return found;
@@ -600,6 +797,16 @@ class TrainChecker {
       case "number":
         return { kind: "number", value: e.value };
       case "negate": {
+        const r = this.expr(e.operand, lossAllowed);
+        if (r.kind === "bad") return BAD;
+        if (r.kind === "loss") return { kind: "loss", loss: { loss: { kind: "scale", factor: -1, loss: r.loss.loss }, deps: r.loss.deps } };
+        if (r.kind === "val") {
+          if (r.val.classes !== undefined) {
+            this.error("NotAValueHere", e.span, [this.text(e.span), "negated class labels"]);
+            return BAD;
+          }
+          return { kind: "val", val: { value: { kind: "neg", value: r.val.value, shape: r.val.value.shape }, deps: r.val.deps } };
+        }
         const n = this.number(e);
         return n === undefined ? BAD : { kind: "number", value: n };
       }
@@ -648,8 +855,9 @@ class TrainChecker {
       return n === undefined ? BAD : { kind: "number", value: n };
     }
     const deps = (x: Result) => (x.kind === "loss" ? x.loss.deps : new Set<string>());
-    if (e.op === "+" && a.kind === "loss" && b.kind === "loss") {
-      const terms = [...(a.loss.loss.kind === "sum" ? a.loss.loss.terms : [a.loss.loss]), ...(b.loss.loss.kind === "sum" ? b.loss.loss.terms : [b.loss.loss])];
+    if ((e.op === "+" || e.op === "-") && a.kind === "loss" && b.kind === "loss") {
+      const right: TrainLoss = e.op === "-" ? { kind: "scale", factor: -1, loss: b.loss.loss } : b.loss.loss;
+      const terms = [...(a.loss.loss.kind === "sum" ? a.loss.loss.terms : [a.loss.loss]), ...(right.kind === "sum" ? right.terms : [right])];
       return { kind: "loss", loss: { loss: { kind: "sum", terms }, deps: new Set([...deps(a), ...deps(b)]) } };
     }
     if (e.op === "*" && ((a.kind === "number" && b.kind === "loss") || (a.kind === "loss" && b.kind === "number"))) {
@@ -664,7 +872,7 @@ class TrainChecker {
       return { kind: "loss", loss: { loss: { kind: "scale", factor: 1 / b.value, loss: a.loss.loss }, deps: a.loss.deps } };
     }
     const what = (x: Result) => (x.kind === "loss" ? "a loss" : x.kind === "number" ? "a number" : "a tensor");
-    this.error("WrongValueKind", e.span, [`\`${e.op}\` here`, "loss + loss, number * loss or loss / number", `${what(a)} ${e.op} ${what(b)}`]);
+    this.error("WrongValueKind", e.span, [`\`${e.op}\` here`, "loss + loss, loss - loss, number * loss or loss / number", `${what(a)} ${e.op} ${what(b)}`]);
     return BAD;
   }
 
@@ -672,20 +880,20 @@ class TrainChecker {
     const model = this.models.get(e.callee);
     if (model) return this.modelCall(e, model);
     if (e.callee === "cat") return this.cat(e);
-    if (LOSSES.has(e.callee)) {
+    if (LOSSES.has(e.callee) || PENALTIES.has(e.callee)) {
       if (!lossAllowed) {
         this.error("NotAValueHere", e.span, [`${e.callee}(...)`, "a loss"], { hint: hint("TrainExample", [`step MODEL = ${this.text(e.span)}`]) });
         return BAD;
       }
-      return this.loss(e);
+      return PENALTIES.has(e.callee) ? this.penalty(e) : this.loss(e);
     }
-    if (e.callee === "noise" || e.callee === "lab" || DATA_SOURCES.has(e.callee)) {
-      this.error("NotAValueHere", e.span, [`${e.callee}(...)`, e.callee === "noise" ? "a noise source" : "a data source"], {
-        hint: hint("TrainExample", [e.callee === "noise" ? "`z = noise(nz)` on a line of its own, then G(z)" : "`real = mnist` on a line of its own"]),
-      });
+    if (e.callee === "noise" || e.callee === "labels" || e.callee === "pool" || e.callee === "lab" || DATA_SOURCES.has(e.callee)) {
+      const what = e.callee === "noise" ? "a noise source" : e.callee === "labels" ? "a label source" : e.callee === "pool" ? "a picture pool" : "a data source";
+      const example = e.callee === "noise" ? "`z = noise(nz)` on a line of its own, then G(z)" : e.callee === "labels" ? "`c = labels(10)` on a line of its own, then G(z, c)" : e.callee === "pool" ? "`old = pool(fake, 50)` on a line of its own, then D(old)" : "`real = mnist` on a line of its own";
+      this.error("NotAValueHere", e.span, [`${e.callee}(...)`, what], { hint: hint("TrainExample", [example]) });
       return BAD;
     }
-    const near = closest(e.callee, [...this.models.keys(), ...LOSSES, "cat", "noise", "lab", ...DATA_SOURCES]);
+    const near = closest(e.callee, [...this.models.keys(), ...LOSSES, ...PENALTIES, "cat", "noise", "labels", "pool", "lab", ...DATA_SOURCES]);
     this.error("UnknownFunction", e.calleeSpan, [e.callee], { hint: near ? hint("DidYouMean", [near]) : hint("TrainFunctions", [`${FUNCTIONS}; models: ${[...this.models.keys()].join(", ")}`]) });
     return BAD;
   }
@@ -722,6 +930,16 @@ class TrainChecker {
     let bad = false;
     args.forEach((a, i) => {
       const input = model.inputs[i]!;
+      const classes = model.labels?.[input.name];
+      if (classes !== undefined || a.classes !== undefined) {
+        if (classes === a.classes) return;
+        bad = true;
+        const span = e.args[i]!.span;
+        const want = classes !== undefined ? `class labels of ${classes} classes` : `${shapeText(input.shape as number[])}`;
+        const got = a.classes !== undefined ? `labels of ${a.classes} classes from ${this.text(span)}` : `${shapeText(a.value.shape)} from ${this.text(span)}`;
+        this.error("LabelsMismatch", span, [model.name, want, input.name, got], classes !== undefined && a.classes === undefined ? { hint: hint("LabelsExample", [classes]) } : {});
+        return;
+      }
       const want = input.shape;
       if (want === null || want.some((d) => d === null)) return;
       const got = a.value.shape;
@@ -765,6 +983,11 @@ class TrainChecker {
   private cat(e: Expr & { kind: "call" }): Result {
     const args = this.tensorArgs(e);
     if (args === undefined) return BAD;
+    const label = args.findIndex((a) => a.classes !== undefined);
+    if (label >= 0) {
+      this.error("NotAValueHere", e.args[label]!.span, [this.text(e.args[label]!.span), "class labels"], { hint: "give the labels to a model that takes them (`y: label(10)`), where `embedding` or `onehot` turns them into vectors" });
+      return BAD;
+    }
     if (args.length < 2) {
       this.error("CatNeedsTwo", e.span, ["cat", String(args.length)]);
       return BAD;
@@ -785,18 +1008,27 @@ class TrainChecker {
 
   private loss(e: Expr & { kind: "call" }): Result {
     const fn = e.callee as LossFn;
-    for (const k of e.keywords) this.error("UnknownKeyword", k.keySpan, [fn, k.key], { hint: `${fn}(INPUT, TARGET)` });
-    if (e.args.length !== 2) {
-      this.error("MissingArgument", e.span, [fn, `two arguments: ${fn}(INPUT, TARGET), e.g. ${fn === "l1" || fn === "mse" ? `${fn}(fake, real)` : `${fn}(D(real), 1)`}`]);
+    const unary = UNARY.has(fn);
+    const form = unary ? `${fn}(INPUT)` : `${fn}(INPUT, TARGET)`;
+    for (const k of e.keywords) this.error("UnknownKeyword", k.keySpan, [fn, k.key], { hint: form });
+    if (e.args.length !== (unary ? 1 : 2)) {
+      const example = { l1: "l1(fake, real)", mse: "mse(D(real), 1)", ce: "ce(cls, y)", hinge: "hinge(D(real), 1)", mean: "mean(D(fake))", softplus: "softplus(-D(fake))" }[fn as string] ?? `${fn}(D(real), 1)`;
+      this.error("MissingArgument", e.span, [fn, `${unary ? "one argument" : "two arguments"}: ${form}, e.g. ${example}`]);
       return BAD;
     }
     const a = this.expr(e.args[0]!, false);
-    const b = this.expr(e.args[1]!, false);
-    if (a.kind === "bad" || b.kind === "bad") return BAD;
+    if (a.kind === "bad") return BAD;
     if (a.kind !== "val") {
       this.error("LossNeedsModelOutput", e.args[0]!.span, [fn, a.kind === "number" ? "a number" : "a loss"]);
       return BAD;
     }
+    if (a.val.classes !== undefined) {
+      this.error("LossNeedsModelOutput", e.args[0]!.span, [fn, "class labels"]);
+      return BAD;
+    }
+    if (unary) return { kind: "loss", loss: { loss: { kind: "loss", fn, input: a.val.value, target: null }, deps: a.val.deps } };
+    const b = this.expr(e.args[1]!, false);
+    if (b.kind === "bad") return BAD;
     if (fn === "bce" || fn === "bce_logits") {
       const out = a.val.modelOut;
       if (out === undefined) {
@@ -809,8 +1041,32 @@ class TrainChecker {
       }
       if (fn === "bce_logits" && out.sigmoid) this.bag.add(diagnostic("DoubleSigmoid", e.calleeSpan, [out.model], { hint: hint("UseBce", [out.model]) }));
     }
-    let target: TrainValue | number;
     const deps = new Set(a.val.deps);
+    if (fn === "ce") {
+      const scores = a.val.value.shape;
+      const k = scores.length === 1 ? scores[0]! : -1;
+      const why =
+        b.kind !== "val" || b.val.classes === undefined
+          ? "the target must be class labels (`y` of `real, y = mnist`, or `c = labels(N)`)"
+          : k !== b.val.classes
+            ? `${k < 0 ? "the scores must be one vector per example" : `${k} scores`} for labels of ${b.val.classes} classes`
+            : undefined;
+      if (why !== undefined) {
+        const got = b.kind === "val" ? (b.val.classes !== undefined ? `labels of ${b.val.classes} classes` : shapeText(b.val.value.shape)) : b.kind;
+        this.error("CeMismatch", e.span, [`${this.text(e.args[0]!.span)} ${shapeText(scores)}`, `${this.text(e.args[1]!.span)} (${got})`, why]);
+        return BAD;
+      }
+      for (const d of (b as Result & { kind: "val" }).val.deps) deps.add(d);
+      return { kind: "loss", loss: { loss: { kind: "loss", fn, input: a.val.value, target: (b as Result & { kind: "val" }).val.value, ...(a.val.modelOut?.softmax ? { probabilities: true } : {}) }, deps } };
+    }
+    if (fn === "hinge") {
+      if (b.kind !== "number" || (b.value !== 1 && b.value !== -1)) {
+        this.error("HingeTarget", e.args[1]!.span, [b.kind === "number" ? String(b.value) : this.text(e.args[1]!.span)], { hint: "D's hinge loss: hinge(D(real), 1) + hinge(D(fake), -1); G's: -mean(D(fake))" });
+        return BAD;
+      }
+      return { kind: "loss", loss: { loss: { kind: "loss", fn, input: a.val.value, target: b.value }, deps } };
+    }
+    let target: TrainValue | number;
     if (b.kind === "number") {
       if ((fn === "bce" || fn === "bce_logits") && !(b.value >= 0 && b.value <= 1)) {
         this.error("LabelOutOfRange", e.args[1]!.span, [fn, String(b.value)], { hint: hint("LabelRange") });
@@ -820,8 +1076,8 @@ class TrainChecker {
     } else if (b.kind === "val") {
       const sa = a.val.value.shape;
       const sb = b.val.value.shape;
-      if (sa.length !== sb.length || sa.some((d, i) => d !== sb[i])) {
-        this.error("LossShapeMismatch", e.span, [fn, `${this.text(e.args[0]!.span)} ${shapeText(sa)}`, `${this.text(e.args[1]!.span)} ${shapeText(sb)}`]);
+      if (b.val.classes !== undefined || sa.length !== sb.length || sa.some((d, i) => d !== sb[i])) {
+        this.error("LossShapeMismatch", e.span, [fn, `${this.text(e.args[0]!.span)} ${shapeText(sa)}`, `${this.text(e.args[1]!.span)} ${b.val.classes !== undefined ? "(class labels)" : shapeText(sb)}`]);
         return BAD;
       }
       target = b.val.value;
@@ -831,5 +1087,56 @@ class TrainChecker {
       return BAD;
     }
     return { kind: "loss", loss: { loss: { kind: "loss", fn, input: a.val.value, target }, deps } };
+  }
+
+  /** `gp(D, real, fake)` and `r1(D, real)`: a critic's gradient penalty. */
+  private penalty(e: Expr & { kind: "call" }): Result {
+    const fn = e.callee as "gp" | "r1";
+    const form = fn === "gp" ? "gp(D, real, fake)" : "r1(D, real)";
+    for (const k of e.keywords) this.error("UnknownKeyword", k.keySpan, [fn, k.key], { hint: form });
+    const count = fn === "gp" ? 3 : 2;
+    if (e.args.length !== count) {
+      this.error("MissingArgument", e.span, [fn, `${count} arguments: ${form}`]);
+      return BAD;
+    }
+    const m = e.args[0]!;
+    const model = m.kind === "name" ? this.models.get(m.name) : undefined;
+    if (model === undefined) {
+      this.error("WrongValueKind", m.span, [`${fn}'s first argument`, "a model's name (the critic)", this.text(m.span)], { hint: hint("TrainExample", [form]) });
+      return BAD;
+    }
+    if (!model.ok) return BAD;
+    const input = model.inputs[0];
+    const why =
+      model.inputs.length !== 1
+        ? `${model.name} takes ${model.inputs.length} inputs`
+        : model.outputs
+          ? `${model.name} has ${model.outputs.length} outputs`
+          : model.labels !== undefined || input?.shape === null || input?.shape?.length !== 3
+            ? `${model.name}'s input is not a picture`
+            : undefined;
+    if (why !== undefined) {
+      this.error("PenaltyModel", m.span, [fn, why]);
+      return BAD;
+    }
+    const want = input!.shape as number[];
+    const vals: Val[] = [];
+    for (const a of e.args.slice(1)) {
+      const r = this.expr(a, false);
+      if (r.kind === "bad") return BAD;
+      if (r.kind !== "val" || r.val.classes !== undefined) {
+        this.error("NotAValueHere", a.span, [this.text(a.span), r.kind === "val" ? "class labels" : r.kind === "number" ? "a number" : "a loss"]);
+        return BAD;
+      }
+      const got = r.val.value.shape;
+      if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+        this.error("TrainShapeMismatch", a.span, [model.name, shapeText(want), input!.name, `${shapeText(got)} from ${this.text(a.span)}`]);
+        return BAD;
+      }
+      vals.push(r.val);
+    }
+    const deps = new Set<string>([model.name]);
+    for (const v of vals) for (const d of v.deps) deps.add(d);
+    return { kind: "loss", loss: { loss: { kind: "penalty", fn, model: model.name, real: vals[0]!.value, fake: vals[1]?.value ?? null }, deps } };
   }
 }

@@ -1,7 +1,7 @@
 // Facts about a checked training section that the emitter and the runtime share: how a
 // value reads in logs and comments, which models a value runs, which score columns a step
 // logs. The types are in contracts/train-plan.ts.
-import type { StepPlan, TrainBinding, TrainLoss, TrainValue } from "../contracts/train-plan.ts";
+import type { AdamPlan, LrSchedule, StepPlan, TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contracts/train-plan.ts";
 
 /** How a value reads in logs and generated comments: `D(real)`, `D(cat(L, fake))`. */
 export function valueText(v: TrainValue): string {
@@ -16,6 +16,10 @@ export function valueText(v: TrainValue): string {
       return `cat(${v.items.map(valueText).join(", ")})`;
     case "output":
       return v.text;
+    case "neg":
+      return `-${valueText(v.value)}`;
+    case "pool":
+      return `pool(${valueText(v.value)}, ${v.size})`;
   }
 }
 
@@ -27,6 +31,7 @@ export function modelsOf(v: TrainValue, bindings: readonly TrainBinding[]): stri
       out.add(x.model);
       x.args.forEach(visit);
     } else if (x.kind === "cat") x.items.forEach(visit);
+    else if (x.kind === "neg") visit(x.value);
     else if (x.kind === "ref" || x.kind === "output") {
       const name = x.kind === "ref" ? x.name : x.of;
       const b = bindings.find((b) => b.name === name);
@@ -44,6 +49,7 @@ export function inputsOf(v: TrainValue, bindings: readonly TrainBinding[]): stri
     if (x.kind === "data" || x.kind === "noise") out.add(x.name);
     else if (x.kind === "call") x.args.forEach(visit);
     else if (x.kind === "cat") x.items.forEach(visit);
+    else if (x.kind === "neg" || x.kind === "pool") visit(x.value);
     else {
       const name = x.kind === "ref" ? x.name : x.of;
       const b = bindings.find((y) => y.name === name);
@@ -54,13 +60,65 @@ export function inputsOf(v: TrainValue, bindings: readonly TrainBinding[]): stri
   return [...out];
 }
 
+/**
+ * What the sample grids show: the sample value, the data and noise they read, and for
+ * `sample = (A, fake_B, rec_A)` the pictures of a row.
+ */
+export function samplePlan(plan: TrainPlan): { value: string; reads: string[]; row?: string[] } {
+  const names = plan.sampleRow ?? [plan.sample];
+  const reads = new Set<string>();
+  for (const n of names) {
+    const b = plan.bindings.find((x) => x.name === n);
+    if (b) inputsOf(b.value, plan.bindings).forEach((r) => reads.add(r));
+    else reads.add(n); // a data output
+  }
+  const reference = sampleReference(plan);
+  return { value: plan.sample, reads: [...reads], ...(plan.sampleRow ? { row: [...plan.sampleRow] } : {}), ...(reference ? { reference } : {}) };
+}
+
+/**
+ * The data the samples imitate, for their quality score: the data output a model of the
+ * losses takes in place of the sample value (D_A(fake_B) and D_A(B): B), if there is one.
+ */
+export function sampleReference(plan: TrainPlan): string | undefined {
+  const takes = new Map<string, Set<string>>();
+  const visit = (v: TrainValue): void => {
+    if (v.kind === "call") {
+      for (const a of v.args) {
+        if (a.kind === "ref" || (a.kind === "data" && a.classes === undefined)) {
+          if (!takes.has(v.model)) takes.set(v.model, new Set());
+          takes.get(v.model)!.add(a.name);
+        }
+        visit(a);
+      }
+    } else if (v.kind === "cat") v.items.forEach(visit);
+    else if (v.kind === "neg" || v.kind === "pool") visit(v.value);
+  };
+  const visitLoss = (l: TrainLoss): void => {
+    if (l.kind === "sum") l.terms.forEach(visitLoss);
+    else if (l.kind === "scale") visitLoss(l.loss);
+    else if (l.kind === "loss") {
+      visit(l.input);
+      if (l.target !== null && typeof l.target !== "number") visit(l.target);
+    }
+  };
+  plan.bindings.forEach((b) => visit(b.value));
+  plan.steps.forEach((s) => visitLoss(s.loss));
+  for (const names of takes.values()) {
+    if (!names.has(plan.sample)) continue;
+    const data = plan.data.outputs.find((o) => o.classes === undefined && names.has(o.name));
+    if (data) return data.name;
+  }
+  return undefined;
+}
+
 /** The score columns a step logs: one per bce / bce_logits term, named `<model>:<input>`, in order. */
 export function scoreNames(step: StepPlan): string[] {
   const out: string[] = [];
   const visit = (l: TrainLoss): void => {
     if (l.kind === "sum") l.terms.forEach(visit);
     else if (l.kind === "scale") visit(l.loss);
-    else if (l.fn === "bce" || l.fn === "bce_logits") {
+    else if (l.kind === "loss" && (l.fn === "bce" || l.fn === "bce_logits")) {
       const name = `${step.model}:${valueText(l.input)}`;
       if (!out.includes(name)) out.push(name);
     }
@@ -68,3 +126,15 @@ export function scoreNames(step: StepPlan): string[] {
   visit(step.loss);
   return out;
 }
+
+/** The optimizer's settings as the runtime takes them (no `kind`). */
+export function optimizerSettings(o: AdamPlan): Omit<AdamPlan, "kind"> {
+  const { kind: _kind, ...rest } = o;
+  return rest;
+}
+
+/** `lr constant for 100 epochs, then linear decay to 0 over 100`. */
+export function scheduleText(s: LrSchedule): string {
+  return s.kind === "linear" ? `lr constant for ${s.keep} epochs, then down to 0 over ${s.decay} more` : `lr times ${s.gamma} every ${s.every} epochs`;
+}
+

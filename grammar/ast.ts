@@ -139,7 +139,7 @@ export interface ModelDef {
 /** One line of the `train:` section. */
 export interface TrainStatement {
   /** `let`: `NAME = ...` / `L, ab = ...`; `step` / `optim`: `step MODEL = ...`. */
-  readonly kind: "let" | "step" | "optim";
+  readonly kind: "let" | "step" | "optim" | "ema";
   /** let: the names bound; step / optim: the model (one entry). */
   readonly names: readonly { readonly name: string; readonly span: Span }[];
   /** `step D * 5 = ...`: the repeat count, else null. */

@@ -279,13 +279,15 @@ function prelude(toks: IToken[], problems: SyntaxProblem[], isLast: boolean): Pa
   return defs;
 }
 
-/** Where a line of the training section starts: `NAME =`, `A, B =`, `step M [* N] =`, `optim M =`. */
+/** Where a line of the training section starts: `NAME =`, `A, B =`, `step M[, M...] [* N] =`, `optim M[, M...] =`, `ema M =`. */
 function trainLineEnd(toks: IToken[], i: number): number {
   const t = toks[i];
   if (!is(t, Identifier)) return -1;
-  if ((t!.image === "step" || t!.image === "optim") && is(toks[i + 1], Identifier)) {
-    if (is(toks[i + 2], Equals)) return i + 3;
-    if (is(toks[i + 2], Star) && is(toks[i + 4], Equals)) return i + 5;
+  if ((t!.image === "step" || t!.image === "optim" || t!.image === "ema") && is(toks[i + 1], Identifier)) {
+    let k = i + 1;
+    while (is(toks[k + 1], Comma) && is(toks[k + 2], Identifier)) k += 2;
+    if (is(toks[k + 1], Equals)) return k + 2;
+    if (is(toks[k + 1], Star) && is(toks[k + 3], Equals)) return k + 4;
   }
   let j = i;
   while (is(toks[j + 1], Comma) && is(toks[j + 2], Identifier)) j += 2;

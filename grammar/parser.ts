@@ -81,7 +81,7 @@ const errorMessageProvider = {
 
 const ruleExpectation: Record<string, string> = {
   primary: "a number, a name or `(`",
-  trainStatement: "`NAME = ...`, `step MODEL = LOSS` or `optim MODEL = adam(...)`",
+  trainStatement: "`NAME = ...`, `step MODEL = LOSS`, `optim MODEL = adam(...)` or `ema MODEL = 0.999`",
   arg: "an argument",
   bodyItem: "a layer",
 };
@@ -329,15 +329,20 @@ export class GanParser extends CstParser {
 
   /**
    * One line of the training section (the driver cuts the section into lines):
-   * `NAME = expr`, `NAME, NAME = expr`, `step MODEL [* N] = loss`, `optim MODEL = adam(...)`.
+   * `NAME = expr`, `NAME, NAME = expr`, `step MODEL[, MODEL...] [* N] = loss`,
+   * `optim MODEL[, MODEL...] = adam(...)`, `ema MODEL = decay`.
    */
   public trainStatement = this.RULE("trainStatement", () => {
     this.OR([
       {
-        GATE: () => (this.LA(1).image === "step" || this.LA(1).image === "optim") && this.LA(2).tokenType === Identifier,
+        GATE: () => (this.LA(1).image === "step" || this.LA(1).image === "optim" || this.LA(1).image === "ema") && this.LA(2).tokenType === Identifier,
         ALT: () => {
           this.CONSUME(Identifier, { LABEL: "keyword" });
           this.CONSUME2(Identifier, { LABEL: "model" });
+          this.MANY2(() => {
+            this.CONSUME2(Comma);
+            this.CONSUME5(Identifier, { LABEL: "model" });
+          });
           this.OPTION(() => {
             this.CONSUME(Star);
             this.SUBRULE(this.primary, { LABEL: "repeat" });

@@ -309,7 +309,8 @@ export class AstBuilder extends BaseVisitor {
 
   trainStatement(ctx: Children): TrainStatement | undefined {
     const keyword = tokens(ctx, "keyword")[0];
-    const model = tokens(ctx, "model")[0];
+    const models = tokens(ctx, "model");
+    const model = models[0];
     const targets = tokens(ctx, "target");
     const first = keyword ?? targets[0];
     if (first === undefined) return undefined;
@@ -319,8 +320,8 @@ export class AstBuilder extends BaseVisitor {
     const span = join(tokenSpan(first), value.span);
     if (keyword) {
       if (!model) return undefined;
-      const kind = keyword.image === "step" ? "step" : "optim";
-      return { kind, names: [{ name: model.image, span: tokenSpan(model) }], repeat, value, span };
+      const kind = keyword.image === "step" ? "step" : keyword.image === "ema" ? "ema" : "optim";
+      return { kind, names: models.map((m) => ({ name: m.image, span: tokenSpan(m) })), repeat, value, span };
     }
     return { kind: "let", names: targets.map((t) => ({ name: t.image, span: tokenSpan(t) })), repeat: null, value, span };
   }

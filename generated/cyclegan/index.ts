@@ -4,8 +4,9 @@ import { G_B } from "./G_B.ts";
 import { D_A } from "./D_A.ts";
 import { D_B } from "./D_B.ts";
 export { G_A, G_B, D_A, D_B };
+export { steps, training } from "./train.ts";
 
 /** The models by name, in the order the spec defines them. */
 export const models = { G_A, G_B, D_A, D_B } as const;
 /** The spec and the parameter values this code was generated with. */
-export const spec = {"file":"specs/cyclegan.gan","parameters":{"ngf":64,"ndf":64,"n_blocks":9,"input_nc":3,"output_nc":3,"size":256}} as const;
+export const spec = {"file":"specs/cyclegan.gan","parameters":{"ngf":64,"ndf":64,"n_blocks":9,"input_nc":3,"output_nc":3,"size":256,"load":286}} as const;

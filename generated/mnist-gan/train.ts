@@ -46,15 +46,15 @@ export function stepG(r: Round, optimizer: Adam): StepResult {
 
 /** The steps of one iteration, in order. */
 export const steps: readonly StepFn[] = [
-    { model: "D", repeat: 1, text: "bce(D(real), 1) + bce(D(fake), 0)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["D:D(real)", "D:D(fake)"], run: stepD },
-    { model: "G", repeat: 1, text: "bce(D(fake), 1)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["G:D(fake)"], run: stepG },
+    { model: "D", models: ["D"], repeat: 1, text: "bce(D(real), 1) + bce(D(fake), 0)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["D:D(real)", "D:D(fake)"], run: stepD },
+    { model: "G", models: ["G"], repeat: 1, text: "bce(D(fake), 1)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["G:D(fake)"], run: stepG },
 ];
 /** The training section as the trainer runs it: these steps and values, on this data and noise. */
 export const training: Training = {
     data: { source: { kind: "mnist", size: 28, channels: 1, channelsGiven: false }, lab: false, flip: false, resize: "short-side-crop", outputs: [{ name: "real", shape: [1, 28, 28] }] },
     noise: [{ name: "z", shape: [100] }],
     values: { fake },
-    sample: { value: "fake", reads: ["z"] },
+    sample: { value: "fake", reads: ["z"], reference: "real" },
     steps,
     settings: { batch: 64, epochs: 100, iters: null, sampleEvery: 200, checkpointEvery: 200, logEvery: 1 },
 };

@@ -49,8 +49,8 @@ export function stepG(r: Round, optimizer: Adam): StepResult {
 
 /** The steps of one iteration, in order. */
 export const steps: readonly StepFn[] = [
-    { model: "D", repeat: 1, text: "0.5 * (bce_logits(D(cat(L, ab)), 1) + bce_logits(D(cat(L, fake)), 0))", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["D:D(cat(L, ab))", "D:D(cat(L, fake))"], run: stepD },
-    { model: "G", repeat: 1, text: "bce_logits(D(cat(L, fake)), 1) + 100 * l1(fake, ab)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["G:D(cat(L, fake))"], run: stepG },
+    { model: "D", models: ["D"], repeat: 1, text: "0.5 * (bce_logits(D(cat(L, ab)), 1) + bce_logits(D(cat(L, fake)), 0))", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["D:D(cat(L, ab))", "D:D(cat(L, fake))"], run: stepD },
+    { model: "G", models: ["G"], repeat: 1, text: "bce_logits(D(cat(L, fake)), 1) + 100 * l1(fake, ab)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["G:D(cat(L, fake))"], run: stepG },
 ];
 /** The training section as the trainer runs it: these steps and values, on this data and noise. */
 export const training: Training = {

@@ -2,6 +2,7 @@
 import { G } from "./G.ts";
 import { D } from "./D.ts";
 export { G, D };
+export { steps, training } from "./train.ts";
 
 /** The models by name, in the order the spec defines them. */
 export const models = { G, D } as const;

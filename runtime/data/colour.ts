@@ -218,3 +218,31 @@ export function colourPicture(index: number, size: number): Uint8Array {
   }
   return out;
 }
+
+/**
+ * The built-in unpaired pair for CycleGAN (`A, B = unpaired(...)` without --data): domain A
+ * is the colour scenes above ("summer"), domain B the same kind of scene in winter: green
+ * turned to snow, the sky greyer, every colour paler and cooler. B's pictures are drawn
+ * from other indices than A's, so no picture of B is the winter of a picture of A.
+ */
+export function seasonPicture(index: number, size: number, season: "summer" | "winter"): Uint8Array {
+  if (season === "summer") return colourPicture(index, size);
+  const px = colourPicture(index + 1_000_003, size);
+  const out = new Uint8Array(px.length);
+  for (let i = 0; i < px.length; i += 3) {
+    const r = px[i]!;
+    const g = px[i + 1]!;
+    const b = px[i + 2]!;
+    const lum = 0.299 * r + 0.587 * g + 0.114 * b;
+    // snow where the scene is green or sandy-bright ground, by how green it is
+    const green = clamp01((g - Math.max(r, b)) / 30);
+    let c: Rgb = [r, g, b];
+    c = lerp(c, [lum, lum, lum], 0.55); // paler
+    c = lerp(c, [236, 241, 248], green * 0.85); // snow
+    c = [c[0] * 0.94, c[1] * 0.98, Math.min(255, c[2] * 1.06 + 8)]; // cooler
+    out[i] = Math.round(Math.max(0, Math.min(255, c[0])));
+    out[i + 1] = Math.round(Math.max(0, Math.min(255, c[1])));
+    out[i + 2] = Math.round(Math.max(0, Math.min(255, c[2])));
+  }
+  return out;
+}

@@ -21,7 +21,8 @@
 import { relative } from "node:path";
 import type { DataPipeline } from "../../contracts/train-plan.ts";
 import { Rng } from "../random.ts";
-import { colourPicture } from "./colour.ts";
+import { join } from "node:path";
+import { colourPicture, seasonPicture } from "./colour.ts";
 import { DataError, listImages, loadImage } from "./image-folder.ts";
 import { rgbBytesToNormalisedLab } from "./lab.ts";
 import { loadMnist, type Mnist } from "./mnist.ts";
@@ -59,6 +60,8 @@ interface Source {
   /** byte -> float, the normalisation the source's reference uses. */
   readonly normalise: Float32Array;
   picture(index: number): Uint8Array | Promise<Uint8Array>;
+  /** The example's class (MNIST's digit), for a labels output. */
+  label?(index: number): number;
   readonly skipped: number;
 }
 
@@ -74,6 +77,9 @@ let mnistCache: Mnist | undefined;
 export async function openDataset(plan: DataPipeline, options: OpenOptions = {}): Promise<Dataset> {
   const S = plan.source.size;
   if (!Number.isInteger(S) || S < 1) throw new DataError(`data size ${S} is not a positive whole number`);
+  if (plan.source.kind === "unpaired") return unpairedDataset(plan, options);
+  const labels = plan.outputs.findIndex((o) => o.classes !== undefined);
+  if (labels >= 0) return labelledDataset(plan, labels, options);
   const channels = checkOutputs(plan);
   const source = openSource(plan, options);
   // Lab needs RGB; otherwise the output's channel count.
@@ -161,7 +167,99 @@ function openSource(plan: DataPipeline, options: OpenOptions): Source {
       return mnistSource(src.size, plan.resize);
     case "colour":
       return colourSource(src.size, src.count);
+    case "unpaired":
+      throw new DataError("unpaired data has two sources (openDataset opens them)");
   }
+}
+
+/**
+ * `real, y = mnist`: the pictures as the one-output pipeline gives them, and each example's
+ * class as a number (a float here; the trainer makes the tensor int32).
+ */
+async function labelledDataset(plan: DataPipeline, labels: number, options: OpenOptions): Promise<Dataset> {
+  if (options.dataDir !== undefined) throw new DataError(`--data ${options.dataDir}: this spec reads class labels (\`${plan.outputs[labels]!.name}\`), which only the embedded MNIST digits have; remove the labels from the data line to train on a folder`);
+  const pictures = await openDataset({ ...plan, outputs: plan.outputs.filter((_, i) => i !== labels) }, options);
+  const m = (mnistCache ??= loadMnist("all"));
+  return {
+    description: `${pictures.description}, with their labels`,
+    size: pictures.size,
+    outputs: plan.outputs.map((o) => ({ name: o.name, shape: [...o.shape] })),
+    get skipped() {
+      return pictures.skipped;
+    },
+    async load(indices, rng) {
+      const [px] = await pictures.load(indices, rng);
+      const y = Float32Array.from(indices, (i) => m.labels[i]!);
+      return labels === 0 ? [y, px!] : [px!, y];
+    },
+  };
+}
+
+/**
+ * `A, B = unpaired(size = S, load = L)`: CycleGAN's unaligned dataset. Example i is picture
+ * i of A (wrapping round) and a random picture of B; each is resized to L x L (bicubic;
+ * rendered at L for the built-in pair), cropped at a random place to S x S and flipped at
+ * random, as junyanz's resize_and_crop + flip; an epoch is as long as the larger set. Per
+ * example the rng gives: B's index, A's crop (x, y) and flip, B's crop and flip.
+ */
+function unpairedDataset(plan: DataPipeline, options: OpenOptions): Dataset {
+  const src = plan.source as Extract<DataPipeline["source"], { kind: "unpaired" }>;
+  const S = src.size;
+  const L = src.load;
+  const open = (domain: "A" | "B"): Source => {
+    if (options.dataDir !== undefined) {
+      const dir = join(options.dataDir, `train${domain}`);
+      return folderSource(dir, { ...plan, source: { ...src, size: L }, resize: "bicubic-square" }, options);
+    }
+    const season = domain === "A" ? "summer" : "winter";
+    return { description: `built-in ${season} scenes, ${fmt(src.count)} procedural pictures`, count: src.count, channels: 3, normalise: TO_UNIT, skipped: 0, picture: (i) => seasonPicture(i, L, season) };
+  };
+  const a = open("A");
+  const b = open("B");
+  const plane = S * S;
+  const crop = (px: Uint8Array, x0: number, y0: number): Uint8Array => {
+    if (L === S) return px;
+    const out = new Uint8Array(plane * 3);
+    for (let y = 0; y < S; y++) out.set(px.subarray(((y + y0) * L + x0) * 3, ((y + y0) * L + x0 + S) * 3), y * S * 3);
+    return out;
+  };
+  const place = (rng: Rng) => {
+    const x = Math.floor(rng.next() * (L - S + 1));
+    const y = Math.floor(rng.next() * (L - S + 1));
+    const flip = plan.flip ? rng.next() < 0.5 : false;
+    return { x, y, flip };
+  };
+  const toFloats = (pictures: readonly Uint8Array[], out: Float32Array) => {
+    pictures.forEach((px, k) => {
+      for (let c = 0; c < 3; c++) for (let p = 0; p < plane; p++) out[(k * 3 + c) * plane + p] = TO_UNIT[px[p * 3 + c]!]!;
+    });
+  };
+  return {
+    description: `unpaired: A ${a.description}, B ${b.description}; ${L === S ? `${S}x${S}` : `resized to ${L}x${L}, random ${S}x${S} crops`}${plan.flip ? ", random horizontal flip" : ""}`,
+    size: Math.max(a.count, b.count),
+    outputs: plan.outputs.map((o) => ({ name: o.name, shape: [...o.shape] })),
+    get skipped() {
+      return a.skipped + b.skipped;
+    },
+    async load(indices, rng) {
+      const draws = indices.map(() => {
+        const j = Math.min(b.count - 1, Math.floor(rng.next() * b.count));
+        return { j, pa: place(rng), pb: place(rng) };
+      });
+      const get = async (s: Source, i: number, p: { x: number; y: number; flip: boolean }) => {
+        let px = toChannels(await s.picture(i), s.channels, 3);
+        px = crop(px, p.x, p.y);
+        return p.flip ? flipHorizontal(px, S, 3) : px;
+      };
+      const pa = await Promise.all(indices.map((i, k) => get(a, i % a.count, draws[k]!.pa)));
+      const pb = await Promise.all(indices.map((_, k) => get(b, draws[k]!.j, draws[k]!.pb)));
+      const outA = new Float32Array(indices.length * 3 * plane);
+      const outB = new Float32Array(indices.length * 3 * plane);
+      toFloats(pa, outA);
+      toFloats(pb, outB);
+      return [outA, outB];
+    },
+  };
 }
 
 function mnistSource(size: number, resize: DataPipeline["resize"]): Source {

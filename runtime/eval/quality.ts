@@ -18,9 +18,9 @@ import type { Model } from "../nn/model.ts";
 import { Rng } from "../random.ts";
 import { mixSeed, Round } from "../train/round.ts";
 import { noiseTensors, tensorOf } from "../train/schedule.ts";
-import { samplesReadData, type Training } from "../train/training.ts";
+import { sampleLabels, samplesReadData, type Training } from "../train/training.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
-import { CLASSIFIER_FILE, type Features, mnistFeatures, type Pictures, randomFeatures } from "./features.ts";
+import { CLASSIFIER_FILE, type Features, mnistClasses, mnistFeatures, type Pictures, randomFeatures } from "./features.ts";
 import { frechetDistance, kid, KidReference } from "./scores.ts";
 import type { QualityScore } from "./score-text.ts";
 
@@ -52,18 +52,31 @@ export interface SampleOptions {
  * examples when the samples read data. Each batch goes to `each` as it is drawn (10,000
  * samples of 64 x 64 colour pictures would take half a gigabyte at once).
  */
-export async function drawSamples(training: Training, dataset: Dataset, models: Readonly<Record<string, Model>>, o: SampleOptions, each: (batch: Pictures) => Promise<void> | void): Promise<void> {
+export async function drawSamples(
+  training: Training,
+  dataset: Dataset,
+  models: Readonly<Record<string, Model>>,
+  o: SampleOptions,
+  each: (batch: Pictures, asked: Int32Array | null) => Promise<void> | void,
+): Promise<void> {
   const compute = training.values[training.sample.value];
   if (compute === undefined) throw new Error(`the training section has no value ${training.sample.value}`);
   const fromData = samplesReadData(training);
+  // Samples asked for a class: sample i is asked for class i mod K (balanced).
+  const labels = fromData ? null : sampleLabels(training);
   const n = fromData ? Math.min(o.n, dataset.size) : o.n;
   const rng = new Rng(mixSeed(o.seed, "eval noise"));
   for (let i = 0; i < n; i += o.batch) {
     const b = Math.min(o.batch, n - i);
     const inputs = noiseTensors(training.noise, rng, b);
-    if (fromData) {
+    if (fromData || training.data.outputs.some((out) => out.classes !== undefined && training.sample.reads.includes(out.name))) {
       const data = await dataset.load(Array.from({ length: b }, (_, k) => i + k), new Rng(mixSeed(o.seed, `eval data ${i}`)));
-      training.data.outputs.forEach((out, k) => (inputs[out.name] = tensorOf(data[k]!, b, out.shape)));
+      training.data.outputs.forEach((out, k) => (inputs[out.name] = tensorOf(data[k]!, b, out.shape, out.classes)));
+    }
+    const asked = labels ? Int32Array.from({ length: b }, (_, k) => (i + k) % labels.classes) : null;
+    if (labels && asked) {
+      tf.dispose(inputs[labels.name]);
+      inputs[labels.name] = tf.tensor1d(asked, "int32");
     }
     const round = new Round(models, inputs, mixSeed(o.seed, `eval ${i}`), { frozenStats: true });
     const value = tf.tidy(() => toTorchOrder(compute(round)));
@@ -72,7 +85,7 @@ export async function drawSamples(training: Training, dataset: Dataset, models: 
     const [, c = 1, h = 1, w = 1] = value.shape;
     const data = value.dataSync() as Float32Array;
     value.dispose();
-    await each({ data, shape: [b, c, h, w] });
+    await each({ data, shape: [b, c, h, w] }, asked);
   }
 }
 
@@ -83,13 +96,22 @@ export async function drawSamples(training: Training, dataset: Dataset, models: 
  */
 export async function evaluateRun(training: Training, dataset: Dataset, models: Readonly<Record<string, Model>>, o: SampleOptions, scorers: { scorer?: QualityScorer | string }): Promise<QualityScore | string> {
   const parts: Features[] = [];
-  await drawSamples(training, dataset, models, o, async (batch) => {
+  // Digits asked for a class: how many the classifier puts in it.
+  const right = { n: 0, of: 0 };
+  await drawSamples(training, dataset, models, o, async (batch, asked) => {
     scorers.scorer ??= await QualityScorer.open(training, dataset, batch.shape.slice(1), o.n);
-    if (typeof scorers.scorer !== "string") parts.push(scorers.scorer.features(batch));
+    if (typeof scorers.scorer === "string") return;
+    parts.push(scorers.scorer.features(batch));
+    if (asked && scorers.scorer.kind === "mnist" && sampleLabels(training)?.classes === 10) {
+      const got = mnistClasses(batch);
+      got.forEach((k, i) => (right.n += k === asked[i] ? 1 : 0));
+      right.of += got.length;
+    }
   });
   if (scorers.scorer === undefined) return "no samples";
   if (typeof scorers.scorer === "string") return scorers.scorer;
-  return scorers.scorer.score(joinFeatures(parts));
+  const score = scorers.scorer.score(joinFeatures(parts));
+  return right.of > 0 ? { ...score, accuracy: right.n / right.of } : score;
 }
 
 export class QualityScorer {
@@ -104,7 +126,10 @@ export class QualityScorer {
    * e.g. samples that are not pictures of the data).
    */
   static async open(training: Training, dataset: Dataset, sampleShape: readonly number[], n: number): Promise<QualityScorer | string> {
-    const output = training.data.outputs.findIndex((o) => o.shape.length === sampleShape.length && o.shape.every((d, i) => d === sampleShape[i]));
+    const same = (o: { readonly shape: readonly number[] }) => o.shape.length === sampleShape.length && o.shape.every((d, i) => d === sampleShape[i]);
+    // the data the samples imitate (B for CycleGAN's fake_B), else the first of their shape
+    const named = training.data.outputs.findIndex((o) => o.name === training.sample.reference && same(o));
+    const output = named >= 0 ? named : training.data.outputs.findIndex(same);
     if (output < 0 || sampleShape.length !== 3) {
       return `the samples ([${sampleShape.join(", ")}]) are not pictures of the data (${training.data.outputs.map((o) => `${o.name} [${o.shape.join(", ")}]`).join(", ")})`;
     }

@@ -274,7 +274,7 @@ let gradientRegistered = false;
 
 /**
  * LeakyRelu's gradient as one kernel where this project registered it for the backend in
- * use, else TF.js's own three ops (greater, mul, where): the same values.
+ * use, else dy · step(x) (1 where x > 0, else alpha): the same values.
  */
 function registerLeakyReluGradient(): void {
   if (gradientRegistered) return;
@@ -290,11 +290,30 @@ function registerLeakyReluGradient(): void {
         x: () =>
           backendHas(LEAKY_GRAD) && d.dtype === "float32" && x.dtype === "float32"
             ? (tf.engine().runKernel(LEAKY_GRAD, { dy: d, x }, { alpha }) as tf.Tensor)
-            : tf.where(tf.greater(x, 0), d, tf.mul(d, alpha)),
+            : tf.mul(d, tf.step(x, alpha)), // 1 where x > 0, else alpha: differentiable again (Step's gradient is 0)
+      };
+    },
+  });
+  // The gradient's own gradient (gradient penalties differentiate a gradient again): the
+  // map dy -> (x > 0 ? dy : alpha·dy) is linear in dy and flat in x.
+  tf.registerGradient({
+    kernelName: LEAKY_GRAD,
+    inputsToSave: ["x"],
+    gradFunc: (ddx, saved, attrs) => {
+      const [x] = saved as [tf.Tensor];
+      const alpha = (attrs as { alpha: number }).alpha;
+      const d = ddx as tf.Tensor;
+      return {
+        dy: () => tf.engine().runKernel(LEAKY_GRAD, { dy: d, x }, { alpha }) as tf.Tensor,
+        x: () => tf.zerosLike(x),
       };
     },
   });
 }
+
+// On every backend: TF.js's own LeakyRelu gradient (where(greater(x, 0), ...)) has no
+// gradient of its own (Greater has none), which gradient penalties need.
+registerLeakyReluGradient();
 
 /** Registers the native kernels on one backend in place of the ones there now. */
 export function registerNativeKernels(native: NativeKernels, backendName: "wasm" | "cpu"): void {
@@ -322,7 +341,6 @@ export function registerNativeKernels(native: NativeKernels, backendName: "wasm"
     [BN_APPLY, bnApply(native, backendName)],
     [BN_GRAD, bnGrad(native, backendName)],
   ];
-  registerLeakyReluGradient();
   for (const [name, kernelFunc] of make) {
     if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
     tf.registerKernel({ kernelName: name, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc, ganNative: true } as tf.KernelConfig);

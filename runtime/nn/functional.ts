@@ -186,12 +186,29 @@ export function batchNorm(
     return { y };
   }
   const n = x.size / (x.shape[x.rank - 1] as number);
-  if (backendHas(BN_APPLY) && x.dtype === "float32" && n > 0) return batchNormNative(x, s, o, n);
+  if (backendHas(BN_APPLY) && x.dtype === "float32" && n > 0 && twiceDifferentiable === 0) return batchNormNative(x, s, o, n);
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, axes);
     const y = x.sub(mean).div(variance.add(o.eps).sqrt()).mul(s.weight).add(s.bias);
     return { y, ...runningStats(s, mean as tf.Tensor1D, variance as tf.Tensor1D, n, o.momentum) };
   });
+}
+
+/** > 0 while a gradient penalty runs: layers use only ops whose gradients have gradients. */
+let twiceDifferentiable = 0;
+
+/**
+ * Runs `f` with every layer differentiable twice (a gradient penalty differentiates the
+ * critic's input gradient again): BatchNorm then takes TF.js's own ops instead of the
+ * native kernels, whose one-kernel gradient has no gradient of its own.
+ */
+export function differentiableTwice<T>(f: () => T): T {
+  twiceDifferentiable++;
+  try {
+    return f();
+  } finally {
+    twiceDifferentiable--;
+  }
 }
 
 /**
@@ -542,6 +559,35 @@ export function bceWithLogits(x: tf.Tensor, target: tf.Tensor | number): tf.Scal
 /** L1Loss: mean absolute difference. */
 export function l1(a: tf.Tensor, b: tf.Tensor | number): tf.Scalar {
   return tf.tidy(() => a.sub(b).abs().mean() as tf.Scalar);
+}
+
+/**
+ * Cross-entropy of class scores [N, K] against labels [N] (int32): F.cross_entropy on
+ * logits; on probabilities (a model ending with softmax) F.nll_loss of their log, the
+ * probabilities clamped at 1e-7 first (Keras' sparse categorical cross-entropy does the same).
+ */
+export function crossEntropy(x: tf.Tensor, labels: tf.Tensor, probabilities = false): tf.Scalar {
+  return tf.tidy(() => {
+    const k = x.shape[x.rank - 1]!;
+    const logp = probabilities ? tf.log(tf.maximum(x, 1e-7)) : tf.logSoftmax(x);
+    const hot = tf.oneHot(labels.cast("int32"), k).cast("float32");
+    return logp.mul(hot).sum(-1).mean().neg() as tf.Scalar;
+  });
+}
+
+/** The hinge loss of a critic's outputs: mean(relu(1 - x)) for real (target 1), mean(relu(1 + x)) for fake (-1). */
+export function hinge(x: tf.Tensor, target: 1 | -1): tf.Scalar {
+  return tf.tidy(() => tf.relu(tf.sub(1, x.mul(target))).mean() as tf.Scalar);
+}
+
+/** mean(x): the Wasserstein critic's terms (`mean(D(fake)) - mean(D(real))`). */
+export function meanOf(x: tf.Tensor): tf.Scalar {
+  return x.mean() as tf.Scalar;
+}
+
+/** mean(softplus(x)): the non-saturating loss written as StudioGAN does (`softplus(-D(fake))`). */
+export function softplusMean(x: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.softplus(x).mean() as tf.Scalar);
 }
 
 /** MSELoss: mean squared difference (LSGAN); a number target is broadcast. */

@@ -13,7 +13,8 @@ export interface AdamOptions {
 }
 
 export class Adam {
-  readonly lr: number;
+  /** The learning rate of the next step (a schedule changes it between epochs). */
+  lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;

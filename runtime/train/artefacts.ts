@@ -16,24 +16,33 @@ import { logColumns, RunLog, type Row } from "../report/run-log.ts";
 import { mixSeed, Round } from "./round.ts";
 import { CHECKPOINT, type RunFolder } from "./run-folder.ts";
 import { noiseTensors, tensorOf } from "./schedule.ts";
-import { samplesReadData, type Training } from "./training.ts";
+import { sampleLabels, samplesReadData, type Training } from "./training.ts";
 
-/** Everything a sample grid needs, fixed for the whole run: 64 noise vectors, or a fixed batch of the data. */
+/**
+ * Everything a sample grid needs, fixed for the whole run: 64 noise vectors, or a fixed
+ * batch of the data; for samples asked for a class (`G(z, c)`), one row of 8 per class.
+ */
 interface FixedSamples {
   readonly n: number;
   readonly inputs: Record<string, tf.Tensor>;
   readonly data: Float32Array[] | null;
 }
 
+/** Samples per row of a grid. */
+const PER_ROW = 8;
+
 async function fixedSamples(training: Training, dataset: Dataset, seed: number): Promise<FixedSamples> {
   const usesData = samplesReadData(training);
-  const n = usesData ? Math.min(training.data.lab ? 4 : 16, dataset.size) : 64;
+  const labels = sampleLabels(training);
+  const rows = labels ? Math.min(labels.classes, 32) : 0;
+  const n = usesData ? Math.min(training.data.lab ? 4 : 16, dataset.size) : labels ? rows * PER_ROW : 64;
   const inputs = noiseTensors(training.noise, new Rng(mixSeed(seed, "fixed noise")), n);
   let data: Float32Array[] | null = null;
   if (usesData) {
     data = await dataset.load(Array.from({ length: n }, (_, i) => i), new Rng(mixSeed(seed, "fixed data")));
-    training.data.outputs.forEach((o, i) => (inputs[o.name] = tensorOf(data![i]!, n, o.shape)));
+    training.data.outputs.forEach((o, i) => (inputs[o.name] = tensorOf(data![i]!, n, o.shape, o.classes)));
   }
+  if (labels && !usesData) inputs[labels.name] = tf.tensor1d(Int32Array.from({ length: n }, (_, i) => Math.floor(i / PER_ROW)), "int32");
   return { n, inputs, data };
 }
 
@@ -72,11 +81,15 @@ export class Artefacts {
     // A real batch: the fixed data batch, or the first 64 examples when samples come from noise.
     const realShape = training.data.outputs[0]!.shape;
     const nReal = Math.min(64, dataset.size);
+    const plane = realShape.reduce((a, b) => a * b, 1);
     const realBatch: Batch | null = training.data.lab
       ? null
-      : fixed.data !== null
-        ? { shape: [fixed.n, ...realShape], data: fixed.data[0]! }
-        : { shape: [nReal, ...realShape], data: (await dataset.load(Array.from({ length: nReal }, (_, i) => i), new Rng(0)))[0]! };
+      : training.data.source.kind === "unpaired" && fixed.data !== null
+        ? // a row of A's pictures over a row of B's
+          { shape: [2 * Math.min(8, fixed.n), ...realShape], data: Float32Array.from([...fixed.data[0]!.subarray(0, Math.min(8, fixed.n) * plane), ...fixed.data[1]!.subarray(0, Math.min(8, fixed.n) * plane)]) }
+        : fixed.data !== null
+          ? { shape: [fixed.n, ...realShape], data: fixed.data[0]! }
+          : { shape: [nReal, ...realShape], data: (await dataset.load(Array.from({ length: nReal }, (_, i) => i), new Rng(0)))[0]! };
     if (realBatch && (resumedAt === null || !existsSync(folder.real))) await writeGrid(folder.real, realBatch);
     return new Artefacts(folder, training, seed, log, fixed, realBatch, report);
   }
@@ -99,16 +112,28 @@ export class Artefacts {
     // Training mode, as the DCGAN tutorial and pix2pix draw samples, but the running
     // statistics stay as they are.
     const round = new Round(models, this.fixed.inputs, mixSeed(this.seed, "samples"), { frozenStats: true });
-    const compute = this.training.values[this.training.sample.value];
-    if (compute === undefined) throw new Error(`the training section has no value ${this.training.sample.value}`);
-    const value = tf.tidy(() => toTorchOrder(compute(round)));
+    const row = this.training.sample.row;
+    const valueOf = (name: string): tf.Tensor => {
+      const compute = this.training.values[name];
+      if (compute !== undefined) return compute(round);
+      if (this.fixed.inputs[name] !== undefined) return this.fixed.inputs[name]!;
+      throw new Error(`the training section has no value ${name}`);
+    };
+    // `sample = (A, fake_B, rec_A)`: the pictures of each example side by side.
+    const value = tf.tidy(() => {
+      if (row === undefined) return toTorchOrder(valueOf(this.training.sample.value));
+      const parts = row.map((n) => toTorchOrder(valueOf(n)));
+      return tf.stack(parts, 1).reshape([-1, ...parts[0]!.shape.slice(1)]);
+    });
     round.dispose();
     const data = value.dataSync() as Float32Array;
     const shape = value.shape;
     value.dispose();
     this.lastSample = { shape, data };
     const fixed = this.fixed;
-    if (this.training.data.lab && fixed.data && shape.length === 4 && shape[1] === 2) {
+    if (row !== undefined) {
+      await writeGrid(path, { shape, data }, row.length);
+    } else if (this.training.data.lab && fixed.data && shape.length === 4 && shape[1] === 2) {
       await writeGrid(path, labTriplets(fixed.data[0]!, data, fixed.data[1]!, fixed.n, shape[2]!, shape[3]!), 3);
     } else {
       await writeGrid(path, { shape, data });

@@ -13,6 +13,8 @@ import { type NamedTensor, readSafetensors, readSafetensorsMetadata, Safetensors
 import type { Model } from "../nn/model.ts";
 import { loadStateDict, StateDictError, stateDict } from "../nn/state-dict.ts";
 import type { Adam } from "../optim/adam.ts";
+import type { Ema } from "./ema.ts";
+import type { ImagePool } from "./round.ts";
 
 export const CHECKPOINT_FORMAT = "gan-spec checkpoint 1";
 export const PLAN_FORMAT = "2";
@@ -49,11 +51,34 @@ export interface CheckpointInfo {
   readonly spec: string;
 }
 
+/**
+ * The checkpoint names of an optimizer's parameters, in its order: the model's state_dict
+ * keys (`0.weight`) for a step of one model, `G_A.0.weight` for a step of several (`G_A+G_B`).
+ */
+export function optimizerKeys(step: string, models: Readonly<Record<string, Model>>): string[] {
+  const names = step.split("+");
+  return names.flatMap((name) => {
+    const model = models[name];
+    if (model === undefined) throw new CheckpointError(`no model ${name} for the optimizer of step ${step}`);
+    return model
+      .state()
+      .filter((s) => s.kind === "parameter")
+      .map((s) => (names.length > 1 ? `${name}.${s.key}` : s.key));
+  });
+}
+
+/** What a run keeps besides models and optimizers: averaged copies, image pools. */
+export interface CheckpointExtras {
+  readonly averages?: readonly Ema[];
+  readonly pools?: ReadonlyMap<string, ImagePool>;
+}
+
 export function saveCheckpoint(
   path: string,
   models: Readonly<Record<string, Model>>,
   optimizers: Readonly<Record<string, Adam>>,
   info: CheckpointInfo,
+  extras: CheckpointExtras = {},
 ): void {
   const tensors: NamedTensor[] = [];
   const meta: Record<string, string> = {
@@ -70,8 +95,20 @@ export function saveCheckpoint(
   for (const [name, model] of Object.entries(models)) {
     for (const t of stateDict(model)) tensors.push({ ...t, name: `${name}.${t.name}` });
   }
+  for (const a of extras.averages ?? []) {
+    for (const t of stateDict(a.copy)) tensors.push({ ...t, name: `ema.${a.model}.${t.name}` });
+  }
+  for (const [name, pool] of extras.pools ?? []) {
+    const images = pool.contents();
+    meta[`pool.${name}.count`] = String(images.length);
+    if (images.length === 0) continue;
+    const per = images[0]!.length;
+    const data = new Float32Array(images.length * per);
+    images.forEach((im, i) => data.set(im, i * per));
+    tensors.push({ name: `pool.${name}`, shape: [images.length, per], data });
+  }
   for (const [name, opt] of Object.entries(optimizers)) {
-    const keys = models[name]!.state().filter((s) => s.kind === "parameter").map((s) => s.key);
+    const keys = optimizerKeys(name, models);
     const st = opt.state();
     meta[`optim.${name}.step`] = String(st.t);
     st.m.forEach((m, i) => tensors.push({ name: `optim.${name}.exp_avg.${keys[i]}`, shape: m.shape, data: m.dataSync() as Float32Array }));
@@ -126,6 +163,7 @@ export function loadCheckpoint(
   models: Readonly<Record<string, Model>>,
   optimizers: Readonly<Record<string, Adam>>,
   architecture: string,
+  extras: CheckpointExtras = {},
 ): CheckpointInfo {
   const { info, bytes, meta, path } = file;
   const tensors = readSafetensors(bytes, path);
@@ -155,8 +193,20 @@ export function loadCheckpoint(
   } catch (e) {
     throw new CheckpointError(`${path}: ${e instanceof StateDictError ? e.message : String(e)}`);
   }
+  for (const a of extras.averages ?? []) {
+    // A checkpoint from before the average was asked for: it starts from the model.
+    if (byName.has(`ema.${a.model}.${a.copy.state()[0]?.key}`)) loadStateDict(a.copy, tensors, { prefix: `ema.${a.model}.` });
+    else a.copyAll();
+  }
+  for (const [name, pool] of extras.pools ?? []) {
+    const t = byName.get(`pool.${name}`);
+    const count = Number(meta[`pool.${name}.count`] ?? 0);
+    if (t === undefined || count === 0) continue;
+    const per = t.shape[1]!;
+    pool.restore(Array.from({ length: count }, (_, i) => t.data.slice(i * per, (i + 1) * per)));
+  }
   for (const [name, opt] of Object.entries(optimizers)) {
-    const keys = models[name]!.state().filter((s) => s.kind === "parameter").map((s) => s.key);
+    const keys = optimizerKeys(name, models);
     const get = (k: string) => {
       const t = byName.get(k);
       if (t === undefined) throw new CheckpointError(`${path}: no optimizer state ${k}`);

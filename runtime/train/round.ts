@@ -13,6 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Model } from "../nn/model.ts";
 import type { Adam } from "../optim/adam.ts";
+import { differentiableTwice } from "../nn/functional.ts";
 import { Rng } from "../random.ts";
 import { backendHas, COUNT_NON_FINITE } from "../kernels/native-kernels.ts";
 
@@ -44,12 +45,53 @@ export function mixSeed(seed: number, text: string): number {
   return h >>> 0;
 }
 
+/**
+ * junyanz's ImagePool (util/image_pool.py): up to `size` pictures of earlier rounds. Each
+ * picture of a query goes in while the pool fills and comes back as it is; once full, with
+ * probability 1/2 a stored picture comes back instead and the new one takes its place. The
+ * draws are seeded (Rng), so both engines and a resumed run make the same choices.
+ */
+export class ImagePool {
+  private readonly images: Float32Array[] = [];
+  constructor(readonly size: number) {}
+
+  /** A batch [N, ...] (channels-last) -> the batch to use, per example. */
+  query(batch: tf.Tensor, rng: Rng): tf.Tensor {
+    if (this.size === 0) return batch.clone();
+    const n = batch.shape[0]!;
+    const per = batch.size / n;
+    const data = batch.dataSync() as Float32Array;
+    const out = new Float32Array(batch.size);
+    for (let i = 0; i < n; i++) {
+      const image = data.slice(i * per, (i + 1) * per);
+      if (this.images.length < this.size) {
+        this.images.push(image);
+        out.set(image, i * per);
+      } else if (rng.next() > 0.5) {
+        const k = Math.min(this.size - 1, Math.floor(rng.next() * this.size));
+        out.set(this.images[k]!, i * per);
+        this.images[k] = image;
+      } else out.set(image, i * per);
+    }
+    return tf.tensor(out, batch.shape, "float32");
+  }
+
+  /** The stored pictures, for checkpoints. */
+  contents(): readonly Float32Array[] {
+    return this.images;
+  }
+
+  restore(images: readonly Float32Array[]): void {
+    this.images.splice(0, this.images.length, ...images.slice(0, this.size));
+  }
+}
+
 export class Round {
   private readonly cache = new Map<string, tf.Tensor | tf.Tensor[]>();
   /** Values recomputed under the running step's tape (reused within that step). */
   private readonly stepCache = new Map<string, tf.Tensor | tf.Tensor[]>();
-  /** The model whose step is running, or null between steps. */
-  private training: string | null = null;
+  /** The models whose step is running (empty between steps). */
+  private training: readonly string[] = [];
   private recomputing = false;
   private readonly keys: string[] = [];
   private calls = 0;
@@ -60,8 +102,11 @@ export class Round {
     readonly inputs: Readonly<Record<string, tf.Tensor>>,
     /** Seeds this round's dropout masks. */
     readonly seed: number,
-    /** frozenStats: BatchNorm uses batch statistics but its running statistics stay (sample grids). */
-    private readonly options: { readonly frozenStats?: boolean } = {},
+    /**
+     * frozenStats: BatchNorm uses batch statistics but its running statistics stay (sample
+     * grids); pools: the run's image pools by value name (they outlive a round).
+     */
+    private readonly options: { readonly frozenStats?: boolean; readonly pools?: ReadonlyMap<string, ImagePool> } = {},
   ) {}
 
   /** A data or noise tensor of this round. */
@@ -91,7 +136,7 @@ export class Round {
    */
   value<T extends tf.Tensor | tf.Tensor[]>(name: string, deps: readonly string[], compute: () => T): T {
     const cached = this.cache.get(name) as T | undefined;
-    const needsGradient = this.training !== null && deps.includes(this.training);
+    const needsGradient = this.training.some((m) => deps.includes(m));
     if (cached !== undefined && !needsGradient) return cached;
     const tracked = this.stepCache.get(name) as T | undefined;
     if (tracked !== undefined) return tracked;
@@ -112,11 +157,45 @@ export class Round {
     }
   }
 
-  /** One optimisation step of `model` on the loss `body` computes. */
-  step(model: string, optimizer: Adam, body: () => StepBody): StepResult {
-    const m = this.models[model];
-    if (m === undefined) throw new Error(`no model ${model}`);
-    this.training = model;
+  /**
+   * `pool(x, 50)`: x's pictures through the run's image pool `name` (once per round, as a
+   * named value); outside a training run (sample grids) the pictures themselves.
+   */
+  pool(name: string, x: tf.Tensor): tf.Tensor {
+    const pool = this.options.pools?.get(name);
+    if (pool === undefined) return x;
+    return pool.query(x, new Rng(mixSeed(this.seed, `pool ${name}`)));
+  }
+
+  /**
+   * A critic's gradient penalty, differentiable for the step (the gradient's own gradient):
+   * gp: mean((||d sum(D(x)) / dx|| - 1)^2) at x = eps·real + (1 - eps)·fake, eps ~ U(0, 1)
+   * per example (seeded); r1: mean(||d sum(D(x)) / dx||^2) at the real pictures.
+   */
+  penalty(kind: "gp" | "r1", model: string, real: tf.Tensor, fake: tf.Tensor | null): tf.Scalar {
+    const n = real.shape[0]!;
+    let x = real;
+    if (kind === "gp") {
+      const eps = new Rng(mixSeed(this.seed, `gp ${this.training.join("+")} ${model}`)).fillUniform(n, 0, 1);
+      const e = tf.tensor(eps, [n, ...real.shape.slice(1).map(() => 1)], "float32");
+      x = e.mul(real).add(tf.sub(1, e).mul(fake!));
+    }
+    const grad = differentiableTwice(() => tf.grad((xi: tf.Tensor) => this.call(model, [xi]).sum())(x));
+    const norms = grad.reshape([n, -1]).square().sum(1);
+    return (kind === "gp" ? norms.sqrt().sub(1).square().mean() : norms.mean()) as tf.Scalar;
+  }
+
+  /** One optimisation step of `models` (one, or several with one optimizer) on the loss `body` computes. */
+  step(models: string | readonly string[], optimizer: Adam, body: () => StepBody): StepResult {
+    const list = typeof models === "string" ? [models] : models;
+    const params: tf.Variable[] = [];
+    for (const name of list) {
+      const m = this.models[name];
+      if (m === undefined) throw new Error(`no model ${name}`);
+      params.push(...m.parameters());
+    }
+    const model = list.join("+");
+    this.training = list;
     this.keys.push(`step ${model}`);
     this.calls = 0;
     const means: Record<string, tf.Tensor> = {};
@@ -125,7 +204,7 @@ export class Round {
         const b = body();
         for (const [k, t] of Object.entries(b.scores)) means[k] = tf.keep(t.mean());
         return b.loss;
-      }, m.parameters());
+      }, params);
       const loss = value.dataSync()[0]!;
       // NaN or Inf in the loss or any gradient: the update is not applied (the weights stay
       // the last finite ones); the caller decides to stop or to skip (--on-nan).
@@ -140,7 +219,7 @@ export class Round {
       tf.dispose(Object.values(means));
       this.stepCache.clear();
       this.keys.pop();
-      this.training = null;
+      this.training = [];
     }
   }
 

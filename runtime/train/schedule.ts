@@ -10,15 +10,21 @@ import type { Training } from "./training.ts";
 
 export class ScheduleError extends Error {}
 
-/** A batch of NCHW floats as a channels-last tensor. */
-export function tensorOf(data: Float32Array, n: number, shape: readonly number[]): tf.Tensor {
+/** A batch of NCHW floats as a channels-last tensor; class labels (shape [], `classes` set) as int32 [N]. */
+export function tensorOf(data: Float32Array, n: number, shape: readonly number[], classes?: number): tf.Tensor {
+  if (classes !== undefined) return tf.tensor1d(Int32Array.from(data.subarray(0, n)), "int32");
   return tf.tidy(() => fromTorchOrder(tf.tensor(data, [n, ...shape], "float32")));
 }
 
-/** n draws of each noise input from N(0, 1), from `rng`, channels-last. */
+/** n draws of each noise input from `rng`, channels-last: N(0, 1) values, or uniform class labels. */
 export function noiseTensors(noise: Training["noise"], rng: Rng, n: number): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};
   for (const z of noise) {
+    if (z.classes !== undefined) {
+      const c = z.classes;
+      out[z.name] = tf.tensor1d(Int32Array.from({ length: n }, () => Math.min(c - 1, Math.floor(rng.next() * c))), "int32");
+      continue;
+    }
     const size = z.shape.reduce((a, b) => a * b, 1);
     out[z.name] = tensorOf(rng.fillNormal(n * size, 0, 1), n, z.shape);
   }
@@ -69,7 +75,7 @@ export class BatchSchedule {
   /** Batch k's inputs as tensors: its data under the section's names, and fresh noise. */
   inputs(data: readonly Float32Array[], k: number): Record<string, tf.Tensor> {
     const inputs = noiseTensors(this.training.noise, new Rng(mixSeed(this.seed, `noise ${k}`)), this.batch);
-    this.training.data.outputs.forEach((o, i) => (inputs[o.name] = tensorOf(data[i]!, this.batch, o.shape)));
+    this.training.data.outputs.forEach((o, i) => (inputs[o.name] = tensorOf(data[i]!, this.batch, o.shape, o.classes)));
     return inputs;
   }
 }

