@@ -34,7 +34,9 @@ export const FLAGS = {
   "by-order": { type: "boolean", default: false, description: "Match tensors to the model by order instead of by name" },
   set: { type: "string", array: true, description: "Override a spec parameter (NAME=VALUE; with --checkpoint, on top of the run's)" },
   input: { type: "string", array: true, description: "FILE.safetensors[:TENSOR], one per model input, NCHW" },
-  noise: { type: "number", min: 1, description: "Sample N latent vectors from N(0, 1)" },
+  noise: { type: "number", min: 1, description: "Sample N latent vectors from N(0, 1) (a model that takes class labels: N per class, a row per class)" },
+  class: { type: "string", description: "K[,K...]: the classes a model that takes labels is asked for (default: every class)" },
+  raw: { type: "boolean", default: false, description: "With --checkpoint: the model's own weights, not its average (`ema` in the training section)" },
   seed: { type: "number", default: 0, description: "Seed for --noise (and dropout with --train-mode)" },
   interpolate: { type: "string", description: "S1,S2[,S3...]: walk between the noise of these seeds (each drawn as --noise 1 --seed S), one row per pair" },
   steps: { type: "number", description: "Points per row of --interpolate, ends included (default 8, at least 2)" },
@@ -66,6 +68,8 @@ type Args = {
   set?: string[];
   input?: string[];
   noise?: number;
+  class?: string;
+  raw: boolean;
   seed: number;
   interpolate?: string;
   steps?: number;
@@ -95,7 +99,7 @@ async function sample(argv: readonly string[], io: Io): Promise<number> {
   io.stderr(`gan-sample: backend ${backend.name} (${backend.why})\n`);
   const model = new code.models[irModel.name]!({ seed: args.seed });
   await loadWeights(io, args, model, irModel.name, source);
-  const { tensors, perRow } = await inputTensors(io, args, inputs, irModel);
+  const { tensors, perRow } = await inputTensors(io, args, inputs, irModel, classesOf(args, irModel));
   await writeOutput(io, args, model, tensors, perRow, irModel.name);
   return EXIT_OK;
 }
@@ -226,27 +230,72 @@ async function loadWeights(io: Io, args: Args, model: Model, name: string, sourc
   } catch (e) {
     throw new CliError("CheckpointProblem", [`--checkpoint ${args.checkpoint}: ${e instanceof Error ? e.message : String(e)}`]);
   }
-  load(tensors, `--checkpoint ${args.checkpoint}: ${path} does not fit ${name} of ${source.specPath}`);
-  io.stderr(`gan-sample: ${name} from ${path}, iteration ${iteration}\n`);
+  // The averaged weights where the run keeps an average of the model (`ema G = 0.999`), as its sample grids.
+  const average = !args.raw && args.prefix === undefined && tensors.some((t) => t.name.startsWith(`ema.${name}.`));
+  if (average) {
+    try {
+      loadStateDict(model, tensors, { prefix: `ema.${name}.` });
+    } catch (e) {
+      throw new CliError("WeightsDoNotFit", [`--checkpoint ${args.checkpoint}: the average of ${name} in ${path} does not fit ${source.specPath}: ${e instanceof Error ? e.message : String(e)}`]);
+    }
+  } else load(tensors, `--checkpoint ${args.checkpoint}: ${path} does not fit ${name} of ${source.specPath}`);
+  io.stderr(`gan-sample: ${name} from ${path}, iteration ${iteration}${average ? ` (its average, as the run's samples; --raw for its own weights)` : ""}\n`);
+}
+
+/** --class for a model that takes class labels: the classes asked for (every class by default); null for other models. */
+function classesOf(args: Args, irModel: IrModel): number[] | null {
+  const input = irModel.inputs.find((i) => i.classes !== undefined);
+  if (input === undefined) {
+    if (args.class !== undefined) throw usage(`--class ${args.class}: ${irModel.name} takes no class labels (its inputs: ${irModel.inputs.map((i) => i.name).join(", ")})`);
+    return null;
+  }
+  const n = input.classes!;
+  if (args.class === undefined) return Array.from({ length: n }, (_, k) => k);
+  const out: number[] = [];
+  for (const part of String(args.class).split(",")) {
+    const k = Number(part.trim());
+    if (!/^\d+$/.test(part.trim()) || k >= n) throw usage(`--class ${args.class}: ${JSON.stringify(part.trim())} is not a class of ${irModel.name}'s \`${input.name}\` (0 to ${n - 1})`);
+    out.push(k);
+  }
+  return out;
 }
 
 /** The model's inputs as channels-last tensors, and how many go in a grid row. */
-async function inputTensors(io: Io, args: Args, inputs: Inputs, irModel: IrModel): Promise<{ tensors: tf.Tensor[]; perRow: number }> {
+async function inputTensors(io: Io, args: Args, inputs: Inputs, irModel: IrModel, classes: number[] | null): Promise<{ tensors: tf.Tensor[]; perRow: number }> {
   const tfjs = await import("@tensorflow/tfjs");
   const { fromTorchOrder } = await import("../runtime/nn/functional.ts");
   const tensors: tf.Tensor[] = [];
+  const labelsInput = irModel.inputs.findIndex((i) => i.classes !== undefined);
   if (inputs.kind === "walk") {
-    for (const z of latentWalk(inputs.seeds, irModel.inputs.map((i) => i.shape), inputs.steps, args.slerp)) tensors.push(fromTorchOrder(tfjs.tensor(z.data, z.shape)));
-    io.stderr(`gan-sample: ${args.slerp ? "spherical" : "linear"} walk through seeds ${inputs.seeds.join(", ")}, ${inputs.steps} points per row\n`);
+    // the walk in the noise inputs; a label input gets the first class asked for
+    const shapes = irModel.inputs.map((i) => i.shape);
+    const walked = latentWalk(inputs.seeds, shapes.filter((_, k) => k !== labelsInput), inputs.steps, args.slerp);
+    const n = walked[0]?.shape[0] ?? 0;
+    let w = 0;
+    irModel.inputs.forEach((_, k) => {
+      if (k === labelsInput) tensors.push(tfjs.tensor1d(new Int32Array(n).fill(classes![0]!), "int32"));
+      else {
+        const z = walked[w++]!;
+        tensors.push(fromTorchOrder(tfjs.tensor(z.data, z.shape)));
+      }
+    });
+    io.stderr(`gan-sample: ${args.slerp ? "spherical" : "linear"} walk through seeds ${inputs.seeds.join(", ")}, ${inputs.steps} points per row${labelsInput >= 0 ? `, class ${classes![0]}` : ""}\n`);
     return { tensors, perRow: inputs.steps };
   }
   if (inputs.kind === "noise") {
     const rng = new Rng(args.seed);
-    for (const input of irModel.inputs) {
-      const shape = [inputs.n, ...input.shape];
+    // a model that takes labels: N samples of each class asked for, a row per class
+    const count = classes ? inputs.n * classes.length : inputs.n;
+    irModel.inputs.forEach((input, k) => {
+      if (k === labelsInput) {
+        tensors.push(tfjs.tensor1d(Int32Array.from({ length: count }, (_, i) => classes![Math.floor(i / inputs.n)]!), "int32"));
+        return;
+      }
+      const shape = [count, ...input.shape];
       tensors.push(fromTorchOrder(tfjs.tensor(rng.fillNormal(shape.reduce((a, b) => a * b, 1), 0, 1), shape)));
-    }
-    return { tensors, perRow: 8 };
+    });
+    if (classes) io.stderr(`gan-sample: ${inputs.n} per class, a row for each of class${classes.length > 1 ? "es" : ""} ${classes.join(", ")}\n`);
+    return { tensors, perRow: classes ? inputs.n : 8 };
   }
   const specs = inputs.specs;
   if (specs.length !== irModel.inputs.length) {

@@ -154,7 +154,7 @@ export async function trainTorch(
   const refresh = async (status: string) => {
     const rows = readRunLog(folder.dir).rows;
     const written = await writePlots(folder.dir, rows);
-    plots = [...written.losses, ...written.scores, ...written.quality].filter((p) => p.endsWith(".svg") || p.endsWith(".png"));
+    plots = [...written.losses, ...written.parts, ...written.scores, ...written.quality].filter((p) => p.endsWith(".svg") || p.endsWith(".png"));
     const samplesDir = folder.path("samples");
     const samples = existsSync(samplesDir) ? readdirSync(samplesDir).filter((f) => /^iter-\d+\.png$/.test(f)).sort().map((f) => join("samples", f)) : [];
     writeReport(folder.dir, {

@@ -11,7 +11,7 @@ import type { TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contract
 import type { EmittedFile } from "./emit-ts.ts";
 import { validateIr } from "./ir-validate.ts";
 import { opDef } from "./layers/index.ts";
-import { modelsOf, optimizerSettings, samplePlan, scheduleText, scoreNames, valueText as text } from "./train-plan.ts";
+import { lossText, modelsOf, optimizerSettings, partNames, samplePlan, scheduleText, scoreNames, valueText as text } from "./train-plan.ts";
 import { localBase, namer } from "./emit-names.ts";
 
 const RESERVED = new Set(
@@ -233,8 +233,21 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
           return l.factor === -1 ? `-${combine(l.loss)}` : `${pyLiteral(l.factor)} * ${combine(l.loss)}`;
       }
     };
-    let total = combine(st.loss);
-    if (total.startsWith("(") && total.endsWith(")") && st.loss.kind === "sum") total = total.slice(1, -1);
+    const parts: string[] = [];
+    let total: string;
+    if (partNames(st).length > 0 && st.loss.kind === "sum") {
+      const terms = st.loss.terms.map((t) => [lossText(t), combine(t)] as const);
+      const seen = new Set<string>();
+      for (const [name, e] of terms) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        parts.push(`${JSON.stringify(name)}: ${e}`);
+      }
+      total = terms.map(([, e]) => e).join(" + ");
+    } else {
+      total = combine(st.loss);
+      if (total.startsWith("(") && total.endsWith(")") && st.loss.kind === "sum") total = total.slice(1, -1);
+    }
     const frozen = spec.models.map((m) => m.name).filter((m) => !st.models.includes(m));
     const o = st.optimizer;
     const whose = st.models.length === 1 ? `${st.model}'s` : `${st.models.join(" and ")}'s`;
@@ -247,12 +260,12 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
       `    Adam(lr = ${o.lr}, betas = (${o.betas.join(", ")}), eps = ${o.eps})${extra}${st.repeat > 1 ? `, ${st.repeat} times per iteration` : ""}.`,
       `    Gradients of ${whose} parameters only${frozen.length === 0 ? "" : frozen.length === 1 ? `: ${frozen[0]} stays as it is` : `: ${frozen.join(", ")} stay as they are`}."""`,
       ...lines.map((l) => `    ${l}`),
-      `    return ${total}, {${scores.join(", ")}}`,
+      `    return ${total}, {${scores.join(", ")}}${parts.length > 0 ? `, {${parts.join(", ")}}` : ""}`,
     ];
   });
   const { line: _l, col: _c, ...data } = plan.data;
   const stepEntry = (st: TrainPlan["steps"][number]) =>
-    `        {"model": ${JSON.stringify(st.model)}, "models": ${pyLiteral(st.models)}, "repeat": ${st.repeat}, "text": ${JSON.stringify(st.text)}, "optimizer": ${pyLiteral(optimizerSettings(st.optimizer))}, "scores": ${pyLiteral(scoreNames(st))}, "run": ${stepName(st)}},`;
+    `        {"model": ${JSON.stringify(st.model)}, "models": ${pyLiteral(st.models)}, "repeat": ${st.repeat}, "text": ${JSON.stringify(st.text)}, "optimizer": ${pyLiteral(optimizerSettings(st.optimizer))}, "scores": ${pyLiteral(scoreNames(st))}, "parts": ${pyLiteral(partNames(st))}, "run": ${stepName(st)}},`;
   const settings = { batch: plan.batch, epochs: plan.epochs, iters: plan.iters, sampleEvery: plan.sampleEvery, checkpointEvery: plan.checkpointEvery, logEvery: plan.logEvery, ...(plan.evalEvery !== undefined ? { evalEvery: plan.evalEvery } : {}) };
   const lines = [
     "#!/usr/bin/env python3",

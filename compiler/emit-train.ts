@@ -10,7 +10,7 @@ import type { IrSpec } from "../contracts/ir.ts";
 import type { TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contracts/train-plan.ts";
 import type { EmitOptions, EmittedFile } from "./emit-ts.ts";
 import { localBase, namer } from "./emit-names.ts";
-import { modelsOf, optimizerSettings, samplePlan, scheduleText, scoreNames, valueText as text } from "./train-plan.ts";
+import { lossText, modelsOf, optimizerSettings, partNames, samplePlan, scheduleText, scoreNames, valueText as text } from "./train-plan.ts";
 
 const RESERVED = new Set(
   "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await tf r optimizer steps training bce bceWithLogits cat l1 mse crossEntropy hinge meanOf softplusMean loss scores".split(" "),
@@ -179,7 +179,19 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
         }
       }
     };
-    const total = combine(st.loss);
+    // `part_` columns: each term of a sum (partNames), the first of equal texts
+    const parts: string[] = [];
+    let total: string;
+    if (partNames(st).length > 0 && st.loss.kind === "sum") {
+      const terms = st.loss.terms.map((t) => [lossText(t), combine(t)] as const);
+      const seen = new Set<string>();
+      for (const [name, e] of terms) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        parts.push(`${str(name)}: ${e}`);
+      }
+      total = terms.slice(1).reduce((acc, [, p]) => `${acc}.add(${p})`, terms[0]![1]);
+    } else total = combine(st.loss);
     const frozen = spec.models.map((m) => m.name).filter((m) => !st.models.includes(m));
     const frozenText = frozen.length === 0 ? "" : frozen.length === 1 ? `: ${frozen[0]} stays as it is` : `: ${frozen.join(", ")} stay as they are`;
     const whose = st.models.length === 1 ? `${st.model}'s` : `${st.models.join(" and ")}'s`;
@@ -200,7 +212,7 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
       statements: [
         `return r.step(${st.models.length === 1 ? str(st.model) : `[${st.models.map(str).join(", ")}]`}, optimizer, () => {`,
         ...lines.map((l) => `    ${l}`),
-        `    return { loss: ${total} as tf.Scalar, scores: { ${scores.join(", ")} } };`,
+        `    return { loss: ${total} as tf.Scalar, scores: { ${scores.join(", ")} }${parts.length > 0 ? `, parts: { ${parts.join(", ")} }` : ""} };`,
         "});",
       ],
     };
@@ -226,7 +238,7 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
   for (const f of bindingFns) file.addFunction(f);
   for (const f of stepFns) file.addFunction(f);
   const stepEntry = (st: TrainPlan["steps"][number]) =>
-    `    { model: ${str(st.model)}, models: ${literal(st.models)}, repeat: ${st.repeat}, text: ${str(st.text)}, optimizer: ${literal(optimizerSettings(st.optimizer))}, scores: ${literal(scoreNames(st))}, run: ${stepFunctionName(st)} },`;
+    `    { model: ${str(st.model)}, models: ${literal(st.models)}, repeat: ${st.repeat}, text: ${str(st.text)}, optimizer: ${literal(optimizerSettings(st.optimizer))}, scores: ${literal(scoreNames(st))}, parts: ${literal(partNames(st))}, run: ${stepFunctionName(st)} },`;
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,

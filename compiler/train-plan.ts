@@ -138,3 +138,33 @@ export function scheduleText(s: LrSchedule): string {
   return s.kind === "linear" ? `lr constant for ${s.keep} epochs, then down to 0 over ${s.decay} more` : `lr times ${s.gamma} every ${s.every} epochs`;
 }
 
+
+/** How a loss reads in logs: `10 * l1(rec_A, A)`, `-mean(D(real))`, `gp(D, real, fake)`. */
+export function lossText(l: TrainLoss): string {
+  switch (l.kind) {
+    case "loss":
+      return `${l.fn}(${[valueText(l.input), ...(l.target === null ? [] : [typeof l.target === "number" ? String(l.target) : valueText(l.target)])].join(", ")})`;
+    case "penalty":
+      return `${l.fn}(${[l.model, valueText(l.real), ...(l.fake ? [valueText(l.fake)] : [])].join(", ")})`;
+    case "sum":
+      return l.terms.map((t, i) => (i > 0 && t.kind === "scale" && t.factor < 0 ? ` - ${lossText({ ...t, factor: -t.factor })}` : `${i > 0 ? " + " : ""}${lossText(t)}`)).join("");
+    case "scale": {
+      const inner = l.loss.kind === "sum" ? `(${lossText(l.loss)})` : lossText(l.loss);
+      return l.factor === -1 ? `-${inner}` : l.factor === 1 ? inner : `${l.factor} * ${inner}`;
+    }
+  }
+}
+
+/**
+ * The loss terms a step logs besides its loss (columns `part_<step>:<term>`): each term of
+ * a loss that is a sum, as written (its factor included), in order; none for one term.
+ */
+export function partNames(step: StepPlan): string[] {
+  if (step.loss.kind !== "sum" || step.loss.terms.length < 2) return [];
+  const out: string[] = [];
+  for (const t of step.loss.terms) {
+    const text = lossText(t);
+    if (!out.includes(text)) out.push(text);
+  }
+  return out;
+}

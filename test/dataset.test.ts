@@ -367,3 +367,97 @@ describe("epochOrder", () => {
     assert.equal(epochOrder(0, 3, 7).length, 0);
   });
 });
+
+describe("labels with the digits (`real, y = mnist`)", () => {
+  it("each example's class, in the order of the pictures, and only with the embedded digits", async () => {
+    const m = loadMnist("all");
+    const p = plan({ kind: "mnist", size: 28, channels: 1, channelsGiven: false }, { outputs: [{ name: "real", shape: [1, 28, 28] }, { name: "y", shape: [], classes: 10 }] });
+    const ds = await openDataset(p);
+    assert.equal(ds.size, 70000);
+    const idx = [0, 1, 59999, 60000, 69999];
+    const [px, y] = await ds.load(idx, new Rng(1));
+    assert.deepEqual([...y!], idx.map((i) => m.labels[i]!));
+    const plain = (await (await openDataset(plan({ kind: "mnist", size: 28, channels: 1, channelsGiven: false }))).load(idx, new Rng(1)))[0]!;
+    assert.deepEqual(px, plain);
+    await assert.rejects(openDataset(p, { dataDir: tmpdir() }), (e: Error) => e instanceof DataError && /only the embedded MNIST digits have/.test(e.message));
+  });
+});
+
+describe("unpaired data (`A, B = unpaired(...)`)", () => {
+  const unpaired = (size: number, load: number, flip = false, count = 20): DataPlan =>
+    plan({ kind: "unpaired", size, load, channels: 3, count }, { flip, resize: "bicubic-square", outputs: [{ name: "A", shape: [3, size, size] }, { name: "B", shape: [3, size, size] }] });
+
+  it("built in: summer scenes (the colour set) for A, winter ones from other indices for B", async () => {
+    const { seasonPicture } = await import("../runtime/data/colour.ts");
+    assert.deepEqual(seasonPicture(3, 16, "summer"), colourPicture(3, 16));
+    const winter = seasonPicture(3, 16, "winter");
+    assert.notDeepEqual(winter, colourPicture(3, 16));
+    // winter is paler: less saturated on average than summer
+    const sat = (px: Uint8Array) => {
+      let s = 0;
+      for (let i = 0; i < px.length; i += 3) s += Math.max(px[i]!, px[i + 1]!, px[i + 2]!) - Math.min(px[i]!, px[i + 1]!, px[i + 2]!);
+      return s / (px.length / 3);
+    };
+    let summer = 0;
+    let cold = 0;
+    for (let i = 0; i < 20; i++) {
+      summer += sat(seasonPicture(i, 16, "summer"));
+      cold += sat(seasonPicture(i, 16, "winter"));
+    }
+    assert.ok(cold < 0.6 * summer, `winter saturation ${cold / 20}, summer ${summer / 20}`);
+    const ds = await openDataset(unpaired(16, 16));
+    assert.equal(ds.size, 20);
+    const [a, b] = await ds.load([0, 5], new Rng(2));
+    const expectA = Float32Array.from([...colourPicture(0, 16), ...colourPicture(5, 16)].map((v) => v / 127.5 - 1));
+    // NCHW: compare picture 0's first channel plane with the HWC bytes' red values
+    for (let p = 0; p < 256; p++) assert.equal(a![p], expectA[p * 3]);
+    assert.equal(b!.length, 2 * 3 * 256);
+  });
+
+  it("random crops of load x load, random flips, drawn from the rng (the same rng, the same batch)", async () => {
+    const ds = await openDataset(unpaired(12, 16, true));
+    const one = await ds.load([1, 2, 3], new Rng(9));
+    const two = await ds.load([1, 2, 3], new Rng(9));
+    assert.deepEqual(one, two);
+    const other = await ds.load([1, 2, 3], new Rng(10));
+    assert.notDeepEqual(one[0], other[0]);
+    // every A crop is a 12 x 12 window of the 16 x 16 picture, maybe mirrored
+    const full = colourPicture(1, 16);
+    const a = one[0]!.subarray(0, 3 * 144);
+    let found = false;
+    for (let y = 0; y <= 4 && !found; y++) {
+      for (let x = 0; x <= 4 && !found; x++) {
+        for (const mirror of [false, true]) {
+          let same = true;
+          for (let r = 0; r < 12 && same; r++) {
+            for (let c = 0; c < 12 && same; c++) {
+              const sx = mirror ? x + 11 - c : x + c;
+              same = a[r * 12 + c] === Math.fround(full[((y + r) * 16 + sx) * 3]! / 127.5 - 1);
+            }
+          }
+          if (same) found = true;
+        }
+      }
+    }
+    assert.ok(found, "A's first picture is a (mirrored) 12 x 12 window of picture 1");
+  });
+
+  it("--data DIR: DIR/trainA and DIR/trainB, an epoch as long as the larger set; a missing set is an error naming it", async () => {
+    const root = mkdtempSync(join(tmpdir(), "unpaired-"));
+    mkdirSync(join(root, "trainA"));
+    mkdirSync(join(root, "trainB"));
+    const px = Buffer.alloc(8 * 8 * 3, 120);
+    for (let i = 0; i < 3; i++) await sharp(px, { raw: { width: 8, height: 8, channels: 3 } }).png().toFile(join(root, "trainA", `a${i}.png`));
+    for (let i = 0; i < 5; i++) await sharp(px, { raw: { width: 8, height: 8, channels: 3 } }).png().toFile(join(root, "trainB", `b${i}.png`));
+    const ds = await openDataset(unpaired(8, 8), { dataDir: root });
+    assert.equal(ds.size, 5);
+    assert.match(ds.description, /trainA.*3 images.*trainB.*5 images/);
+    const [a, b] = await ds.load([4], new Rng(1)); // A wraps round: picture 4 % 3
+    assert.equal(a!.length, 192);
+    assert.equal(b!.length, 192);
+    const lonely = mkdtempSync(join(tmpdir(), "unpaired-"));
+    mkdirSync(join(lonely, "trainA"));
+    await sharp(px, { raw: { width: 8, height: 8, channels: 3 } }).png().toFile(join(lonely, "trainA", "a.png"));
+    await assert.rejects(openDataset(unpaired(8, 8), { dataDir: lonely }), (e: Error) => e instanceof DataError && e.message.includes("trainB"));
+  });
+});

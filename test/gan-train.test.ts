@@ -152,6 +152,74 @@ describe("gan-train: a run folder", () => {
   });
 });
 
+describe("gan-train: the zoo's recipes (test/fixtures/specs/recipes.gan: labels, pool, penalties, clipping, schedules, ema)", () => {
+  const RECIPES = "test/fixtures/specs/recipes.gan";
+  let full = "";
+  before(async () => {
+    full = join(root, "recipes-full");
+    const r = await train([RECIPES, "--out", full, "--iters", "4", "--eval-every", "0"]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  it("logs each term of a loss that is a sum, draws a row per class, keeps the average and the pool", async () => {
+    const header = readFileSync(join(full, "log.csv"), "utf8").split("\n")[0]!;
+    assert.match(header, /"part_C:10 \* gp\(C, real, fake\)"/);
+    assert.match(header, /"part_C:-mean\(C\(real\)\)"/);
+    assert.match(header, /"part_G\+E:2 \* l1\(rec, fake\)"/);
+    const rows = readFileSync(join(full, "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+    assert.ok(Number.isFinite(rows.at(-1)!["part_C:10 * gp(C, real, fake)"]!));
+    const grid = await sharp(join(full, "samples", "latest.png")).metadata();
+    // 10 classes, a row of 8 each: 10 rows of 8 x 8 pictures with 2-pixel borders
+    assert.equal(grid.height, 10 * 8 + 11 * 2);
+    const t = checkpointTensors(full);
+    assert.ok(t.has("ema.G.1.weight") && t.has("pool.old") && t.has("optim.G+E.exp_avg.E.0.weight") && t.has("optim.D+K.exp_avg.K.0.weight"), [...t.keys()].join(" "));
+    assert.notDeepEqual(t.get("ema.G.1.weight"), t.get("G.1.weight"));
+    // C's weights clipped to [-0.05, 0.05]
+    for (const [k, v] of t) if (k.startsWith("C.") && !k.includes("running") && !k.includes("batches")) assert.ok(v.every((x) => Math.abs(x) <= 0.05 + 1e-7), k);
+  });
+
+  it("stopped after 2 iterations and resumed, it ends with the same weights, average, pool and optimizer state", async () => {
+    const part = join(root, "recipes-part");
+    let polls = 0;
+    const signal = {
+      get stop() {
+        return ++polls >= 2;
+      },
+      set stop(_v: boolean) {},
+    };
+    const first = await train([RECIPES, "--out", part, "--iters", "4", "--eval-every", "0"], signal);
+    assert.equal(first.code, 130, first.stderr);
+    const second = await train([RECIPES, "--out", part, "--resume", "--iters", "4", "--eval-every", "0"]);
+    assert.equal(second.code, 0, second.stderr);
+    const a = checkpointTensors(full);
+    const b = checkpointTensors(part);
+    assert.deepEqual([...b.keys()], [...a.keys()]);
+    for (const [k, v] of a) assert.deepEqual(b.get(k), v, k);
+  });
+
+  it("gan-sample --checkpoint takes the average of G (--raw its own weights) and draws the classes asked for", async () => {
+    const { main: sample } = await import("../cli/gan-sample.ts");
+    const run = async (args: string[]) => {
+      let err = "";
+      const code = await sample(args, { stdout: () => undefined, stderr: (x) => (err += x) });
+      return { code, err };
+    };
+    const avg = await run(["--checkpoint", full, "--noise", "3", "--class", "2,7", "--out", join(root, "avg.safetensors")]);
+    assert.equal(avg.code, 0, avg.err);
+    assert.match(avg.err, /its average, as the run's samples/);
+    assert.match(avg.err, /3 per class, a row for each of classes 2, 7/);
+    const raw = await run(["--checkpoint", full, "--noise", "3", "--class", "2,7", "--raw", "--out", join(root, "raw.safetensors")]);
+    assert.equal(raw.code, 0, raw.err);
+    const x = readSafetensors(readFileSync(join(root, "avg.safetensors")))[0]!;
+    const y = readSafetensors(readFileSync(join(root, "raw.safetensors")))[0]!;
+    assert.deepEqual(x.shape, [6, 1, 8, 8]);
+    assert.notDeepEqual(x.data, y.data);
+    const bad = await run(["--checkpoint", full, "--noise", "3", "--class", "10", "--out", join(root, "bad.png")]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--class 10: "10" is not a class of G's `y` \(0 to 9\)/);
+  });
+});
+
 describe("gan-train: DCGAN and Pix2Pix on their built-in data", () => {
   it("DCGAN (MNIST resized to 64 x 64, 3 channels) at width 8", async () => {
     const out = join(root, "dcgan");

@@ -16,10 +16,12 @@ import * as acgan from "../generated/acgan/index.ts";
 import * as cgan from "../generated/cgan/index.ts";
 import * as cyclegan from "../generated/cyclegan/index.ts";
 import * as dcgan from "../generated/dcgan/index.ts";
+import * as lsgan from "../generated/lsgan/index.ts";
 import * as mnist from "../generated/mnist-gan/index.ts";
 import * as pix2pix from "../generated/pix2pix/index.ts";
 import * as sagan from "../generated/sagan/index.ts";
 import * as sngan from "../generated/sngan/index.ts";
+import * as wgangp from "../generated/wgan-gp/index.ts";
 import { type NamedTensor, readSafetensors, writeSafetensors } from "../runtime/io/safetensors.ts";
 import { bceWithLogits, fromTorchOrder, l1, toTorchOrder } from "../runtime/nn/functional.ts";
 import type { ForwardOptions } from "../runtime/nn/layer.ts";
@@ -228,6 +230,8 @@ const GENERATED: Readonly<Record<string, Generated>> = {
   "acgan.gan": { parameters: acgan.spec.parameters, classes: { G: acgan.G, D: acgan.D }, run: true },
   "sagan.gan": { parameters: sagan.spec.parameters, classes: { G: sagan.G, D: sagan.D }, run: true },
   "sngan.gan": { parameters: sngan.spec.parameters, classes: { G: sngan.G, D: sngan.D }, run: true },
+  "lsgan.gan": { parameters: lsgan.spec.parameters, classes: { G: lsgan.G, D: lsgan.D }, run: true },
+  "wgan-gp.gan": { parameters: wgangp.spec.parameters, classes: { G: wgangp.G, D: wgangp.D }, run: true },
   "cyclegan.gan": { parameters: cyclegan.spec.parameters, classes: { G_A: cyclegan.G_A, G_B: cyclegan.G_B, D_A: cyclegan.D_A, D_B: cyclegan.D_B }, run: false },
 };
 

@@ -110,3 +110,74 @@ describe("training section: the plan", () => {
     assert.deepEqual(codes(models + "    s, c = D(fake)\n    step D = bce(c, 0)\n    step G = bce(s, 1)\n"), ["GAN0404@12:14"]);
   });
 });
+
+// The GAN zoo's recipes: labels, penalties, several models per step, averages, schedules.
+// Lines 1-15 are the models (G and D conditional, P a critic, C a classifier, E a second
+// generator) and the `train:` header; the section starts on line 16.
+const zoo =
+  "nz = 8\nG(z: [nz], y: label(10)) -> [1, 4, 4]:\n    e = y embedding(10, 4)\n    cat(z, e) linear(nz + 4 -> 16) tanh reshape([1, 4, 4])\n" +
+  "D(x: [1, 4, 4], y: label(10)) -> [1]:\n    e = y embedding(10, 16)\n    f = x flatten\n    cat(f, e) linear(32 -> 1)\n" +
+  "P(x: [1, 4, 4]) -> [1]:\n    flatten linear(16 -> 1)\nC(x: [1, 4, 4]) -> [10]:\n    flatten linear(16 -> 10)\n" +
+  "E(x: [1, 4, 4]) -> [1, 4, 4]:\n    flatten linear(16 -> 16) tanh reshape([1, 4, 4])\ntrain:\n";
+const labelled = "    real, y = mnist(size = 4)\n    z = noise(nz)\n    c = labels(10)\n    fake = G(z, c)\n";
+const critic = "    step P = mean(P(fake)) - mean(P(real))\n    step G = -mean(P(fake))\n";
+
+const zooRows: { name: string; train: string; expect: string[] }[] = [
+  { name: "conditional: labels from the data and drawn", train: labelled + "    step D = bce_logits(D(real, y), 1) + bce_logits(D(fake, c), 0)\n    step G = bce_logits(D(fake, c), 1)\n", expect: [] },
+  { name: "a tensor where labels go, labels where a picture goes", train: labelled + "    step D = bce_logits(D(real, z), 1) + bce_logits(D(fake, c), 0)\n    step G = bce_logits(D(fake, real), 1)\n", expect: ["GAN0423@20:33", "GAN0423@21:33"] },
+  { name: "a penalty of a model with two inputs", train: labelled + "    step D = bce_logits(D(real, y), 1) + gp(D, real, fake)\n    step G = bce_logits(D(fake, c), 1)\n", expect: ["GAN0424@20:45"] },
+  { name: "an optimizer for part of a step's models", train: labelled + "    step P = mean(P(fake)) - mean(P(real))\n    step G, E = -mean(P(E(fake)))\n    optim G = adam(lr = 1e-3)\n", expect: ["GAN0425@22:11"] },
+  { name: "an average of a model no step trains", train: labelled + critic + "    ema E = 0.99\n", expect: ["GAN0426@22:9"] },
+  { name: "an average's decay out of range", train: labelled + critic + "    ema G = 1.5\n", expect: ["GAN0206@22:13"] },
+  { name: "hinge's target", train: labelled + "    step P = hinge(P(real), 0) + hinge(P(fake), -1)\n    step G = -mean(P(fake))\n", expect: ["GAN0427@20:29"] },
+  { name: "ce against something that is not labels", train: labelled + "    step C = ce(C(real), z) + ce(C(fake), c)\n    step G = ce(C(fake), c)\n", expect: ["GAN0428@20:14"] },
+  { name: "schedules: a missing length, an unknown kind", train: labelled + critic + "    optim P = adam(schedule = linear(keep = 10))\n    optim G = adam(schedule = cosine(10))\n", expect: ["GAN0210@22:31", "GAN0223@23:31"] },
+  { name: "clip must be positive", train: labelled + critic + "    optim P = adam(clip = -1)\n", expect: ["GAN0206@22:27"] },
+  { name: "labels are not a tensor to concatenate or pool", train: labelled + "    old = pool(c, 5)\n    step P = mean(P(fake)) - mean(P(old))\n    step G = -mean(P(E(cat(fake, c))))\n", expect: ["GAN0421@20:16", "GAN0421@22:34"] },
+  { name: "a sample row of pictures only", train: labelled + critic + "    sample = (real, fake, z)\n", expect: ["GAN0418@22:27"] },
+];
+
+describe("training section: the zoo's recipes -> codes and places", () => {
+  for (const row of zooRows) it(row.name, () => assert.deepEqual(codes(zoo + row.train), row.expect));
+
+  it("exact text: a picture where G takes labels says how to get labels", () => {
+    assert.match(
+      rendered(zoo + labelled + "    step D = bce_logits(D(real, y), 1) + bce_logits(D(fake, c), 0)\n    step G = bce_logits(D(fake, real), 1)\n"),
+      /error GAN0423: D takes class labels of 10 classes as `y`, but gets \[1, 4, 4\] from real\n.*\n.*\n  hint: draw labels with `c = labels\(10\)`, or read them with the data: `real, y = mnist`/,
+    );
+    assert.match(rendered(zoo + labelled + "    step P = mean(P(fake)) - mean(P(real))\n    step G, E = -mean(P(E(fake)))\n    optim G = adam(lr = 1e-3)\n"), /`optim G` does not match a step: the step trains G, E\n.*\n.*\n  hint: write `optim G, E = \.\.\.`/);
+  });
+
+  it("the plan of a recipe with every new form", () => {
+    const r = compileText(
+      zoo +
+        labelled +
+        "    rec = E(fake)\n    old = pool(fake, 50)\n" +
+        "    step P * 5 = mean(P(old)) - mean(P(real)) + 10 * gp(P, real, fake) + r1(P, real) / 2\n" +
+        "    step C = ce(C(real), y)\n" +
+        "    step G, E = softplus(-P(fake)) + ce(C(fake), c) + hinge(P(rec), 1) - 0.1 * mean(P(rec))\n" +
+        "    optim P = adam(lr = 1e-4, betas = (0, 0.9), clip = 0.01)\n" +
+        "    optim G, E = adam(lr = 2e-4, schedule = linear(keep = 100, decay = 100))\n" +
+        "    optim C = adam(schedule = step(every = 30, gamma = 0.1))\n" +
+        "    ema G = 0.999\n    sample = (real, fake, rec)\n",
+    );
+    assert.deepEqual(r.diagnostics, []);
+    const p = r.train!;
+    assert.deepEqual(p.data.outputs, [{ name: "real", shape: [1, 4, 4] }, { name: "y", shape: [], classes: 10 }]);
+    assert.deepEqual(p.noise, [{ name: "z", shape: [8] }, { name: "c", shape: [], classes: 10 }]);
+    assert.deepEqual(p.steps.map((s) => [s.model, s.models, s.repeat]), [["P", ["P"], 5], ["C", ["C"], 1], ["G+E", ["G", "E"], 1]]);
+    assert.equal(p.steps[0]!.optimizer.clip, 0.01);
+    assert.deepEqual(p.steps[2]!.optimizer.schedule, { kind: "linear", keep: 100, decay: 100 });
+    assert.deepEqual(p.steps[1]!.optimizer.schedule, { kind: "step", every: 30, gamma: 0.1 });
+    assert.deepEqual(p.ema, [{ model: "G", decay: 0.999 }]);
+    assert.equal(p.sample, "fake");
+    assert.deepEqual(p.sampleRow, ["real", "fake", "rec"]);
+    const pool = p.bindings.find((b) => b.name === "old")!.value;
+    assert.deepEqual(pool.kind === "pool" ? [pool.size, pool.value.kind] : [], [50, "ref"]);
+    // P's loss: mean - mean (a sum with a scale of -1), then the penalties
+    const d = p.steps[0]!.loss;
+    assert.equal(d.kind, "sum");
+    const terms = d.kind === "sum" ? d.terms : [];
+    assert.deepEqual(terms.map((t) => (t.kind === "scale" ? `${t.factor}*${t.loss.kind === "penalty" ? t.loss.fn : t.loss.kind === "loss" ? t.loss.fn : ""}` : t.kind === "loss" ? t.fn : t.kind)), ["mean", "-1*mean", "10*gp", "0.5*r1"]);
+  });
+});

@@ -76,14 +76,14 @@ export function stepG(r: Round, optimizer: Adam): StepResult {
         const bce_fake_src = bce(fake_src_, 0.95);
         const fake_cls_ = fake_cls(r); // [N, 10]
         const ce_fake_cls = crossEntropy(fake_cls_, r.input("c"), true);
-        return { loss: bce_fake_src.add(ce_fake_cls) as tf.Scalar, scores: { "G:fake_src": fake_src_ } };
+        return { loss: bce_fake_src.add(ce_fake_cls) as tf.Scalar, scores: { "G:fake_src": fake_src_ }, parts: { "bce(fake_src, 0.95)": bce_fake_src, "ce(fake_cls, c)": ce_fake_cls } };
     });
 }
 
 /** The steps of one iteration, in order. */
 export const steps: readonly StepFn[] = [
-    { model: "D", models: ["D"], repeat: 1, text: "0.5 * (bce(real_src, 0.95) + bce(fake_src, 0) + ce(real_cls, y) + ce(fake_cls, c))", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["D:real_src", "D:fake_src"], run: stepD },
-    { model: "G", models: ["G"], repeat: 1, text: "bce(fake_src, 0.95) + ce(fake_cls, c)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["G:fake_src"], run: stepG },
+    { model: "D", models: ["D"], repeat: 1, text: "0.5 * (bce(real_src, 0.95) + bce(fake_src, 0) + ce(real_cls, y) + ce(fake_cls, c))", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["D:real_src", "D:fake_src"], parts: [], run: stepD },
+    { model: "G", models: ["G"], repeat: 1, text: "bce(fake_src, 0.95) + ce(fake_cls, c)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["G:fake_src"], parts: ["bce(fake_src, 0.95)", "ce(fake_cls, c)"], run: stepG },
 ];
 /** The training section as the trainer runs it: these steps and values, on this data and noise. */
 export const training: Training = {

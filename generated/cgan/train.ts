@@ -27,7 +27,7 @@ export function stepD(r: Round, optimizer: Adam): StepResult {
         const bce_D_real_y = bce(D_real_y, 1);
         const D_fake_c = r.call("D", [fake(r), r.input("c")]); // [N, 1]
         const bce_D_fake_c = bce(D_fake_c, 0);
-        return { loss: bce_D_real_y.add(bce_D_fake_c) as tf.Scalar, scores: { "D:D(real, y)": D_real_y, "D:D(fake, c)": D_fake_c } };
+        return { loss: bce_D_real_y.add(bce_D_fake_c) as tf.Scalar, scores: { "D:D(real, y)": D_real_y, "D:D(fake, c)": D_fake_c }, parts: { "bce(D(real, y), 1)": bce_D_real_y, "bce(D(fake, c), 0)": bce_D_fake_c } };
     });
 }
 
@@ -46,8 +46,8 @@ export function stepG(r: Round, optimizer: Adam): StepResult {
 
 /** The steps of one iteration, in order. */
 export const steps: readonly StepFn[] = [
-    { model: "D", models: ["D"], repeat: 1, text: "bce(D(real, y), 1) + bce(D(fake, c), 0)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["D:D(real, y)", "D:D(fake, c)"], run: stepD },
-    { model: "G", models: ["G"], repeat: 1, text: "bce(D(fake, c), 1)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["G:D(fake, c)"], run: stepG },
+    { model: "D", models: ["D"], repeat: 1, text: "bce(D(real, y), 1) + bce(D(fake, c), 0)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["D:D(real, y)", "D:D(fake, c)"], parts: ["bce(D(real, y), 1)", "bce(D(fake, c), 0)"], run: stepD },
+    { model: "G", models: ["G"], repeat: 1, text: "bce(D(fake, c), 1)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["G:D(fake, c)"], parts: [], run: stepG },
 ];
 /** The training section as the trainer runs it: these steps and values, on this data and noise. */
 export const training: Training = {

@@ -70,7 +70,7 @@ export function stepG_A_G_B(r: Round, optimizer: Adam): StepResult {
         const l1_idt_A = l1(idt_A_, r.input("B"));
         const idt_B_ = idt_B(r); // [N, 3, 256, 256]
         const l1_idt_B = l1(idt_B_, r.input("A"));
-        return { loss: mse_D_A_fake_B.add(mse_D_B_fake_A).add(l1_rec_A.mul(10)).add(l1_rec_B.mul(10)).add(l1_idt_A.mul(5)).add(l1_idt_B.mul(5)) as tf.Scalar, scores: {} };
+        return { loss: mse_D_A_fake_B.add(mse_D_B_fake_A).add(l1_rec_A.mul(10)).add(l1_rec_B.mul(10)).add(l1_idt_A.mul(5)).add(l1_idt_B.mul(5)) as tf.Scalar, scores: {}, parts: { "mse(D_A(fake_B), 1)": mse_D_A_fake_B, "mse(D_B(fake_A), 1)": mse_D_B_fake_A, "10 * l1(rec_A, A)": l1_rec_A.mul(10), "10 * l1(rec_B, B)": l1_rec_B.mul(10), "5 * l1(idt_A, B)": l1_idt_A.mul(5), "5 * l1(idt_B, A)": l1_idt_B.mul(5) } };
     });
 }
 
@@ -89,14 +89,14 @@ export function stepD_A_D_B(r: Round, optimizer: Adam): StepResult {
         const mse_D_B_A = mse(D_B_A, 1);
         const D_B_old_A = r.call("D_B", [old_A(r)]); // [N, 1, 30, 30]
         const mse_D_B_old_A = mse(D_B_old_A, 0);
-        return { loss: (mse_D_A_B.add(mse_D_A_old_B)).mul(0.5).add((mse_D_B_A.add(mse_D_B_old_A)).mul(0.5)) as tf.Scalar, scores: {} };
+        return { loss: (mse_D_A_B.add(mse_D_A_old_B)).mul(0.5).add((mse_D_B_A.add(mse_D_B_old_A)).mul(0.5)) as tf.Scalar, scores: {}, parts: { "0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0))": (mse_D_A_B.add(mse_D_A_old_B)).mul(0.5), "0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))": (mse_D_B_A.add(mse_D_B_old_A)).mul(0.5) } };
     });
 }
 
 /** The steps of one iteration, in order. */
 export const steps: readonly StepFn[] = [
-    { model: "G_A+G_B", models: ["G_A", "G_B"], repeat: 1, text: "mse(D_A(fake_B), 1) + mse(D_B(fake_A), 1) + 10 * l1(rec_A, A) + 10 * l1(rec_B, B) + 5 * l1(idt_A, B) + 5 * l1(idt_B, A)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8, schedule: { kind: "linear", keep: 100, decay: 100 } }, scores: [], run: stepG_A_G_B },
-    { model: "D_A+D_B", models: ["D_A", "D_B"], repeat: 1, text: "0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0)) + 0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8, schedule: { kind: "linear", keep: 100, decay: 100 } }, scores: [], run: stepD_A_D_B },
+    { model: "G_A+G_B", models: ["G_A", "G_B"], repeat: 1, text: "mse(D_A(fake_B), 1) + mse(D_B(fake_A), 1) + 10 * l1(rec_A, A) + 10 * l1(rec_B, B) + 5 * l1(idt_A, B) + 5 * l1(idt_B, A)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8, schedule: { kind: "linear", keep: 100, decay: 100 } }, scores: [], parts: ["mse(D_A(fake_B), 1)", "mse(D_B(fake_A), 1)", "10 * l1(rec_A, A)", "10 * l1(rec_B, B)", "5 * l1(idt_A, B)", "5 * l1(idt_B, A)"], run: stepG_A_G_B },
+    { model: "D_A+D_B", models: ["D_A", "D_B"], repeat: 1, text: "0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0)) + 0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8, schedule: { kind: "linear", keep: 100, decay: 100 } }, scores: [], parts: ["0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0))", "0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))"], run: stepD_A_D_B },
 ];
 /** The training section as the trainer runs it: these steps and values, on this data and noise. */
 export const training: Training = {

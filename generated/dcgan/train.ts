@@ -27,7 +27,7 @@ export function stepD(r: Round, optimizer: Adam): StepResult {
         const bce_D_real = bce(D_real, 1);
         const D_fake = r.call("D", [fake(r)]); // [N, 1, 1, 1]
         const bce_D_fake = bce(D_fake, 0);
-        return { loss: bce_D_real.add(bce_D_fake) as tf.Scalar, scores: { "D:D(real)": D_real, "D:D(fake)": D_fake } };
+        return { loss: bce_D_real.add(bce_D_fake) as tf.Scalar, scores: { "D:D(real)": D_real, "D:D(fake)": D_fake }, parts: { "bce(D(real), 1)": bce_D_real, "bce(D(fake), 0)": bce_D_fake } };
     });
 }
 
@@ -46,8 +46,8 @@ export function stepG(r: Round, optimizer: Adam): StepResult {
 
 /** The steps of one iteration, in order. */
 export const steps: readonly StepFn[] = [
-    { model: "D", models: ["D"], repeat: 1, text: "bce(D(real), 1) + bce(D(fake), 0)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["D:D(real)", "D:D(fake)"], run: stepD },
-    { model: "G", models: ["G"], repeat: 1, text: "bce(D(fake), 1)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["G:D(fake)"], run: stepG },
+    { model: "D", models: ["D"], repeat: 1, text: "bce(D(real), 1) + bce(D(fake), 0)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["D:D(real)", "D:D(fake)"], parts: ["bce(D(real), 1)", "bce(D(fake), 0)"], run: stepD },
+    { model: "G", models: ["G"], repeat: 1, text: "bce(D(fake), 1)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["G:D(fake)"], parts: [], run: stepG },
 ];
 /** The training section as the trainer runs it: these steps and values, on this data and noise. */
 export const training: Training = {

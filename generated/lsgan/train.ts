@@ -27,7 +27,7 @@ export function stepD(r: Round, optimizer: Adam): StepResult {
         const mse_D_real = mse(D_real, 1);
         const D_fake = r.call("D", [fake(r)]); // [N, 1, 1, 1]
         const mse_D_fake = mse(D_fake, 0);
-        return { loss: mse_D_real.mul(0.5).add(mse_D_fake.mul(0.5)) as tf.Scalar, scores: {} };
+        return { loss: mse_D_real.mul(0.5).add(mse_D_fake.mul(0.5)) as tf.Scalar, scores: {}, parts: { "0.5 * mse(D(real), 1)": mse_D_real.mul(0.5), "0.5 * mse(D(fake), 0)": mse_D_fake.mul(0.5) } };
     });
 }
 
@@ -46,8 +46,8 @@ export function stepG(r: Round, optimizer: Adam): StepResult {
 
 /** The steps of one iteration, in order. */
 export const steps: readonly StepFn[] = [
-    { model: "D", models: ["D"], repeat: 1, text: "0.5 * mse(D(real), 1) + 0.5 * mse(D(fake), 0)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: [], run: stepD },
-    { model: "G", models: ["G"], repeat: 1, text: "0.5 * mse(D(fake), 1)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: [], run: stepG },
+    { model: "D", models: ["D"], repeat: 1, text: "0.5 * mse(D(real), 1) + 0.5 * mse(D(fake), 0)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: [], parts: ["0.5 * mse(D(real), 1)", "0.5 * mse(D(fake), 0)"], run: stepD },
+    { model: "G", models: ["G"], repeat: 1, text: "0.5 * mse(D(fake), 1)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: [], parts: [], run: stepG },
 ];
 /** The training section as the trainer runs it: these steps and values, on this data and noise. */
 export const training: Training = {

@@ -43,14 +43,14 @@ export function stepG(r: Round, optimizer: Adam): StepResult {
         const bce_logits_D_cat_L_fake = bceWithLogits(D_cat_L_fake, 1);
         const fake_ = fake(r); // [N, 2, 256, 256]
         const l1_fake = l1(fake_, r.input("ab"));
-        return { loss: bce_logits_D_cat_L_fake.add(l1_fake.mul(100)) as tf.Scalar, scores: { "G:D(cat(L, fake))": sigmoid(D_cat_L_fake) } };
+        return { loss: bce_logits_D_cat_L_fake.add(l1_fake.mul(100)) as tf.Scalar, scores: { "G:D(cat(L, fake))": sigmoid(D_cat_L_fake) }, parts: { "bce_logits(D(cat(L, fake)), 1)": bce_logits_D_cat_L_fake, "100 * l1(fake, ab)": l1_fake.mul(100) } };
     });
 }
 
 /** The steps of one iteration, in order. */
 export const steps: readonly StepFn[] = [
-    { model: "D", models: ["D"], repeat: 1, text: "0.5 * (bce_logits(D(cat(L, ab)), 1) + bce_logits(D(cat(L, fake)), 0))", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["D:D(cat(L, ab))", "D:D(cat(L, fake))"], run: stepD },
-    { model: "G", models: ["G"], repeat: 1, text: "bce_logits(D(cat(L, fake)), 1) + 100 * l1(fake, ab)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["G:D(cat(L, fake))"], run: stepG },
+    { model: "D", models: ["D"], repeat: 1, text: "0.5 * (bce_logits(D(cat(L, ab)), 1) + bce_logits(D(cat(L, fake)), 0))", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["D:D(cat(L, ab))", "D:D(cat(L, fake))"], parts: [], run: stepD },
+    { model: "G", models: ["G"], repeat: 1, text: "bce_logits(D(cat(L, fake)), 1) + 100 * l1(fake, ab)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: ["G:D(cat(L, fake))"], parts: ["bce_logits(D(cat(L, fake)), 1)", "100 * l1(fake, ab)"], run: stepG },
 ];
 /** The training section as the trainer runs it: these steps and values, on this data and noise. */
 export const training: Training = {

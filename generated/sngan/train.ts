@@ -27,7 +27,7 @@ export function stepD(r: Round, optimizer: Adam): StepResult {
         const hinge_D_real = hinge(D_real, 1);
         const D_fake = r.call("D", [fake(r)]); // [N, 1]
         const hinge_D_fake = hinge(D_fake, -1);
-        return { loss: hinge_D_real.add(hinge_D_fake) as tf.Scalar, scores: {} };
+        return { loss: hinge_D_real.add(hinge_D_fake) as tf.Scalar, scores: {}, parts: { "hinge(D(real), 1)": hinge_D_real, "hinge(D(fake), -1)": hinge_D_fake } };
     });
 }
 
@@ -46,8 +46,8 @@ export function stepG(r: Round, optimizer: Adam): StepResult {
 
 /** The steps of one iteration, in order. */
 export const steps: readonly StepFn[] = [
-    { model: "D", models: ["D"], repeat: 1, text: "hinge(D(real), 1) + hinge(D(fake), -1)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: [], run: stepD },
-    { model: "G", models: ["G"], repeat: 1, text: "-mean(D(fake))", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: [], run: stepG },
+    { model: "D", models: ["D"], repeat: 1, text: "hinge(D(real), 1) + hinge(D(fake), -1)", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: [], parts: ["hinge(D(real), 1)", "hinge(D(fake), -1)"], run: stepD },
+    { model: "G", models: ["G"], repeat: 1, text: "-mean(D(fake))", optimizer: { lr: 0.0002, betas: [0.5, 0.999], eps: 1e-8 }, scores: [], parts: [], run: stepG },
 ];
 /** The training section as the trainer runs it: these steps and values, on this data and noise. */
 export const training: Training = {

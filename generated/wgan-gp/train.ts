@@ -30,7 +30,7 @@ export function stepD(r: Round, optimizer: Adam): StepResult {
         const real = r.input("real");
         const fake_ = fake(r);
         const gp_D = r.penalty("gp", "D", real, fake_); // (||grad D(x)|| - 1)^2 at x between real and fake
-        return { loss: mean_D_fake.add(mean_D_real.neg()).add(gp_D.mul(10)) as tf.Scalar, scores: {} };
+        return { loss: mean_D_fake.add(mean_D_real.neg()).add(gp_D.mul(10)) as tf.Scalar, scores: {}, parts: { "mean(D(fake))": mean_D_fake, "-mean(D(real))": mean_D_real.neg(), "10 * gp(D, real, fake)": gp_D.mul(10) } };
     });
 }
 
@@ -49,8 +49,8 @@ export function stepG(r: Round, optimizer: Adam): StepResult {
 
 /** The steps of one iteration, in order. */
 export const steps: readonly StepFn[] = [
-    { model: "D", models: ["D"], repeat: 5, text: "mean(D(fake)) - mean(D(real)) + 10 * gp(D, real, fake)", optimizer: { lr: 0.0001, betas: [0, 0.9], eps: 1e-8 }, scores: [], run: stepD },
-    { model: "G", models: ["G"], repeat: 1, text: "-mean(D(fake))", optimizer: { lr: 0.0001, betas: [0, 0.9], eps: 1e-8 }, scores: [], run: stepG },
+    { model: "D", models: ["D"], repeat: 5, text: "mean(D(fake)) - mean(D(real)) + 10 * gp(D, real, fake)", optimizer: { lr: 0.0001, betas: [0, 0.9], eps: 1e-8 }, scores: [], parts: ["mean(D(fake))", "-mean(D(real))", "10 * gp(D, real, fake)"], run: stepD },
+    { model: "G", models: ["G"], repeat: 1, text: "-mean(D(fake))", optimizer: { lr: 0.0001, betas: [0, 0.9], eps: 1e-8 }, scores: [], parts: [], run: stepG },
 ];
 /** The training section as the trainer runs it: these steps and values, on this data and noise. */
 export const training: Training = {

@@ -183,13 +183,14 @@ async function writeChart(dir: string, name: string, spec: TopLevelSpec): Promis
 
 /**
  * Writes `plots/losses.{svg,png}` (every `loss_*` column vs iter, per model: faint raw line
- * and a moving average) and `plots/scores.{svg,png}` (every `score_*` column, y in [0, 1]
+ * and a moving average), `plots/parts.{svg,png}` (every `part_*` column: the terms of the
+ * losses that are sums, the same way) and `plots/scores.{svg,png}` (every `score_*` column, y in [0, 1]
  * unless values leave it) and `plots/quality.{svg,png}` (the quality score: FLD and KID,
  * one panel each, at the iterations it was computed) under `dir`. Returns the written paths
  * (joined onto `dir`); a chart with no columns or no rows is not written.
  */
-export async function writePlots(dir: string, rows: readonly Row[]): Promise<{ losses: string[]; scores: string[]; quality: string[] }> {
-  const result = { losses: [] as string[], scores: [] as string[], quality: [] as string[] };
+export async function writePlots(dir: string, rows: readonly Row[]): Promise<{ losses: string[]; scores: string[]; quality: string[]; parts: string[] }> {
+  const result = { losses: [] as string[], scores: [] as string[], quality: [] as string[], parts: [] as string[] };
   if (rows.length === 0) return result;
   const cols: string[] = [];
   const seen = new Set<string>();
@@ -200,6 +201,7 @@ export async function writePlots(dir: string, rows: readonly Row[]): Promise<{ l
   const scored = rows.filter((r) => Number.isFinite(r["kid"]));
   const lossCols = cols.filter((c) => c.startsWith("loss_"));
   const scoreCols = cols.filter((c) => c.startsWith("score_"));
+  const partCols = cols.filter((c) => c.startsWith("part_"));
   if (lossCols.length === 0 && scoreCols.length === 0) return result;
   const plotDir = join(dir, "plots");
   mkdirSync(plotDir, { recursive: true });
@@ -210,6 +212,12 @@ export async function writePlots(dir: string, rows: readonly Row[]): Promise<{ l
     const pts = seriesPoints(rows, lossCols, "loss_");
     const spec = chartSpec("Losses", "loss", "model", pts, null, single);
     jobs.push(writeChart(plotDir, "losses", spec).then((p) => void (result.losses = p)));
+  }
+  if (partCols.length > 0) {
+    // the terms of the losses that are sums (CycleGAN's cycle and identity losses, a gradient penalty)
+    const pts = seriesPoints(rows, partCols, "part_");
+    const spec = chartSpec("Loss terms", "value", "term", pts, null, single);
+    jobs.push(writeChart(plotDir, "parts", spec).then((p) => void (result.parts = p)));
   }
   if (scoreCols.length > 0) {
     const pts = seriesPoints(rows, scoreCols, "score_");

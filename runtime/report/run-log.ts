@@ -20,9 +20,12 @@ export const BASE_COLUMNS = ["iter", "epoch", "time", "img_per_s"] as const;
 /** The quality score's columns (runtime/eval/quality.ts), filled at the iterations it is computed. */
 export const QUALITY_COLUMNS = ["fld", "kid", "kid_std"] as const;
 
-/** The column list in the canonical order: base columns, `loss_<model>`, `score_<name>`, the quality score. */
-export function logColumns(models: readonly string[], scores: readonly string[], quality = false): string[] {
-  return [...BASE_COLUMNS, ...models.map((m) => `loss_${m}`), ...scores.map((s) => `score_${s}`), ...(quality ? QUALITY_COLUMNS : [])];
+/**
+ * The column list in the canonical order: base columns, `loss_<model>`, `score_<name>`, the
+ * quality score, then `part_<step>:<term>` (the terms of losses that are sums).
+ */
+export function logColumns(models: readonly string[], scores: readonly string[], quality = false, parts: readonly string[] = []): string[] {
+  return [...BASE_COLUMNS, ...models.map((m) => `loss_${m}`), ...scores.map((s) => `score_${s}`), ...(quality ? QUALITY_COLUMNS : []), ...parts.map((p) => `part_${p}`)];
 }
 
 // ---------------------------------------------------------------------------------------

@@ -75,6 +75,7 @@ export class Artefacts {
       training.steps.map((st) => st.model),
       training.steps.flatMap((st) => st.scores),
       quality,
+      training.steps.flatMap((st) => (st.parts ?? []).map((p) => `${st.model}:${p}`)),
     );
     const log = RunLog.open(folder.dir, columns, resumedAt);
     const fixed = await fixedSamples(training, dataset, seed);
@@ -144,7 +145,7 @@ export class Artefacts {
 
   async refreshPlots(): Promise<void> {
     const written = await writePlots(this.folder.dir, this.log.rows());
-    this.plots.splice(0, this.plots.length, ...[...written.losses, ...written.scores, ...written.quality].filter((p) => p.endsWith(".svg") || p.endsWith(".png")));
+    this.plots.splice(0, this.plots.length, ...[...written.losses, ...written.parts, ...written.scores, ...written.quality].filter((p) => p.endsWith(".svg") || p.endsWith(".png")));
   }
 
   /** Real next to fake, from the last grid, for samples drawn from noise. */

@@ -24,12 +24,16 @@ export interface StepResult {
   readonly nonFinite?: "loss" | "gradient";
   /** Mean probability of each scored discriminator output, e.g. "D(real)": 0.93. */
   readonly scores: Readonly<Record<string, number>>;
+  /** Each term of a loss that is a sum, e.g. "10 * l1(rec_A, A)": 0.41. */
+  readonly parts?: Readonly<Record<string, number>>;
 }
 
 export interface StepBody {
   readonly loss: tf.Scalar;
   /** Probabilities to log (already through a sigmoid when the loss takes logits). */
   readonly scores: Readonly<Record<string, tf.Tensor>>;
+  /** The terms of the loss, by their text (logged as `part_` columns). */
+  readonly parts?: Readonly<Record<string, tf.Tensor>>;
 }
 
 /** A 32-bit hash (FNV-1a) of a seed and a text: seeds of dropout masks, noise, flips. */
@@ -199,10 +203,12 @@ export class Round {
     this.keys.push(`step ${model}`);
     this.calls = 0;
     const means: Record<string, tf.Tensor> = {};
+    const partValues: Record<string, tf.Tensor> = {};
     try {
       const { value, grads } = tf.variableGrads(() => {
         const b = body();
         for (const [k, t] of Object.entries(b.scores)) means[k] = tf.keep(t.mean());
+        for (const [k, t] of Object.entries(b.parts ?? {})) partValues[k] = tf.keep(t.clone());
         return b.loss;
       }, params);
       const loss = value.dataSync()[0]!;
@@ -214,9 +220,13 @@ export class Round {
       tf.dispose([value, ...gradList]);
       const scores: Record<string, number> = {};
       for (const [k, t] of Object.entries(means)) scores[k] = t.dataSync()[0]!;
-      return finite ? { loss, scores } : { loss, scores, nonFinite: Number.isFinite(loss) ? "gradient" : "loss" };
+      const parts: Record<string, number> = {};
+      for (const [k, t] of Object.entries(partValues)) parts[k] = t.dataSync()[0]!;
+      const read = Object.keys(parts).length > 0 ? { scores, parts } : { scores };
+      return finite ? { loss, ...read } : { loss, ...read, nonFinite: Number.isFinite(loss) ? "gradient" : "loss" };
     } finally {
       tf.dispose(Object.values(means));
+      tf.dispose(Object.values(partValues));
       this.stepCache.clear();
       this.keys.pop();
       this.training = [];

@@ -190,6 +190,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
     const t0 = performance.now();
     const losses: Record<string, number[]> = {};
     const scores: Record<string, number> = {};
+    const parts: Record<string, number[]> = {};
     let k = iter * batchesPerIter;
     let round: Round | undefined;
     let roundInputs: Record<string, tf.Tensor> | undefined;
@@ -226,6 +227,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
         }
         (losses[st.model] ??= []).push(res.loss);
         for (const [name, v] of Object.entries(res.scores)) scores[`score_${name}`] = v;
+        for (const [name, v] of Object.entries(res.parts ?? {})) (parts[`part_${st.model}:${name}`] ??= []).push(v);
       }
     }
     round?.dispose();
@@ -244,6 +246,8 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
       row[`loss_${st.model}`] = l.reduce((a, b) => a + b, 0) / Math.max(1, l.length);
     }
     for (const st of training.steps) for (const n of st.scores) row[`score_${n}`] = scores[`score_${n}`] ?? Number.NaN;
+    // a step repeated (`step D * 5`): the mean of its terms, as of its loss
+    for (const st of training.steps) for (const p of st.parts ?? []) row[`part_${st.model}:${p}`] = mean(parts[`part_${st.model}:${p}`] ?? []);
     const evaluated = length.evalEvery > 0 && (iter % length.evalEvery === 0 || iter === total) ? await evaluate(iter) : undefined;
     if (evaluated) {
       row["fld"] = evaluated.fld ?? Number.NaN;
@@ -319,4 +323,8 @@ export function afterUpdate(st: StepFn, models: Readonly<Record<string, Model>>,
     });
   }
   for (const a of averages) if (st.models.includes(a.model)) a.update();
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }

@@ -41,6 +41,8 @@ export interface StepFn {
   readonly optimizer: AdamSettings;
   /** The score columns it logs (`D:D(real)`: the mean probability D gives real pictures). */
   readonly scores: readonly string[];
+  /** The loss terms it logs (`part_<model>:<term>` columns): each term of a sum, as written. */
+  readonly parts?: readonly string[];
   readonly run: (round: Round, optimizer: Adam) => StepResult;
 }
 

@@ -29,7 +29,7 @@ def step_D(r):
     bce_D_real_y = rt.bce(D_real_y, 1)
     D_fake_c = r.call("D", fake(r), r.input("c"))  # [N, 1]
     bce_D_fake_c = rt.bce(D_fake_c, 0)
-    return bce_D_real_y + bce_D_fake_c, {"D:D(real, y)": D_real_y, "D:D(fake, c)": D_fake_c}
+    return bce_D_real_y + bce_D_fake_c, {"D:D(real, y)": D_real_y, "D:D(fake, c)": D_fake_c}, {"bce(D(real, y), 1)": bce_D_real_y, "bce(D(fake, c), 0)": bce_D_fake_c}
 
 
 def step_G(r):
@@ -51,8 +51,8 @@ TRAINING = {
     "values": {"fake": fake},
     "sample": {"value": "fake", "reads": ["z", "c"], "reference": "real"},
     "steps": [
-        {"model": "D", "models": ["D"], "repeat": 1, "text": "bce(D(real, y), 1) + bce(D(fake, c), 0)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": ["D:D(real, y)", "D:D(fake, c)"], "run": step_D},
-        {"model": "G", "models": ["G"], "repeat": 1, "text": "bce(D(fake, c), 1)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": ["G:D(fake, c)"], "run": step_G},
+        {"model": "D", "models": ["D"], "repeat": 1, "text": "bce(D(real, y), 1) + bce(D(fake, c), 0)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": ["D:D(real, y)", "D:D(fake, c)"], "parts": ["bce(D(real, y), 1)", "bce(D(fake, c), 0)"], "run": step_D},
+        {"model": "G", "models": ["G"], "repeat": 1, "text": "bce(D(fake, c), 1)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": ["G:D(fake, c)"], "parts": [], "run": step_G},
     ],
     "settings": {"batch": 64, "epochs": 50, "iters": None, "sampleEvery": 500, "checkpointEvery": 500, "logEvery": 1},
     "pools": [],

@@ -932,13 +932,16 @@ class Round:
     def input(self, name):
         return self.inputs[name]
 
-    def call(self, model, *xs):
+    def call(self, model, *xs, plain=False):
+        """`plain`: the module itself even when it trains (not its DDP wrapper): a gradient
+        penalty's forward, whose parameter gradients reach the same AccumulateGrad nodes as
+        the wrapped forward's, so DDP's hooks all-reduce their sum once."""
         e = self.engine
         trains = model in self.training or (self.graph_for is not None and model in self.graph_for)
         module = e.models[model]
         for p in module.parameters():
             p.requires_grad_(trains)
-        run = e.wrapped[model] if trains else module
+        run = e.wrapped[model] if trains and not plain else module
         with e.autocast():
             out = run(*xs)
         if isinstance(out, tuple):  # a model with several outputs (`-> (src: [1], cls: [10])`)
@@ -1000,11 +1003,13 @@ class Round:
         n = real.shape[0]
         x = real.detach()
         if kind == "gp":
-            eps = Rng(mix_seed(self.seed, f"gp {'+'.join(self.training)} {model}")).uniforms(n, 0, 1)
+            # the global batch's draws, this process's share of them (as the data and noise)
+            e = self.engine
+            eps = Rng(mix_seed(self.seed, f"gp {'+'.join(self.training)} {model}")).uniforms(n * e.world, 0, 1)[e.rank * n : (e.rank + 1) * n]
             eps = eps.reshape([n] + [1] * (real.dim() - 1)).to(real.device)
             x = eps * real.detach() + (1 - eps) * fake.detach()
         x = x.requires_grad_(True)
-        out = self.call(model, x)
+        out = self.call(model, x, plain=True)
         (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
         norms = grad.reshape(n, -1).pow(2).sum(1)
         return (norms.sqrt() - 1).pow(2).mean() if kind == "gp" else norms.mean()
@@ -1015,7 +1020,9 @@ class Round:
         e = self.engine
         self.training = tuple(model.split("+"))
         try:
-            loss, scores = body(self)
+            out = body(self)
+            loss, scores = out[0], out[1]
+            parts = out[2] if len(out) > 2 else {}
             opt = e.optimizers[model]
             opt.zero_grad(set_to_none=True)
             last = self.position == len(self.steps) - 1
@@ -1025,7 +1032,7 @@ class Round:
             else:
                 loss.backward(retain_graph=not last)
             params = [p for m in self.training for p in e.models[m].parameters() if p.grad is not None]
-            stats = torch.stack([loss.detach().float()] + [s.detach().float().mean() for s in scores.values()])
+            stats = torch.stack([loss.detach().float()] + [s.detach().float().mean() for s in scores.values()] + [p.detach().float() for p in parts.values()])
             finite = torch.stack([torch.isfinite(p.grad).all() for p in params]).all() if params and scaler is None else torch.tensor(True, device=loss.device)
             if e.world > 1:
                 stats = stats.clone()
@@ -1042,7 +1049,8 @@ class Round:
                     opt.step()
                 self.updated.update(self.training)
             nonfinite = None if ok else ("gradient" if math.isfinite(loss_value) else "loss")
-            return loss_value, nonfinite, dict(zip(scores.keys(), stats[1:]))
+            n = len(scores)
+            return loss_value, nonfinite, dict(zip(scores.keys(), stats[1 : 1 + n])), dict(zip(parts.keys(), stats[1 + n :]))
         finally:
             self.training = ()
             self.step_cache.clear()
@@ -1402,7 +1410,8 @@ def run(training, models, args):
     if start > total:
         raise GanError(f"{out} already has {start} iterations, more than {total} asked for: give more (e.g. --iters {start + max(1, total)}) to go on")
 
-    columns = BASE_COLUMNS + [f"loss_{st['model']}" for st in steps] + [f"score_{n}" for st in steps for n in st["scores"]] + (["fld", "kid", "kid_std"] if args.eval_every > 0 else [])
+    part_columns = [f"part_{st['model']}:{p}" for st in steps for p in st.get("parts", [])]
+    columns = BASE_COLUMNS + [f"loss_{st['model']}" for st in steps] + [f"score_{n}" for st in steps for n in st["scores"]] + (["fld", "kid", "kid_std"] if args.eval_every > 0 else []) + part_columns
     log = RunLog(out, columns, start if args.resume else None) if e.rank == 0 else None
     if e.rank == 0:
         spec_path = os.path.join(out, "spec.gan")
@@ -1600,7 +1609,7 @@ def run(training, models, args):
     while iteration < total:
         t0 = time.time()
         k = iteration * per_iter
-        losses, scores = {}, {}
+        losses, scores, parts = {}, {}, {}
         for round_steps in rounds:
             inputs = {n: t.to(e.device, non_blocking=True) for n, t in pending.result().items()}
             pending = prefetch(batch_inputs, k + 1) if k + 1 < total * per_iter else None
@@ -1610,7 +1619,9 @@ def run(training, models, args):
             for st in round_steps:
                 for group in e.optimizers[st["model"]].param_groups:
                     group["lr"] = st["optimizer"]["lr"] * lr_factor(st["optimizer"].get("schedule"), iteration // iters_per_epoch)
-                loss, nonfinite, sc = r.step(st["model"], st["run"])
+                loss, nonfinite, sc, pt = r.step(st["model"], st["run"])
+                for n, v in pt.items():
+                    parts.setdefault(f"part_{st['model']}:{n}", []).append(v)
                 if nonfinite is None:
                     e.after_update(st)
                 if nonfinite is not None:
@@ -1636,6 +1647,9 @@ def run(training, models, args):
         for st in steps:
             for n in st["scores"]:
                 row[f"score_{n}"] = scores.get(f"score_{n}", float("nan"))
+        for c in part_columns:
+            v = parts.get(c, [])
+            row[c] = sum(v) / len(v) if v else float("nan")
         scored = evaluate(iteration) if args.eval_every > 0 and (iteration % args.eval_every == 0 or iteration == total) else None
         if scored is not None:
             row["fld"] = scored.get("fld", float("nan"))

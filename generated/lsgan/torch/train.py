@@ -29,7 +29,7 @@ def step_D(r):
     mse_D_real = rt.mse(D_real, 1)
     D_fake = r.call("D", fake(r))  # [N, 1, 1, 1]
     mse_D_fake = rt.mse(D_fake, 0)
-    return 0.5 * mse_D_real + 0.5 * mse_D_fake, {}
+    return 0.5 * mse_D_real + 0.5 * mse_D_fake, {}, {"0.5 * mse(D(real), 1)": 0.5 * mse_D_real, "0.5 * mse(D(fake), 0)": 0.5 * mse_D_fake}
 
 
 def step_G(r):
@@ -51,8 +51,8 @@ TRAINING = {
     "values": {"fake": fake},
     "sample": {"value": "fake", "reads": ["z"], "reference": "real"},
     "steps": [
-        {"model": "D", "models": ["D"], "repeat": 1, "text": "0.5 * mse(D(real), 1) + 0.5 * mse(D(fake), 0)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": [], "run": step_D},
-        {"model": "G", "models": ["G"], "repeat": 1, "text": "0.5 * mse(D(fake), 1)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": [], "run": step_G},
+        {"model": "D", "models": ["D"], "repeat": 1, "text": "0.5 * mse(D(real), 1) + 0.5 * mse(D(fake), 0)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": [], "parts": ["0.5 * mse(D(real), 1)", "0.5 * mse(D(fake), 0)"], "run": step_D},
+        {"model": "G", "models": ["G"], "repeat": 1, "text": "0.5 * mse(D(fake), 1)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": [], "parts": [], "run": step_G},
     ],
     "settings": {"batch": 64, "epochs": 20, "iters": None, "sampleEvery": 500, "checkpointEvery": 500, "logEvery": 1},
     "pools": [],

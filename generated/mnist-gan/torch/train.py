@@ -29,7 +29,7 @@ def step_D(r):
     bce_D_real = rt.bce(D_real, 1)
     D_fake = r.call("D", fake(r))  # [N, 1]
     bce_D_fake = rt.bce(D_fake, 0)
-    return bce_D_real + bce_D_fake, {"D:D(real)": D_real, "D:D(fake)": D_fake}
+    return bce_D_real + bce_D_fake, {"D:D(real)": D_real, "D:D(fake)": D_fake}, {"bce(D(real), 1)": bce_D_real, "bce(D(fake), 0)": bce_D_fake}
 
 
 def step_G(r):
@@ -51,8 +51,8 @@ TRAINING = {
     "values": {"fake": fake},
     "sample": {"value": "fake", "reads": ["z"], "reference": "real"},
     "steps": [
-        {"model": "D", "models": ["D"], "repeat": 1, "text": "bce(D(real), 1) + bce(D(fake), 0)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": ["D:D(real)", "D:D(fake)"], "run": step_D},
-        {"model": "G", "models": ["G"], "repeat": 1, "text": "bce(D(fake), 1)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": ["G:D(fake)"], "run": step_G},
+        {"model": "D", "models": ["D"], "repeat": 1, "text": "bce(D(real), 1) + bce(D(fake), 0)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": ["D:D(real)", "D:D(fake)"], "parts": ["bce(D(real), 1)", "bce(D(fake), 0)"], "run": step_D},
+        {"model": "G", "models": ["G"], "repeat": 1, "text": "bce(D(fake), 1)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": ["G:D(fake)"], "parts": [], "run": step_G},
     ],
     "settings": {"batch": 64, "epochs": 100, "iters": None, "sampleEvery": 200, "checkpointEvery": 200, "logEvery": 1},
     "pools": [],

@@ -29,7 +29,7 @@ def step_D(r):
     hinge_D_real = rt.hinge(D_real, 1)
     D_fake = r.call("D", fake(r))  # [N, 1]
     hinge_D_fake = rt.hinge(D_fake, -1)
-    return hinge_D_real + hinge_D_fake, {}
+    return hinge_D_real + hinge_D_fake, {}, {"hinge(D(real), 1)": hinge_D_real, "hinge(D(fake), -1)": hinge_D_fake}
 
 
 def step_G(r):
@@ -51,8 +51,8 @@ TRAINING = {
     "values": {"fake": fake},
     "sample": {"value": "fake", "reads": ["z"], "reference": "real"},
     "steps": [
-        {"model": "D", "models": ["D"], "repeat": 1, "text": "hinge(D(real), 1) + hinge(D(fake), -1)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": [], "run": step_D},
-        {"model": "G", "models": ["G"], "repeat": 1, "text": "-mean(D(fake))", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": [], "run": step_G},
+        {"model": "D", "models": ["D"], "repeat": 1, "text": "hinge(D(real), 1) + hinge(D(fake), -1)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": [], "parts": ["hinge(D(real), 1)", "hinge(D(fake), -1)"], "run": step_D},
+        {"model": "G", "models": ["G"], "repeat": 1, "text": "-mean(D(fake))", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": [], "parts": [], "run": step_G},
     ],
     "settings": {"batch": 64, "epochs": 100, "iters": None, "sampleEvery": 500, "checkpointEvery": 500, "logEvery": 1},
     "pools": [],

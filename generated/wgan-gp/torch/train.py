@@ -32,7 +32,7 @@ def step_D(r):
     real = r.input("real")
     fake_ = fake(r)
     gp_D = r.penalty("gp", "D", real, fake_)  # (||grad D(x)|| - 1)^2 at x between real and fake
-    return mean_D_fake + -mean_D_real + 10 * gp_D, {}
+    return mean_D_fake + -mean_D_real + 10 * gp_D, {}, {"mean(D(fake))": mean_D_fake, "-mean(D(real))": -mean_D_real, "10 * gp(D, real, fake)": 10 * gp_D}
 
 
 def step_G(r):
@@ -54,8 +54,8 @@ TRAINING = {
     "values": {"fake": fake},
     "sample": {"value": "fake", "reads": ["z"], "reference": "real"},
     "steps": [
-        {"model": "D", "models": ["D"], "repeat": 5, "text": "mean(D(fake)) - mean(D(real)) + 10 * gp(D, real, fake)", "optimizer": {"lr": 0.0001, "betas": [0, 0.9], "eps": 1e-8}, "scores": [], "run": step_D},
-        {"model": "G", "models": ["G"], "repeat": 1, "text": "-mean(D(fake))", "optimizer": {"lr": 0.0001, "betas": [0, 0.9], "eps": 1e-8}, "scores": [], "run": step_G},
+        {"model": "D", "models": ["D"], "repeat": 5, "text": "mean(D(fake)) - mean(D(real)) + 10 * gp(D, real, fake)", "optimizer": {"lr": 0.0001, "betas": [0, 0.9], "eps": 1e-8}, "scores": [], "parts": ["mean(D(fake))", "-mean(D(real))", "10 * gp(D, real, fake)"], "run": step_D},
+        {"model": "G", "models": ["G"], "repeat": 1, "text": "-mean(D(fake))", "optimizer": {"lr": 0.0001, "betas": [0, 0.9], "eps": 1e-8}, "scores": [], "parts": [], "run": step_G},
     ],
     "settings": {"batch": 50, "epochs": None, "iters": 200000, "sampleEvery": 500, "checkpointEvery": 500, "logEvery": 1},
     "pools": [],
