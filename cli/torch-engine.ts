@@ -67,15 +67,17 @@ function mnistFolder(): string | undefined {
  * The built-in colour pictures as the engine reads them (RUN/data/colour-SxS-N.u8, or
  * summer- / winter- for the unpaired pair), rendered once.
  */
-async function renderColour(folder: RunFolder, size: number, count: number, set: "colour" | "summer" | "winter" = "colour"): Promise<string> {
+async function renderColour(folder: RunFolder, size: number, count: number, set: "colour" | "summer" | "winter" | "paired-winter" = "colour"): Promise<string> {
   const path = folder.path("data", `${set}-${size}x${size}-${count}.u8`);
   if (existsSync(path)) return path;
-  const { colourPicture, seasonPicture } = await import("../runtime/data/colour.ts");
+  const { colourPicture, seasonPicture, winterOf } = await import("../runtime/data/colour.ts");
   const { writeFileAtomic } = await import("../runtime/io/atomic.ts");
   mkdirSync(folder.path("data"), { recursive: true });
   const head = Buffer.from(`${JSON.stringify({ count, size, channels: 3 })}\n`);
   const body = Buffer.alloc(count * size * size * 3);
-  for (let i = 0; i < count; i++) body.set(set === "colour" ? colourPicture(i, size) : seasonPicture(i, size, set), i * size * size * 3);
+  // paired-winter: the winter of scene i itself (the built-in pairs); winter: of another scene (unpaired)
+  const picture = (i: number) => (set === "colour" ? colourPicture(i, size) : set === "paired-winter" ? winterOf(colourPicture(i, size)) : seasonPicture(i, size, set));
+  for (let i = 0; i < count; i++) body.set(picture(i), i * size * size * 3);
   writeFileAtomic(path, Buffer.concat([head, body]));
   return path;
 }
@@ -128,9 +130,10 @@ export async function trainTorch(
     reporter.info(`rendering the built-in colour pictures for PyTorch (${source.count} of ${source.size}x${source.size}) into ${folder.path("data")}`);
     args.push("--pictures", await renderColour(folder, source.size, source.count));
   }
-  if (settings.data === null && source.kind === "unpaired") {
+  if (settings.data === null && (source.kind === "unpaired" || source.kind === "paired")) {
     reporter.info(`rendering the built-in summer and winter pictures for PyTorch (${source.count} each of ${source.load}x${source.load}) into ${folder.path("data")}`);
-    args.push("--pictures", await renderColour(folder, source.load, source.count, "summer"), "--pictures-b", await renderColour(folder, source.load, source.count, "winter"));
+    const b = source.kind === "paired" ? "paired-winter" : "winter";
+    args.push("--pictures", await renderColour(folder, source.load, source.count, "summer"), "--pictures-b", await renderColour(folder, source.load, source.count, b));
   }
   const script = join(code, "train.py");
   // torchrun through the engine's own entry (gan_runtime.torchrun: the same launcher, with a fix).
@@ -198,7 +201,8 @@ export async function trainTorch(
         reporter.start(total, done);
         break;
       case "row":
-        last = ev["row"] as Row;
+        // null: NaN (JSON has none), e.g. a skipped update's loss
+        last = Object.fromEntries(Object.entries(ev["row"] as Record<string, number | null>).map(([k, v]) => [k, v ?? Number.NaN])) as Row;
         done = Number(last["iter"]);
         reporter.progress(last, total);
         break;

@@ -14,14 +14,14 @@ import type { SourceFile } from "./source.ts";
 import type { AdamPlan, DataOutput, DataPlan, DataSource, EmaPlan, LossFn, LrSchedule, NoisePlan, StepPlan, TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contracts/train-plan.ts";
 
 const SETTINGS = new Set(["batch", "epochs", "iters", "sample", "sample_every", "checkpoint_every", "log_every", "eval_every"]);
-const DATA_SOURCES = new Set(["mnist", "images", "colour", "color", "unpaired"]);
+const DATA_SOURCES = new Set(["mnist", "images", "colour", "color", "unpaired", "paired"]);
 const LOSSES = new Set<string>(["bce", "bce_logits", "l1", "mse", "ce", "hinge", "mean", "softplus"]);
 /** Losses of one argument. */
 const UNARY = new Set<string>(["mean", "softplus"]);
 const PENALTIES = new Set<string>(["gp", "r1"]);
 const BUILTINS = new Set<string>([...LOSSES, ...PENALTIES, ...DATA_SOURCES, "lab", "noise", "labels", "pool", "cat", "adam", "step", "optim", "ema", "linear"]);
 const FUNCTIONS =
-  "data: mnist, images, colour, unpaired, lab(...); noise(...), labels(N), cat(...), pool(x, N), a model call; losses: bce, bce_logits, l1, mse, ce, hinge, mean, softplus; penalties: gp, r1; optimizers: adam";
+  "data: mnist, images, colour, unpaired, paired, lab(...); noise(...), labels(N), cat(...), pool(x, N), a model call; losses: bce, bce_logits, l1, mse, ce, hinge, mean, softplus; penalties: gp, r1; optimizers: adam";
 
 /** Defaults where the section is silent (the seeds' DCGAN recipe). */
 export const TRAIN_DEFAULTS = {
@@ -494,7 +494,7 @@ class TrainChecker {
           { name: names[0]?.name ?? "L", shape: [1, s.size, s.size] },
           { name: names[1]?.name ?? "ab", shape: [2, s.size, s.size] },
         ]
-      : s.kind === "unpaired"
+      : s.kind === "unpaired" || s.kind === "paired"
         ? [
             { name: names[0]?.name ?? "A", shape: picture },
             { name: names[1]?.name ?? "B", shape: picture },
@@ -508,8 +508,8 @@ class TrainChecker {
     if (names.length !== outputs.length) {
       const [gives, example] = lab
         ? ["two tensors (L, then ab)", "`L, ab = lab(...)`"]
-        : s.kind === "unpaired"
-          ? ["two tensors (a picture of A, one of B)", "`A, B = unpaired(size = 64)`"]
+        : s.kind === "unpaired" || s.kind === "paired"
+          ? ["two tensors (a picture of A, one of B)", `\`A, B = ${s.kind}(size = 64)\``]
           : s.kind === "mnist"
             ? ["one tensor, or two with the labels", "`real = mnist` or `real, y = mnist`"]
             : ["one tensor", "`real = images(size = 64)`"];
@@ -517,7 +517,7 @@ class TrainChecker {
       return;
     }
     const p = this.input.source.position(st.span.start);
-    const resize = lab || s.kind === "unpaired" ? "bicubic-square" : "short-side-crop";
+    const resize = lab || s.kind === "unpaired" || s.kind === "paired" ? "bicubic-square" : "short-side-crop";
     this.data = { source: s, lab, flip, resize, outputs, line: p.line, col: p.col };
     outputs.forEach((o, i) => {
       const value: TrainValue = { kind: "data", name: o.name, shape: o.shape, ...(o.classes !== undefined ? { classes: o.classes } : {}) };
@@ -528,11 +528,11 @@ class TrainChecker {
   private source(e: Expr): { source: DataSource; flip: boolean } | undefined {
     const callee = e.kind === "call" ? e.callee : e.kind === "name" ? e.name : "";
     if (!DATA_SOURCES.has(callee)) {
-      this.error("WrongValueKind", e.span, ["the data", "mnist, images(...), colour(...) or unpaired(...)", this.text(e.span)]);
+      this.error("WrongValueKind", e.span, ["the data", "mnist, images(...), colour(...), unpaired(...) or paired(...)", this.text(e.span)]);
       return undefined;
     }
-    const kind = callee === "color" ? "colour" : (callee as "mnist" | "images" | "colour" | "unpaired");
-    const allowed: Record<string, readonly string[]> = { mnist: ["size", "channels"], images: ["size", "channels"], colour: ["size", "count"], unpaired: ["size", "load", "count"] };
+    const kind = callee === "color" ? "colour" : (callee as "mnist" | "images" | "colour" | "unpaired" | "paired");
+    const allowed: Record<string, readonly string[]> = { mnist: ["size", "channels"], images: ["size", "channels"], colour: ["size", "count"], unpaired: ["size", "load", "count"], paired: ["size", "load", "count"] };
     const values = new Map<string, number>();
     let flip = false;
     if (e.kind === "call") {
@@ -554,7 +554,7 @@ class TrainChecker {
         values.set(k.key, n);
       }
     }
-    const defaults = { mnist: { size: 28, channels: 1 }, images: { size: 64, channels: 3 }, colour: { size: 64, count: 2000 }, unpaired: { size: 64, count: 1000, load: values.get("size") ?? 64 } }[kind] as Record<string, number>;
+    const defaults = { mnist: { size: 28, channels: 1 }, images: { size: 64, channels: 3 }, colour: { size: 64, count: 2000 }, unpaired: { size: 64, count: 1000, load: values.get("size") ?? 64 }, paired: { size: 64, count: 1000, load: values.get("size") ?? 64 } }[kind] as Record<string, number>;
     const get = (key: string, lo: number, hi: number): number | undefined => {
       const v = values.get(key) ?? defaults[key]!;
       if (!Number.isInteger(v) || v < lo || v > hi) {
@@ -571,7 +571,7 @@ class TrainChecker {
       if (count === undefined) return undefined;
       return { source: { kind, size, channels: 3, count }, flip };
     }
-    if (kind === "unpaired") {
+    if (kind === "unpaired" || kind === "paired") {
       const count = get("count", 1, 1_000_000);
       const load = get("load", size, 4096);
       if (count === undefined || load === undefined) return undefined;

@@ -77,20 +77,40 @@ export function samplePlan(plan: TrainPlan): { value: string; reads: string[]; r
 }
 
 /**
- * The data the samples imitate, for their quality score: the data output a model of the
- * losses takes in place of the sample value (D_A(fake_B) and D_A(B): B), if there is one.
+ * The data the samples imitate, for their quality score: the data output a critic (a model
+ * whose output a loss judges) takes in the place of the sample value (D_A(fake_B) and
+ * D_A(B): B; D(cat(A, fake_B)) and D(cat(A, B)): B), if there is one.
  */
 export function sampleReference(plan: TrainPlan): string | undefined {
+  const binding = (name: string) => plan.bindings.find((b) => b.name === name)?.value;
+  const modelOf = (v: TrainValue | undefined): string | undefined =>
+    v === undefined ? undefined : v.kind === "call" ? v.model : v.kind === "ref" ? modelOf(binding(v.name)) : v.kind === "output" ? modelOf(binding(v.of)) : undefined;
+  const critics = new Set<string>();
+  const findCritics = (l: TrainLoss): void => {
+    if (l.kind === "sum") l.terms.forEach(findCritics);
+    else if (l.kind === "scale") findCritics(l.loss);
+    else if (l.kind === "loss" && l.fn !== "l1" && l.fn !== "ce") {
+      const m = modelOf(l.input);
+      if (m !== undefined) critics.add(m);
+    }
+  };
+  plan.steps.forEach((s) => findCritics(s.loss));
+  // a place: a critic's argument, or a part of a cat in it ("D/0/1")
   const takes = new Map<string, Set<string>>();
+  const put = (place: string, a: TrainValue) => {
+    if (!critics.has(place.split("/")[0]!)) return;
+    if (a.kind === "ref" || (a.kind === "data" && a.classes === undefined)) {
+      if (!takes.has(place)) takes.set(place, new Set());
+      takes.get(place)!.add(a.name);
+    }
+  };
   const visit = (v: TrainValue): void => {
     if (v.kind === "call") {
-      for (const a of v.args) {
-        if (a.kind === "ref" || (a.kind === "data" && a.classes === undefined)) {
-          if (!takes.has(v.model)) takes.set(v.model, new Set());
-          takes.get(v.model)!.add(a.name);
-        }
+      v.args.forEach((a, i) => {
+        put(`${v.model}/${i}`, a);
+        if (a.kind === "cat") a.items.forEach((x, j) => put(`${v.model}/${i}/${j}`, x));
         visit(a);
-      }
+      });
     } else if (v.kind === "cat") v.items.forEach(visit);
     else if (v.kind === "neg" || v.kind === "pool") visit(v.value);
   };
@@ -106,7 +126,7 @@ export function sampleReference(plan: TrainPlan): string | undefined {
   plan.steps.forEach((s) => visitLoss(s.loss));
   for (const names of takes.values()) {
     if (!names.has(plan.sample)) continue;
-    const data = plan.data.outputs.find((o) => o.classes === undefined && names.has(o.name));
+    const data = plan.data.outputs.find((o) => o.classes === undefined && o.name !== plan.sample && names.has(o.name));
     if (data) return data.name;
   }
   return undefined;

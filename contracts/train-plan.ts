@@ -15,7 +15,14 @@ export type DataSource =
    * landscapes, or DIR/trainA and DIR/trainB with --data DIR. Each picture is resized to
    * load x load (bicubic), then cropped at random to size x size (junyanz's resize_and_crop).
    */
-  | { readonly kind: "unpaired"; readonly size: number; readonly load: number; readonly channels: 3; readonly count: number };
+  | { readonly kind: "unpaired"; readonly size: number; readonly load: number; readonly channels: 3; readonly count: number }
+  /**
+   * Pairs of pictures (pix2pix's aligned data): the built-in scenes and their winters, or
+   * with --data DIR either DIR/A and DIR/B holding pictures of the same names, or pictures
+   * with A and B side by side (A the left half). Both are resized to load x load (bicubic)
+   * and cropped at the same random place, flipped together (junyanz's aligned dataset).
+   */
+  | { readonly kind: "paired"; readonly size: number; readonly load: number; readonly channels: 3; readonly count: number };
 
 /** How the data pipeline reads and transforms examples (a DataPlan without its place in the spec). */
 export type DataPipeline = Omit<DataPlan, "line" | "col">;

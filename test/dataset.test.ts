@@ -461,3 +461,72 @@ describe("unpaired data (`A, B = unpaired(...)`)", () => {
     await assert.rejects(openDataset(unpaired(8, 8), { dataDir: lonely }), (e: Error) => e instanceof DataError && e.message.includes("trainB"));
   });
 });
+
+describe("paired data (`A, B = paired(...)`)", () => {
+  const paired = (size: number, load: number, flip = false, count = 10): DataPlan =>
+    plan({ kind: "paired", size, load, channels: 3, count }, { flip, resize: "bicubic-square", outputs: [{ name: "A", shape: [3, size, size] }, { name: "B", shape: [3, size, size] }] });
+  const byte = (x: Float32Array, i: number) => Math.round((x[i]! + 1) * 127.5);
+
+  it("built in: each scene and its own winter, cropped at the same place and flipped together", async () => {
+    const { winterOf } = await import("../runtime/data/colour.ts");
+    const ds = await openDataset(paired(16, 16));
+    const [a, b] = await ds.load([4], new Rng(1));
+    const summer = colourPicture(4, 16);
+    const winter = winterOf(summer);
+    for (let p = 0; p < 256; p++) {
+      assert.equal(byte(a!, p), summer[p * 3]);
+      assert.equal(byte(b!, p), winter[p * 3]);
+    }
+    // crops and flips: B stays the winter of A, pixel for pixel
+    const cropped = await openDataset(paired(12, 16, true));
+    for (const seed of [1, 2, 3, 4]) {
+      const [ca, cb] = await cropped.load([0, 1, 2], new Rng(seed));
+      const again = winterOf(
+        Uint8Array.from(
+          Array.from({ length: ca!.length / 3 }, (_, j) => {
+            const k = Math.floor(j / 144);
+            const p = j % 144;
+            return [byte(ca!, k * 432 + p), byte(ca!, k * 432 + 144 + p), byte(ca!, k * 432 + 288 + p)];
+          }).flat(),
+        ),
+      );
+      for (let j = 0; j < ca!.length / 3; j++) {
+        const k = Math.floor(j / 144);
+        const p = j % 144;
+        assert.equal(byte(cb!, k * 432 + p), again[j * 3], `seed ${seed}, example ${k}, pixel ${p}`);
+      }
+    }
+  });
+
+  it("--data DIR with A/ and B/: the pictures of the same names; a missing pair is an error naming it", async () => {
+    const root = mkdtempSync(join(tmpdir(), "paired-"));
+    mkdirSync(join(root, "A"));
+    mkdirSync(join(root, "B"));
+    const solid = (v: number) => sharp(Buffer.alloc(8 * 8 * 3, v), { raw: { width: 8, height: 8, channels: 3 } }).png();
+    await solid(10).toFile(join(root, "A", "x.png"));
+    await solid(200).toFile(join(root, "B", "x.png"));
+    await solid(60).toFile(join(root, "A", "y.png"));
+    await solid(90).toFile(join(root, "B", "y.png"));
+    const ds = await openDataset(paired(8, 8), { dataDir: root });
+    assert.equal(ds.size, 2);
+    const [a, b] = await ds.load([0, 1], new Rng(1));
+    assert.deepEqual([byte(a!, 0), byte(b!, 0), byte(a!, 192), byte(b!, 192)], [10, 200, 60, 90]);
+    await solid(30).toFile(join(root, "A", "z.png"));
+    await assert.rejects(openDataset(paired(8, 8), { dataDir: root }), (e: Error) => e instanceof DataError && /B\/z\.png: no such picture, the pair of A\/z\.png/.test(e.message));
+  });
+
+  it("--data DIR of side-by-side pictures (DIR/train when there is one): A the left half, B the right", async () => {
+    const root = mkdtempSync(join(tmpdir(), "aligned-"));
+    mkdirSync(join(root, "train"));
+    const w = 16;
+    const px = Buffer.alloc(w * 8 * 3);
+    for (let y = 0; y < 8; y++) for (let x = 0; x < w; x++) px.set(x < 8 ? [255, 0, 0] : [0, 0, 255], (y * w + x) * 3);
+    await sharp(px, { raw: { width: w, height: 8, channels: 3 } }).png().toFile(join(root, "train", "ab.png"));
+    const ds = await openDataset(paired(8, 8), { dataDir: root });
+    assert.equal(ds.size, 1);
+    assert.match(ds.description, /train\/ \(1 pictures, A \| B side by side\)/);
+    const [a, b] = await ds.load([0], new Rng(1));
+    // NCHW: the red plane of A is 255, of B 0; blue the other way round
+    assert.deepEqual([byte(a!, 0), byte(a!, 128), byte(b!, 0), byte(b!, 128)], [255, 0, 0, 255]);
+  });
+});

@@ -221,6 +221,8 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     ["the colour pictures as Lab", { source: { kind: "colour", size: 32, channels: 3, count: 6 }, lab: true, flip: false, resize: "bicubic-square", outputs: [{ name: "L", shape: [1, 32, 32] }, { name: "ab", shape: [2, 32, 32] }] }, 6],
     ["MNIST with its labels", { source: { kind: "mnist", size: 28, channels: 1, channelsGiven: false }, lab: false, flip: false, resize: "short-side-crop", outputs: [{ name: "real", shape: [1, 28, 28] }, { name: "y", shape: [], classes: 10 }] }, 8],
     // (B's pictures are drawn at random, by each engine's own generator: A is compared)
+    ["the built-in paired scenes and their winters", { source: { kind: "paired", size: 16, load: 16, channels: 3, count: 6 }, lab: false, flip: false, resize: "bicubic-square", outputs: [{ name: "A", shape: [3, 16, 16] }, { name: "B", shape: [3, 16, 16] }] }, 6],
+    ["a picture folder as side-by-side pairs (A | B)", { source: { kind: "paired", size: 12, load: 12, channels: 3, count: 1000 }, lab: false, flip: false, resize: "bicubic-square", outputs: [{ name: "A", shape: [3, 12, 12] }, { name: "B", shape: [3, 12, 12] }] }, 4],
     ["the built-in unpaired summer and winter scenes, uncropped", { source: { kind: "unpaired", size: 16, load: 16, channels: 3, count: 6 }, lab: false, flip: false, resize: "bicubic-square", outputs: [{ name: "A", shape: [3, 16, 16] }, { name: "B", shape: [3, 16, 16] }] }, 6],
   ] as const) {
     it(`the same data: ${what}`, async () => {
@@ -229,7 +231,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
       const pkg = emit("specs/dcgan.gan", DCGAN, join(dir, "data-pkg"));
       const extra = ["--mnist", mnist];
       let dataDir: string | undefined;
-      if (pipeline.source.kind === "images") {
+      if (pipeline.source.kind === "images" || (pipeline.source.kind === "paired" && pipeline.source.count === 1000)) {
         dataDir = join(dir, "pictures");
         const { mkdirSync } = await import("node:fs");
         mkdirSync(dataDir, { recursive: true });
@@ -243,6 +245,15 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
           await sharp(px, { raw: { width: w, height: h, channels: c } }).png().toFile(join(dataDir, `p${i}.png`));
         }
         extra.push("--data", dataDir);
+      }
+      if (pipeline.source.kind === "paired" && dataDir === undefined) {
+        const { colourPicture, winterOf } = await import("../runtime/data/colour.ts");
+        const { size, count } = pipeline.source;
+        for (const [flag, winter] of [["--pictures", false], ["--pictures-b", true]] as const) {
+          const file = join(dir, `pairs-${flag}.u8`);
+          writeFileSync(file, Buffer.concat([Buffer.from(`${JSON.stringify({ count, size, channels: 3 })}\n`), ...Array.from({ length: count }, (_, i) => Buffer.from(winter ? winterOf(colourPicture(i, size)) : colourPicture(i, size)))]));
+          extra.push(flag, file);
+        }
       }
       if (pipeline.source.kind === "unpaired") {
         const { seasonPicture } = await import("../runtime/data/colour.ts");
@@ -443,6 +454,34 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
   });
 
   // (e) -----------------------------------------------------------------------------------
+  // (f) -----------------------------------------------------------------------------------
+  it("(f) gan-train --engine torch on the built-in unpaired and paired pictures and on labelled digits (sample rows, per-class grids, the score, resume)", async () => {
+    const sharp = (await import("sharp")).default;
+    const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", env: { ...process.env, ...(python ? { GAN_PYTHON: python } : {}) } });
+    const cyc = join(dir, "f-cycle");
+    const sets = ["--set", "size=32", "--set", "load=36", "--set", "ngf=4", "--set", "ndf=4", "--set", "n_blocks=1"];
+    let r = node([bin("gan-train"), "specs/cyclegan.gan", ...sets, "--engine", "torch", "--iters", "2", "--eval-every", "2", "--out", cyc, "--progress", "lines"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /quality +relative KID/);
+    assert.match(readFileSync(join(cyc, "log.csv"), "utf8").split("\n")[0]!, /"part_G_A\+G_B:10 \* l1\(rec_A, A\)"/);
+    // each row A, fake_B, rec_A (3 pictures of 32 + borders); real.png a row of A over a row of B
+    assert.equal((await sharp(join(cyc, "samples", "latest.png")).metadata()).width, 3 * 32 + 4 * 2);
+    assert.equal((await sharp(join(cyc, "real.png")).metadata()).height, 2 * 32 + 3 * 2);
+    r = node([bin("gan-train"), "--out", cyc, "--resume", "--iters", "3", "--progress", "lines"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.ok(byName(join(cyc, "checkpoints/last.safetensors")).has("pool.old_B"));
+    const pairs = join(dir, "f-paired");
+    r = node([bin("gan-train"), "test/fixtures/specs/paired.gan", "--engine", "torch", "--out", pairs, "--progress", "lines"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /finished: 3 of 3 iterations/);
+    const cgan = join(dir, "f-cgan");
+    r = node([bin("gan-train"), "specs/cgan.gan", "--engine", "torch", "--iters", "2", "--eval-every", "2", "--eval-n", "100", "--out", cgan, "--progress", "lines"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /% of the right class/);
+    // a row of 8 per digit
+    assert.equal((await sharp(join(cgan, "samples", "latest.png")).metadata()).height, 10 * 28 + 11 * 2);
+  });
+
   it("(e) gan-train --engine torch --nproc 2: a run folder that gan-sample and --resume (both engines) take", () => {
     const run = join(dir, "e");
     const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", env: { ...process.env, ...(python ? { GAN_PYTHON: python } : {}) } });

@@ -3,6 +3,8 @@
 // (probabilities), P does not (logits). Lines 1-8 are the models and the `train:` header.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { readFileSync } from "node:fs";
+import { samplePlan } from "../compiler/train-plan.ts";
 import { codes, compileText, rendered } from "./helpers.ts";
 
 const base = "nz = 8\nG(z: [nz]) -> [1, 4, 4]:\n    linear(nz -> 16) tanh reshape([1, 4, 4])\nD(x: [1, 4, 4]) -> [1]:\n    flatten linear(16 -> 1) sigmoid\nP(x: [1, 4, 4]) -> [1]:\n    flatten linear(16 -> 1)\ntrain:\n";
@@ -179,5 +181,22 @@ describe("training section: the zoo's recipes -> codes and places", () => {
     assert.equal(d.kind, "sum");
     const terms = d.kind === "sum" ? d.terms : [];
     assert.deepEqual(terms.map((t) => (t.kind === "scale" ? `${t.factor}*${t.loss.kind === "penalty" ? t.loss.fn : t.loss.kind === "loss" ? t.loss.fn : ""}` : t.kind === "loss" ? t.fn : t.kind)), ["mean", "-1*mean", "10*gp", "0.5*r1"]);
+  });
+});
+
+describe("training section: what the samples show and imitate", () => {
+  const planOf = (file: string) => compileText(readFileSync(new URL(`../${file}`, import.meta.url), "utf8")).train!;
+  it("CycleGAN: a row of A, fake_B, rec_A; fake_B is scored against B (what D_A sees in its place)", () => {
+    const p = samplePlan(planOf("specs/cyclegan.gan"));
+    assert.deepEqual(p, { value: "fake_B", reads: ["A"], row: ["A", "fake_B", "rec_A"], reference: "B" });
+  });
+  it("pix2pix on pairs: D(cat(A, fake_B)) against D(cat(A, B)) makes B the reference", () => {
+    const p = samplePlan(planOf("test/fixtures/specs/paired.gan"));
+    assert.equal(p.reference, "B");
+    assert.deepEqual(p.row, ["A", "fake_B", "B"]);
+  });
+  it("DCGAN: real; conditional samples read their labels", () => {
+    assert.equal(samplePlan(planOf("specs/dcgan.gan")).reference, "real");
+    assert.deepEqual(samplePlan(planOf("specs/cgan.gan")), { value: "fake", reads: ["z", "c"], reference: "real" });
   });
 });

@@ -103,7 +103,7 @@ export const training: Training = {
     data: { source: { kind: "unpaired", size: 256, load: 286, channels: 3, count: 1000 }, lab: false, flip: true, resize: "bicubic-square", outputs: [{ name: "A", shape: [3, 256, 256] }, { name: "B", shape: [3, 256, 256] }] },
     noise: [],
     values: { fake_B, rec_A, fake_A, rec_B, idt_A, idt_B, old_B, old_A },
-    sample: { value: "fake_B", reads: ["A"], row: ["A", "fake_B", "rec_A"], reference: "A" },
+    sample: { value: "fake_B", reads: ["A"], row: ["A", "fake_B", "rec_A"], reference: "B" },
     steps,
     settings: { batch: 1, epochs: 200, iters: null, sampleEvery: 500, checkpointEvery: 500, logEvery: 1 },
     pools: [{ name: "old_B", size: 50 }, { name: "old_A", size: 50 }],

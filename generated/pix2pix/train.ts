@@ -57,7 +57,7 @@ export const training: Training = {
     data: { source: { kind: "colour", size: 256, channels: 3, count: 2000 }, lab: true, flip: true, resize: "bicubic-square", outputs: [{ name: "L", shape: [1, 256, 256] }, { name: "ab", shape: [2, 256, 256] }] },
     noise: [],
     values: { fake },
-    sample: { value: "fake", reads: ["L"] },
+    sample: { value: "fake", reads: ["L"], reference: "ab" },
     steps,
     settings: { batch: 16, epochs: 100, iters: null, sampleEvery: 200, checkpointEvery: 200, logEvery: 1 },
 };

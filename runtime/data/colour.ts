@@ -227,7 +227,15 @@ export function colourPicture(index: number, size: number): Uint8Array {
  */
 export function seasonPicture(index: number, size: number, season: "summer" | "winter"): Uint8Array {
   if (season === "summer") return colourPicture(index, size);
-  const px = colourPicture(index + 1_000_003, size);
+  return winterOf(colourPicture(index + 1_000_003, size));
+}
+
+/**
+ * A colour scene in winter (RGB bytes, HWC): green turned to snow, the sky greyer, every
+ * colour paler and cooler. The built-in paired set (`paired(...)`) is each scene and its
+ * winter; the unpaired one takes B's scenes from other indices.
+ */
+export function winterOf(px: Uint8Array): Uint8Array {
   const out = new Uint8Array(px.length);
   for (let i = 0; i < px.length; i += 3) {
     const r = px[i]!;

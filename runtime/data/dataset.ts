@@ -22,8 +22,9 @@ import { relative } from "node:path";
 import type { DataPipeline } from "../../contracts/train-plan.ts";
 import { Rng } from "../random.ts";
 import { join } from "node:path";
-import { colourPicture, seasonPicture } from "./colour.ts";
-import { DataError, listImages, loadImage } from "./image-folder.ts";
+import { existsSync, statSync } from "node:fs";
+import { colourPicture, seasonPicture, winterOf } from "./colour.ts";
+import { DataError, listImages, loadImage, loadImageHalf } from "./image-folder.ts";
 import { rgbBytesToNormalisedLab } from "./lab.ts";
 import { loadMnist, type Mnist } from "./mnist.ts";
 
@@ -78,6 +79,7 @@ export async function openDataset(plan: DataPipeline, options: OpenOptions = {})
   const S = plan.source.size;
   if (!Number.isInteger(S) || S < 1) throw new DataError(`data size ${S} is not a positive whole number`);
   if (plan.source.kind === "unpaired") return unpairedDataset(plan, options);
+  if (plan.source.kind === "paired") return pairedDataset(plan, options);
   const labels = plan.outputs.findIndex((o) => o.classes !== undefined);
   if (labels >= 0) return labelledDataset(plan, labels, options);
   const channels = checkOutputs(plan);
@@ -168,7 +170,8 @@ function openSource(plan: DataPipeline, options: OpenOptions): Source {
     case "colour":
       return colourSource(src.size, src.count);
     case "unpaired":
-      throw new DataError("unpaired data has two sources (openDataset opens them)");
+    case "paired":
+      throw new DataError(`${src.kind} data has two sources (openDataset opens them)`);
   }
 }
 
@@ -327,6 +330,84 @@ function folderSource(dir: string, plan: DataPipeline, options: OpenOptions): So
         }
       }
       throw new DataError(`${dir}: none of its ${fmt(paths.length)} images can be read`);
+    },
+  };
+}
+
+/**
+ * `A, B = paired(size = S, load = L)`: pix2pix's aligned data. Example i is pair i: the
+ * built-in scene i and its winter (rendered at L), or with --data DIR the pictures of
+ * DIR/A and DIR/B with the same name, or a picture of DIR with A and B side by side (A
+ * the left half; DIR/train when there is one, as junyanz's layout). Both are resized to
+ * L x L (bicubic), cropped at the same random place to S x S and flipped together; per
+ * example the rng gives the crop (x, y), then the flip.
+ */
+function pairedDataset(plan: DataPipeline, options: OpenOptions): Dataset {
+  const src = plan.source as Extract<DataPipeline["source"], { kind: "paired" }>;
+  const S = src.size;
+  const L = src.load;
+  const plane = S * S;
+  let count: number;
+  let description: string;
+  let pair: (i: number) => Promise<[Uint8Array, Uint8Array]>;
+  const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+  if (options.dataDir === undefined) {
+    count = src.count;
+    description = `paired: built-in scenes and their winters, ${fmt(count)} pairs, ${L}x${L}`;
+    pair = async (i) => {
+      const summer = colourPicture(i, L);
+      return [summer, winterOf(summer)];
+    };
+  } else if (isDir(join(options.dataDir, "A")) && isDir(join(options.dataDir, "B"))) {
+    const dirA = join(options.dataDir, "A");
+    const dirB = join(options.dataDir, "B");
+    const paths = listImages(dirA);
+    // every A needs its B: checked up front, so a missing one is named before training
+    for (const p of paths) {
+      const other = join(dirB, relative(dirA, p));
+      if (!existsSync(other)) throw new DataError(`${relative(options.dataDir, other)}: no such picture, the pair of ${relative(options.dataDir, p)} (DIR/A and DIR/B hold pictures of the same names)`);
+    }
+    count = paths.length;
+    description = `paired: ${options.dataDir.replace(/\/$/, "")}/A and /B (${fmt(count)} pairs of the same names), resized to ${L}x${L}`;
+    pair = async (i) => [await loadImage(paths[i]!, L, options.dataDir, "bicubic-square"), await loadImage(join(dirB, relative(dirA, paths[i]!)), L, options.dataDir, "bicubic-square")];
+  } else {
+    const dir = isDir(join(options.dataDir, "train")) ? join(options.dataDir, "train") : options.dataDir;
+    const paths = listImages(dir);
+    count = paths.length;
+    description = `paired: ${dir.replace(/\/$/, "")}/ (${fmt(count)} pictures, A | B side by side), resized to ${L}x${L}`;
+    pair = async (i) => [await loadImageHalf(paths[i]!, "A", L, dir), await loadImageHalf(paths[i]!, "B", L, dir)];
+  }
+  const crop = (px: Uint8Array, x0: number, y0: number): Uint8Array => {
+    if (L === S) return px;
+    const out = new Uint8Array(plane * 3);
+    for (let y = 0; y < S; y++) out.set(px.subarray(((y + y0) * L + x0) * 3, ((y + y0) * L + x0 + S) * 3), y * S * 3);
+    return out;
+  };
+  return {
+    description: `${description}${L === S ? "" : `, random ${S}x${S} crops`}${plan.flip ? ", random horizontal flip" : ""}`,
+    size: count,
+    outputs: plan.outputs.map((o) => ({ name: o.name, shape: [...o.shape] })),
+    // a pair that can't be read is an error naming the file (a pair can't be replaced by another)
+    skipped: 0,
+    async load(indices, rng) {
+      for (const i of indices) if (!Number.isInteger(i) || i < 0 || i >= count) throw new RangeError(`example ${i} is outside 0..${count - 1}`);
+      const places = indices.map(() => {
+        const x = Math.floor(rng.next() * (L - S + 1));
+        const y = Math.floor(rng.next() * (L - S + 1));
+        return { x, y, flip: plan.flip ? rng.next() < 0.5 : false };
+      });
+      const pairs = await Promise.all(indices.map((i) => pair(i)));
+      const out = [new Float32Array(indices.length * 3 * plane), new Float32Array(indices.length * 3 * plane)];
+      pairs.forEach((ab, k) => {
+        const p = places[k]!;
+        ab.forEach((px, side) => {
+          let q = crop(px, p.x, p.y);
+          if (p.flip) q = flipHorizontal(q, S, 3);
+          const o = out[side]!;
+          for (let c = 0; c < 3; c++) for (let j = 0; j < plane; j++) o[(k * 3 + c) * plane + j] = TO_UNIT[q[j * 3 + c]!]!;
+        });
+      });
+      return out;
     },
   };
 }

@@ -78,6 +78,33 @@ export async function loadImage(path: string, size: number, root = "", resize: "
   }
 }
 
+/**
+ * One half of a side-by-side pair (pix2pix's aligned pictures, A | B): with w the picture's
+ * width, A is columns [0, w / 2) and B [w / 2, w) (w / 2 rounded down, as junyanz's
+ * aligned_dataset), resized to size x size (bicubic), RGB bytes HWC.
+ */
+export async function loadImageHalf(path: string, half: "A" | "B", size: number, root = ""): Promise<Uint8Array> {
+  const name = root ? relative(root, path) : path;
+  try {
+    const meta = await sharp(path, { failOn: "error" }).metadata();
+    if (!meta.width || !meta.height) throw new Error("no size");
+    if (meta.width < 2) throw new Error(`${meta.width} pixel wide: no A | B halves`);
+    const w2 = Math.floor(meta.width / 2);
+    const region = half === "A" ? { left: 0, top: 0, width: w2, height: meta.height } : { left: w2, top: 0, width: meta.width - w2, height: meta.height };
+    const { data } = await sharp(path, { failOn: "error" })
+      .extract(region)
+      .resize(size, size, { fit: "fill", kernel: "cubic" })
+      .toColourspace("srgb")
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (data.length !== size * size * 3) throw new Error(`decoded ${data.length} bytes`);
+    return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  } catch (e) {
+    throw new DataError(`${name}: cannot read this picture's ${half} half (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
 /** A batch as NCHW floats in [-1, 1]. */
 export function toNchw(images: readonly Uint8Array[], size: number): Float32Array {
   const plane = size * size;

@@ -85,7 +85,7 @@ export class Artefacts {
     const plane = realShape.reduce((a, b) => a * b, 1);
     const realBatch: Batch | null = training.data.lab
       ? null
-      : training.data.source.kind === "unpaired" && fixed.data !== null
+      : (training.data.source.kind === "unpaired" || training.data.source.kind === "paired") && fixed.data !== null
         ? // a row of A's pictures over a row of B's
           { shape: [2 * Math.min(8, fixed.n), ...realShape], data: Float32Array.from([...fixed.data[0]!.subarray(0, Math.min(8, fixed.n) * plane), ...fixed.data[1]!.subarray(0, Math.min(8, fixed.n) * plane)]) }
         : fixed.data !== null

@@ -98,7 +98,7 @@ TRAINING = {
     "data": {"source": {"kind": "unpaired", "size": 256, "load": 286, "channels": 3, "count": 1000}, "lab": False, "flip": True, "resize": "bicubic-square", "outputs": [{"name": "A", "shape": [3, 256, 256]}, {"name": "B", "shape": [3, 256, 256]}]},
     "noise": [],
     "values": {"fake_B": fake_B, "rec_A": rec_A, "fake_A": fake_A, "rec_B": rec_B, "idt_A": idt_A, "idt_B": idt_B, "old_B": old_B, "old_A": old_A},
-    "sample": {"value": "fake_B", "reads": ["A"], "row": ["A", "fake_B", "rec_A"], "reference": "A"},
+    "sample": {"value": "fake_B", "reads": ["A"], "row": ["A", "fake_B", "rec_A"], "reference": "B"},
     "steps": [
         {"model": "G_A+G_B", "models": ["G_A", "G_B"], "repeat": 1, "text": "mse(D_A(fake_B), 1) + mse(D_B(fake_A), 1) + 10 * l1(rec_A, A) + 10 * l1(rec_B, B) + 5 * l1(idt_A, B) + 5 * l1(idt_B, A)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8, "schedule": {"kind": "linear", "keep": 100, "decay": 100}}, "scores": [], "parts": ["mse(D_A(fake_B), 1)", "mse(D_B(fake_A), 1)", "10 * l1(rec_A, A)", "10 * l1(rec_B, B)", "5 * l1(idt_A, B)", "5 * l1(idt_B, A)"], "run": step_G_A_G_B},
         {"model": "D_A+D_B", "models": ["D_A", "D_B"], "repeat": 1, "text": "0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0)) + 0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8, "schedule": {"kind": "linear", "keep": 100, "decay": 100}}, "scores": [], "parts": ["0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0))", "0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))"], "run": step_D_A_D_B},

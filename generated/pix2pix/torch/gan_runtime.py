@@ -651,9 +651,13 @@ class Data:
         self.skipped = 0
         self.labels = None
         self.unpaired = None
+        self.paired = False
         label_out = [o for o in plan["outputs"] if o.get("classes") is not None]
         if src["kind"] == "unpaired":
             self._open_unpaired(src, args)
+            return
+        if src["kind"] == "paired":
+            self._open_paired(src, args)
             return
         if label_out and args.data:
             raise GanError(f"--data {args.data}: this spec reads class labels (`{label_out[0]['name']}`), which only the embedded MNIST digits have; remove the labels from the data line to train on a folder")
@@ -706,6 +710,69 @@ class Data:
         self.count = max(counts)
         self.lut = TO_UNIT
 
+    def _open_paired(self, src, args):
+        """runtime/data/dataset.ts's pairedDataset: pair i, both resized to load x load
+        (bicubic), cropped at the same random place and flipped together."""
+        L = src["load"]
+        self.want = 3
+        self.load_size = L
+        self.paired = True
+        if args.data:
+            a, b = os.path.join(args.data, "A"), os.path.join(args.data, "B")
+            if os.path.isdir(a) and os.path.isdir(b):
+                paths = list_images(a)
+                for p in paths:
+                    other = os.path.join(b, os.path.relpath(p, a))
+                    if not os.path.exists(other):
+                        raise GanError(f"{os.path.relpath(other, args.data)}: no such picture, the pair of {os.path.relpath(p, args.data)} (DIR/A and DIR/B hold pictures of the same names)")
+                self.pairs = ("files", [(p, os.path.join(b, os.path.relpath(p, a))) for p in paths])
+                self.description = f"paired: {args.data.rstrip('/')}/A and /B ({len(paths):,} pairs of the same names), resized to {L}x{L}"
+            else:
+                d = os.path.join(args.data, "train") if os.path.isdir(os.path.join(args.data, "train")) else args.data
+                paths = list_images(d)
+                self.pairs = ("halves", paths)
+                self.description = f"paired: {d.rstrip('/')}/ ({len(paths):,} pictures, A | B side by side), resized to {L}x{L}"
+            self.count = len(paths)
+        else:
+            if not args.pictures or not args.pictures_b:
+                raise GanError("this spec trains on gan-spec's built-in paired scenes, which its TypeScript side renders: run it with `gan-train SPEC --engine torch`, or give --data DIR")
+            self.pairs = ("pictures", (read_pictures_file(args.pictures), read_pictures_file(args.pictures_b)))
+            self.count = self.pairs[1][0].shape[0]
+            self.description = f"paired: built-in scenes and their winters, {self.count:,} pairs, {L}x{L}"
+        self.lut = TO_UNIT
+
+    def _pair(self, i):
+        kind, src = self.pairs
+        if kind == "pictures":
+            return src[0][i], src[1][i]
+        if kind == "files":
+            return load_picture(src[i][0], self.load_size, "bicubic-square"), load_picture(src[i][1], self.load_size, "bicubic-square")
+        Image = _pil()
+        try:
+            im = Image.open(src[i]).convert("RGB")
+        except Exception as e:
+            raise GanError(f"{src[i]}: cannot decode this picture ({e})")
+        w, h = im.size
+        w2 = w // 2
+        out = []
+        for box in ((0, 0, w2, h), (w2, 0, w, h)):
+            half = im.crop(box).resize((self.load_size, self.load_size), Image.BICUBIC)
+            out.append(torch.frombuffer(bytearray(half.tobytes()), dtype=torch.uint8).reshape(self.load_size, self.load_size, 3))
+        return out
+
+    def _load_paired(self, indices, g):
+        S, L = self.size, self.load_size
+        out = [[], []]
+        for i in indices:
+            x, y = (int(torch.randint(0, L - S + 1, (), generator=g)) for _ in range(2))
+            flip = self.plan["flip"] and bool(torch.rand((), generator=g) < 0.5)
+            for side, px in enumerate(self._pair(int(i))):
+                px = px[y : y + S, x : x + S].permute(2, 0, 1)
+                if flip:
+                    px = px.flip(-1)
+                out[side].append(self.lut[px.long()])
+        return [torch.stack(o) for o in out]
+
     def _unpaired_picture(self, domain, i):
         kind, src = self.unpaired[domain]
         if kind == "pictures":
@@ -749,6 +816,8 @@ class Data:
         hi = len(indices) if hi is None else hi
         if self.unpaired is not None:
             return self._load_unpaired([int(i) for i in indices[lo:hi]], g)
+        if self.paired:
+            return self._load_paired([int(i) for i in indices[lo:hi]], g)
         flips = [bool(torch.rand((), generator=g) < 0.5) if self.plan["flip"] else False for _ in indices]
         indices, flips = [int(i) for i in indices[lo:hi]], flips[lo:hi]
         if self.paths is None:
@@ -1234,7 +1303,7 @@ class Engine:
 
     def event(self, **kw):
         if self.rank == 0 and self.args.progress == "jsonl":
-            print(json.dumps(kw), flush=True)
+            print(json.dumps(_json_safe(kw)), flush=True)
 
     # --- checkpoints ---
 
@@ -1310,6 +1379,18 @@ class Engine:
                 if a is None or b is None:
                     raise GanError(f"{path}: no optimizer state optim.{name}.exp_avg.{k}")
                 opt.state[p] = {"step": torch.tensor(float(step)), "exp_avg": a.to(self.device), "exp_avg_sq": b.to(self.device)}
+
+
+def _json_safe(x):
+    """NaN and infinities as null (JSON has no NaN: a skipped update's loss, a score that is
+    not computed); gan-train reads null as NaN."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    return x
 
 
 def _stop_handler(flag):
@@ -1477,7 +1558,7 @@ def run(training, models, args):
         fixed[labels[0]] = (torch.arange(n_fixed) // 8).to(e.device)
         fixed_data = None
     if e.rank == 0 and not training["data"]["lab"] and (not args.resume or not os.path.exists(os.path.join(out, "real.png"))):
-        if training["data"]["source"]["kind"] == "unpaired" and fixed_data is not None:  # a row of A over a row of B
+        if training["data"]["source"]["kind"] in ("unpaired", "paired") and fixed_data is not None:  # a row of A over a row of B
             real = torch.cat([fixed_data[0][:8], fixed_data[1][:8]])
         else:
             real = fixed_data[0] if fixed_data is not None else data.load(torch.arange(min(64, data.count)), generator(0, "real"))[0]

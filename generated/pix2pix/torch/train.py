@@ -51,7 +51,7 @@ TRAINING = {
     "data": {"source": {"kind": "colour", "size": 256, "channels": 3, "count": 2000}, "lab": True, "flip": True, "resize": "bicubic-square", "outputs": [{"name": "L", "shape": [1, 256, 256]}, {"name": "ab", "shape": [2, 256, 256]}]},
     "noise": [],
     "values": {"fake": fake},
-    "sample": {"value": "fake", "reads": ["L"]},
+    "sample": {"value": "fake", "reads": ["L"], "reference": "ab"},
     "steps": [
         {"model": "D", "models": ["D"], "repeat": 1, "text": "0.5 * (bce_logits(D(cat(L, ab)), 1) + bce_logits(D(cat(L, fake)), 0))", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": ["D:D(cat(L, ab))", "D:D(cat(L, fake))"], "parts": [], "run": step_D},
         {"model": "G", "models": ["G"], "repeat": 1, "text": "bce_logits(D(cat(L, fake)), 1) + 100 * l1(fake, ab)", "optimizer": {"lr": 0.0002, "betas": [0.5, 0.999], "eps": 1e-8}, "scores": ["G:D(cat(L, fake))"], "parts": ["bce_logits(D(cat(L, fake)), 1)", "100 * l1(fake, ab)"], "run": step_G},
