@@ -183,12 +183,18 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
     const parts: string[] = [];
     let total: string;
     if (partNames(st).length > 0 && st.loss.kind === "sum") {
-      const terms = st.loss.terms.map((t) => [lossText(t), combine(t)] as const);
+      // each term once, named: the loss is their sum, the log shows each
+      const terms = st.loss.terms.map((t, k) => {
+        const e = combine(t);
+        const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(e) ? e : local(`term${k + 1}`);
+        if (name !== e) lines.push(`const ${name} = ${e}; // ${lossText(t)}`);
+        return [lossText(t), name] as const;
+      });
       const seen = new Set<string>();
-      for (const [name, e] of terms) {
-        if (seen.has(name)) continue;
-        seen.add(name);
-        parts.push(`${str(name)}: ${e}`);
+      for (const [text, name] of terms) {
+        if (seen.has(text)) continue;
+        seen.add(text);
+        parts.push(`${str(text)}: ${name}`);
       }
       total = terms.slice(1).reduce((acc, [, p]) => `${acc}.add(${p})`, terms[0]![1]);
     } else total = combine(st.loss);

@@ -19,7 +19,8 @@ const LOSSES = new Set<string>(["bce", "bce_logits", "l1", "mse", "ce", "hinge",
 /** Losses of one argument. */
 const UNARY = new Set<string>(["mean", "softplus"]);
 const PENALTIES = new Set<string>(["gp", "r1"]);
-const BUILTINS = new Set<string>([...LOSSES, ...PENALTIES, ...DATA_SOURCES, "lab", "noise", "labels", "pool", "cat", "adam", "step", "optim", "ema", "linear"]);
+/** Every built-in name of the training section (the README's training reference documents each). */
+export const BUILTINS: ReadonlySet<string> = new Set<string>([...LOSSES, ...PENALTIES, ...DATA_SOURCES, "lab", "noise", "labels", "pool", "cat", "adam", "step", "optim", "ema", "linear"]);
 const FUNCTIONS =
   "data: mnist, images, colour, unpaired, paired, lab(...); noise(...), labels(N), cat(...), pool(x, N), a model call; losses: bce, bce_logits, l1, mse, ce, hinge, mean, softplus; penalties: gp, r1; optimizers: adam";
 

@@ -64,7 +64,7 @@ export function inputsOf(v: TrainValue, bindings: readonly TrainBinding[]): stri
  * What the sample grids show: the sample value, the data and noise they read, and for
  * `sample = (A, fake_B, rec_A)` the pictures of a row.
  */
-export function samplePlan(plan: TrainPlan): { value: string; reads: string[]; row?: string[] } {
+export function samplePlan(plan: TrainPlan): { value: string; reads: string[]; row?: string[]; reference?: string } {
   const names = plan.sampleRow ?? [plan.sample];
   const reads = new Set<string>();
   for (const n of names) {

@@ -8,6 +8,7 @@ import { main as evalMain } from "../cli/gan-eval.ts";
 import { main as sampleMain } from "../cli/gan-sample.ts";
 import { main as trainMain } from "../cli/gan-train.ts";
 import { layerNames } from "../compiler/layers/index.ts";
+import { BUILTINS } from "../compiler/train-check.ts";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
@@ -19,6 +20,12 @@ async function output(args: string[]): Promise<string> {
 }
 
 describe("README", () => {
+  it("its training-section reference shows every built-in function of the section in use", () => {
+    const section = readme.slice(readme.indexOf("### The training section"), readme.indexOf("### Diagnostics"));
+    // `color` is `colour`'s other spelling; `linear` and `step` appear as schedules
+    for (const name of [...BUILTINS].filter((n) => n !== "color")) assert.match(section, new RegExp(`\\b${name}\\(|\\b${name} [A-Z_]`), name);
+  });
+
   it("shows the seed-003 errors exactly as printed", async () => {
     const printed = await output(["specs/errors/pix2pix-seed003-d.gan", "--check"]);
     assert.ok(readme.includes(`$ npx gan-compile specs/errors/pix2pix-seed003-d.gan --check\n${printed}\`\`\``), printed);

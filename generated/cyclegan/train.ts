@@ -64,13 +64,17 @@ export function stepG_A_G_B(r: Round, optimizer: Adam): StepResult {
         const mse_D_B_fake_A = mse(D_B_fake_A, 1);
         const rec_A_ = rec_A(r); // [N, 3, 256, 256]
         const l1_rec_A = l1(rec_A_, r.input("A"));
+        const term3 = l1_rec_A.mul(10); // 10 * l1(rec_A, A)
         const rec_B_ = rec_B(r); // [N, 3, 256, 256]
         const l1_rec_B = l1(rec_B_, r.input("B"));
+        const term4 = l1_rec_B.mul(10); // 10 * l1(rec_B, B)
         const idt_A_ = idt_A(r); // [N, 3, 256, 256]
         const l1_idt_A = l1(idt_A_, r.input("B"));
+        const term5 = l1_idt_A.mul(5); // 5 * l1(idt_A, B)
         const idt_B_ = idt_B(r); // [N, 3, 256, 256]
         const l1_idt_B = l1(idt_B_, r.input("A"));
-        return { loss: mse_D_A_fake_B.add(mse_D_B_fake_A).add(l1_rec_A.mul(10)).add(l1_rec_B.mul(10)).add(l1_idt_A.mul(5)).add(l1_idt_B.mul(5)) as tf.Scalar, scores: {}, parts: { "mse(D_A(fake_B), 1)": mse_D_A_fake_B, "mse(D_B(fake_A), 1)": mse_D_B_fake_A, "10 * l1(rec_A, A)": l1_rec_A.mul(10), "10 * l1(rec_B, B)": l1_rec_B.mul(10), "5 * l1(idt_A, B)": l1_idt_A.mul(5), "5 * l1(idt_B, A)": l1_idt_B.mul(5) } };
+        const term6 = l1_idt_B.mul(5); // 5 * l1(idt_B, A)
+        return { loss: mse_D_A_fake_B.add(mse_D_B_fake_A).add(term3).add(term4).add(term5).add(term6) as tf.Scalar, scores: {}, parts: { "mse(D_A(fake_B), 1)": mse_D_A_fake_B, "mse(D_B(fake_A), 1)": mse_D_B_fake_A, "10 * l1(rec_A, A)": term3, "10 * l1(rec_B, B)": term4, "5 * l1(idt_A, B)": term5, "5 * l1(idt_B, A)": term6 } };
     });
 }
 
@@ -85,11 +89,13 @@ export function stepD_A_D_B(r: Round, optimizer: Adam): StepResult {
         const mse_D_A_B = mse(D_A_B, 1);
         const D_A_old_B = r.call("D_A", [old_B(r)]); // [N, 1, 30, 30]
         const mse_D_A_old_B = mse(D_A_old_B, 0);
+        const term1 = (mse_D_A_B.add(mse_D_A_old_B)).mul(0.5); // 0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0))
         const D_B_A = r.call("D_B", [r.input("A")]); // [N, 1, 30, 30]
         const mse_D_B_A = mse(D_B_A, 1);
         const D_B_old_A = r.call("D_B", [old_A(r)]); // [N, 1, 30, 30]
         const mse_D_B_old_A = mse(D_B_old_A, 0);
-        return { loss: (mse_D_A_B.add(mse_D_A_old_B)).mul(0.5).add((mse_D_B_A.add(mse_D_B_old_A)).mul(0.5)) as tf.Scalar, scores: {}, parts: { "0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0))": (mse_D_A_B.add(mse_D_A_old_B)).mul(0.5), "0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))": (mse_D_B_A.add(mse_D_B_old_A)).mul(0.5) } };
+        const term2 = (mse_D_B_A.add(mse_D_B_old_A)).mul(0.5); // 0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))
+        return { loss: term1.add(term2) as tf.Scalar, scores: {}, parts: { "0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0))": term1, "0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))": term2 } };
     });
 }
 

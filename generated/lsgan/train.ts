@@ -25,9 +25,11 @@ export function stepD(r: Round, optimizer: Adam): StepResult {
     return r.step("D", optimizer, () => {
         const D_real = r.call("D", [r.input("real")]); // [N, 1, 1, 1]
         const mse_D_real = mse(D_real, 1);
+        const term1 = mse_D_real.mul(0.5); // 0.5 * mse(D(real), 1)
         const D_fake = r.call("D", [fake(r)]); // [N, 1, 1, 1]
         const mse_D_fake = mse(D_fake, 0);
-        return { loss: mse_D_real.mul(0.5).add(mse_D_fake.mul(0.5)) as tf.Scalar, scores: {}, parts: { "0.5 * mse(D(real), 1)": mse_D_real.mul(0.5), "0.5 * mse(D(fake), 0)": mse_D_fake.mul(0.5) } };
+        const term2 = mse_D_fake.mul(0.5); // 0.5 * mse(D(fake), 0)
+        return { loss: term1.add(term2) as tf.Scalar, scores: {}, parts: { "0.5 * mse(D(real), 1)": term1, "0.5 * mse(D(fake), 0)": term2 } };
     });
 }
 

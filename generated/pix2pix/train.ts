@@ -43,7 +43,8 @@ export function stepG(r: Round, optimizer: Adam): StepResult {
         const bce_logits_D_cat_L_fake = bceWithLogits(D_cat_L_fake, 1);
         const fake_ = fake(r); // [N, 2, 256, 256]
         const l1_fake = l1(fake_, r.input("ab"));
-        return { loss: bce_logits_D_cat_L_fake.add(l1_fake.mul(100)) as tf.Scalar, scores: { "G:D(cat(L, fake))": sigmoid(D_cat_L_fake) }, parts: { "bce_logits(D(cat(L, fake)), 1)": bce_logits_D_cat_L_fake, "100 * l1(fake, ab)": l1_fake.mul(100) } };
+        const term2 = l1_fake.mul(100); // 100 * l1(fake, ab)
+        return { loss: bce_logits_D_cat_L_fake.add(term2) as tf.Scalar, scores: { "G:D(cat(L, fake))": sigmoid(D_cat_L_fake) }, parts: { "bce_logits(D(cat(L, fake)), 1)": bce_logits_D_cat_L_fake, "100 * l1(fake, ab)": term2 } };
     });
 }
 

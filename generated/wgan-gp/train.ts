@@ -27,10 +27,12 @@ export function stepD(r: Round, optimizer: Adam): StepResult {
         const mean_D_fake = meanOf(D_fake);
         const D_real = r.call("D", [r.input("real")]); // [N, 1]
         const mean_D_real = meanOf(D_real);
+        const term2 = mean_D_real.neg(); // -mean(D(real))
         const real = r.input("real");
         const fake_ = fake(r);
         const gp_D = r.penalty("gp", "D", real, fake_); // (||grad D(x)|| - 1)^2 at x between real and fake
-        return { loss: mean_D_fake.add(mean_D_real.neg()).add(gp_D.mul(10)) as tf.Scalar, scores: {}, parts: { "mean(D(fake))": mean_D_fake, "-mean(D(real))": mean_D_real.neg(), "10 * gp(D, real, fake)": gp_D.mul(10) } };
+        const term3 = gp_D.mul(10); // 10 * gp(D, real, fake)
+        return { loss: mean_D_fake.add(term2).add(term3) as tf.Scalar, scores: {}, parts: { "mean(D(fake))": mean_D_fake, "-mean(D(real))": term2, "10 * gp(D, real, fake)": term3 } };
     });
 }
 

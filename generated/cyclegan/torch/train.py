@@ -66,13 +66,17 @@ def step_G_A_G_B(r):
     mse_D_B_fake_A = rt.mse(D_B_fake_A, 1)
     rec_A_ = rec_A(r)  # [N, 3, 256, 256]
     l1_rec_A = rt.l1(rec_A_, r.input("A"))
+    term3 = 10 * l1_rec_A  # 10 * l1(rec_A, A)
     rec_B_ = rec_B(r)  # [N, 3, 256, 256]
     l1_rec_B = rt.l1(rec_B_, r.input("B"))
+    term4 = 10 * l1_rec_B  # 10 * l1(rec_B, B)
     idt_A_ = idt_A(r)  # [N, 3, 256, 256]
     l1_idt_A = rt.l1(idt_A_, r.input("B"))
+    term5 = 5 * l1_idt_A  # 5 * l1(idt_A, B)
     idt_B_ = idt_B(r)  # [N, 3, 256, 256]
     l1_idt_B = rt.l1(idt_B_, r.input("A"))
-    return mse_D_A_fake_B + mse_D_B_fake_A + 10 * l1_rec_A + 10 * l1_rec_B + 5 * l1_idt_A + 5 * l1_idt_B, {}, {"mse(D_A(fake_B), 1)": mse_D_A_fake_B, "mse(D_B(fake_A), 1)": mse_D_B_fake_A, "10 * l1(rec_A, A)": 10 * l1_rec_A, "10 * l1(rec_B, B)": 10 * l1_rec_B, "5 * l1(idt_A, B)": 5 * l1_idt_A, "5 * l1(idt_B, A)": 5 * l1_idt_B}
+    term6 = 5 * l1_idt_B  # 5 * l1(idt_B, A)
+    return mse_D_A_fake_B + mse_D_B_fake_A + term3 + term4 + term5 + term6, {}, {"mse(D_A(fake_B), 1)": mse_D_A_fake_B, "mse(D_B(fake_A), 1)": mse_D_B_fake_A, "10 * l1(rec_A, A)": term3, "10 * l1(rec_B, B)": term4, "5 * l1(idt_A, B)": term5, "5 * l1(idt_B, A)": term6}
 
 
 def step_D_A_D_B(r):
@@ -83,11 +87,13 @@ def step_D_A_D_B(r):
     mse_D_A_B = rt.mse(D_A_B, 1)
     D_A_old_B = r.call("D_A", old_B(r))  # [N, 1, 30, 30]
     mse_D_A_old_B = rt.mse(D_A_old_B, 0)
+    term1 = 0.5 * (mse_D_A_B + mse_D_A_old_B)  # 0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0))
     D_B_A = r.call("D_B", r.input("A"))  # [N, 1, 30, 30]
     mse_D_B_A = rt.mse(D_B_A, 1)
     D_B_old_A = r.call("D_B", old_A(r))  # [N, 1, 30, 30]
     mse_D_B_old_A = rt.mse(D_B_old_A, 0)
-    return 0.5 * (mse_D_A_B + mse_D_A_old_B) + 0.5 * (mse_D_B_A + mse_D_B_old_A), {}, {"0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0))": 0.5 * (mse_D_A_B + mse_D_A_old_B), "0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))": 0.5 * (mse_D_B_A + mse_D_B_old_A)}
+    term2 = 0.5 * (mse_D_B_A + mse_D_B_old_A)  # 0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))
+    return term1 + term2, {}, {"0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0))": term1, "0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))": term2}
 
 
 SPEC_TEXT = "# CycleGAN's networks (Zhu et al. 2017), as junyanz/pytorch-CycleGAN-and-pix2pix's\n# models/networks.py builds them by default: G_A and G_B are the `ResnetGenerator` (9\n# residual blocks, instance norm without affine parameters or running statistics,\n# reflection padding, no dropout), D_A and D_B the 70 x 70 PatchGAN `NLayerDiscriminator`\n# (3 layers, instance norm). With instance norm the reference keeps the conv biases.\n# At the defaults: 11,378,179 parameters per G and 2,764,737 per D, as PyTorch counts them.\n#\n#   gan-compile specs/cyclegan.gan --check\n#   gan-compile specs/cyclegan.gan --check --set n_blocks=6 size=128 load=143   # the 128 x 128 variant\n#   gan-train specs/cyclegan.gan --data DIR            # DIR/trainA and DIR/trainB (junyanz's layout)\n#   gan-train specs/cyclegan.gan --set size=64 load=72 ngf=16 ndf=16 n_blocks=3   # minutes on a CPU\nngf       = 64     # G's width\nndf       = 64     # D's width\nn_blocks  = 9      # residual blocks (6 for 128 x 128 pictures)\ninput_nc  = 3      # channels of domain A\noutput_nc = 3      # channels of domain B\nsize      = 256    # picture size (the random crop's)\nload      = 286    # pictures are resized to load x load, then cropped at random to size x size\n\n# ResnetBlock: x + conv_block(x)\nblock resnet(c):\n    h = pad(1, reflect) conv(c -> c, k3) inorm relu\n        pad(1, reflect) conv(c -> c, k3) inorm\n    add(input, h)\n\n# ResnetGenerator(input_nc, output_nc, ngf, n_blocks)\nblock generator(cin, cout):\n    pad(3, reflect) conv(cin -> ngf, k7) inorm relu\n    conv(ngf -> ngf*2, k3, s2, p1) inorm relu                        # size / 2\n    conv(ngf*2 -> ngf*4, k3, s2, p1) inorm relu                      # size / 4\n    for i in range(n_blocks) { resnet(ngf*4) }\n    convT(ngf*4 -> ngf*2, k3, s2, p1, op1) inorm relu                # size / 2\n    convT(ngf*2 -> ngf, k3, s2, p1, op1) inorm relu                  # size\n    pad(3, reflect) conv(ngf -> cout, k7) tanh\n\n# NLayerDiscriminator(nc, ndf, n_layers=3): one logit per 70 x 70 patch\nblock patchgan(nc):\n    conv(nc -> ndf, k4, s2, p1) lrelu(0.2)\n    conv(ndf -> ndf*2, k4, s2, p1) inorm lrelu(0.2)\n    conv(ndf*2 -> ndf*4, k4, s2, p1) inorm lrelu(0.2)\n    conv(ndf*4 -> ndf*8, k4, s1, p1) inorm lrelu(0.2)\n    conv(ndf*8 -> 1, k4, s1, p1)\n\nG_A(a: [input_nc, size, size]) -> [output_nc, size, size]:\n    generator(input_nc, output_nc)\n\nG_B(b: [output_nc, size, size]) -> [input_nc, size, size]:\n    generator(output_nc, input_nc)\n\nD_A(b: [output_nc, size, size]) -> [1, size / 8 - 2, size / 8 - 2]:\n    patchgan(output_nc)\n\nD_B(a: [input_nc, size, size]) -> [1, size / 8 - 2, size / 8 - 2]:\n    patchgan(input_nc)\n\n# Training as junyanz's cycle_gan_model.py with its defaults: the least-squares GAN loss,\n# cycle losses weighted 10 (lambda_A = lambda_B), identity losses 10 x 0.5, D_A and D_B\n# learning from a pool of the last 50 fakes, each D loss halved; G_A and G_B trained\n# together by one Adam, D_A and D_B by another (lr 2e-4, beta1 0.5), the learning rate\n# constant for 100 epochs, then down to 0 over 100 more. Batch 1, as the paper.\n# Without --data: the built-in summer (A) and winter (B) landscapes, unpaired.\ntrain:\n    A, B   = unpaired(size = size, load = load, flip)\n    fake_B = G_A(A)\n    rec_A  = G_B(fake_B)\n    fake_A = G_B(B)\n    rec_B  = G_A(fake_A)\n    idt_A  = G_A(B)                                  # G_A should leave a picture of B as it is\n    idt_B  = G_B(A)\n    old_B  = pool(fake_B, 50)                        # what D_A sees of G_A's pictures\n    old_A  = pool(fake_A, 50)\n    step G_A, G_B = mse(D_A(fake_B), 1) + mse(D_B(fake_A), 1) + 10 * l1(rec_A, A) + 10 * l1(rec_B, B) + 5 * l1(idt_A, B) + 5 * l1(idt_B, A)\n    step D_A, D_B = 0.5 * (mse(D_A(B), 1) + mse(D_A(old_B), 0)) + 0.5 * (mse(D_B(A), 1) + mse(D_B(old_A), 0))\n    optim G_A, G_B = adam(lr = 2e-4, betas = (0.5, 0.999), schedule = linear(keep = 100, decay = 100))\n    optim D_A, D_B = adam(lr = 2e-4, betas = (0.5, 0.999), schedule = linear(keep = 100, decay = 100))\n    sample = (A, fake_B, rec_A)                      # each row: a picture of A, its B, and back to A\n    batch = 1\n    epochs = 200\n    sample_every = 500\n"

@@ -27,9 +27,11 @@ def step_D(r):
     Gradients of D's parameters only: G stays as it is."""
     D_real = r.call("D", r.input("real"))  # [N, 1, 1, 1]
     mse_D_real = rt.mse(D_real, 1)
+    term1 = 0.5 * mse_D_real  # 0.5 * mse(D(real), 1)
     D_fake = r.call("D", fake(r))  # [N, 1, 1, 1]
     mse_D_fake = rt.mse(D_fake, 0)
-    return 0.5 * mse_D_real + 0.5 * mse_D_fake, {}, {"0.5 * mse(D(real), 1)": 0.5 * mse_D_real, "0.5 * mse(D(fake), 0)": 0.5 * mse_D_fake}
+    term2 = 0.5 * mse_D_fake  # 0.5 * mse(D(fake), 0)
+    return term1 + term2, {}, {"0.5 * mse(D(real), 1)": term1, "0.5 * mse(D(fake), 0)": term2}
 
 
 def step_G(r):

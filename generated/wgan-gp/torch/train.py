@@ -29,10 +29,12 @@ def step_D(r):
     mean_D_fake = rt.mean_of(D_fake)
     D_real = r.call("D", r.input("real"))  # [N, 1]
     mean_D_real = rt.mean_of(D_real)
+    term2 = -mean_D_real  # -mean(D(real))
     real = r.input("real")
     fake_ = fake(r)
     gp_D = r.penalty("gp", "D", real, fake_)  # (||grad D(x)|| - 1)^2 at x between real and fake
-    return mean_D_fake + -mean_D_real + 10 * gp_D, {}, {"mean(D(fake))": mean_D_fake, "-mean(D(real))": -mean_D_real, "10 * gp(D, real, fake)": 10 * gp_D}
+    term3 = 10 * gp_D  # 10 * gp(D, real, fake)
+    return mean_D_fake + term2 + term3, {}, {"mean(D(fake))": mean_D_fake, "-mean(D(real))": term2, "10 * gp(D, real, fake)": term3}
 
 
 def step_G(r):
