@@ -80,10 +80,13 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
   const backend = await startBackend(flags.backend as "auto");
   io.stderr(`${PROGRAM}: backend ${backend.name}\n`);
   const models = Object.fromEntries(Object.entries(code.models).map(([name, Cls]) => [name, new Cls({ seed: 0 })]));
+  // the averages the run keeps (`ema G = 0.999`): its samples and scores use them, so these do
+  const { Ema, withAverages } = await import("../runtime/train/ema.ts");
+  const averages = (training.ema ?? []).map((a) => new Ema(a.model, a.decay, new code.models[a.model]!({ seed: 0 }), models[a.model]!));
   let iteration: number;
   try {
     const file = checkpoints.readCheckpointInfo(checkpoint);
-    iteration = checkpoints.loadCheckpoint(file, models, {}, checkpoints.architectureFingerprint(checkpoints.modelsArchitecture(models))).iteration;
+    iteration = checkpoints.loadCheckpoint(file, models, {}, checkpoints.architectureFingerprint(checkpoints.modelsArchitecture(models)), { averages }).iteration;
   } catch (e) {
     throw new CliError("CheckpointProblem", [`${checkpoint}: ${e instanceof Error ? e.message : String(e)}`]);
   }
@@ -95,7 +98,8 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
   }
   const n = flags.n ?? (quality.defaultEvalCount(training) === 100 ? 100 : 10000);
   const t0 = performance.now();
-  const score = await quality.evaluateRun(training, dataset, models, { seed: flags.seed ?? record.seed, batch: flags.batch ?? record.batch, n }, {});
+  if (averages.length > 0) io.stderr(`${PROGRAM}: the average of ${averages.map((a) => a.model).join(", ")} (as the run's samples)\n`);
+  const score = await quality.evaluateRun(training, dataset, withAverages(models, averages), { seed: flags.seed ?? record.seed, batch: flags.batch ?? record.batch, n }, {});
   if (typeof score === "string") throw usage(`${dir}: no quality score: ${score}`);
   const seconds = (performance.now() - t0) / 1000;
   for (const m of Object.values(models)) m.dispose();

@@ -124,8 +124,9 @@ export interface TrainBinding {
 /**
  * The learning rate over a run, as a factor of `lr` that changes once per epoch (PyTorch's
  * schedulers stepped at each epoch's end):
- *   linear: constant for `keep` epochs, then down to 0 over `decay` more (junyanz's
- *           lambda_rule: 1 - max(0, epoch - keep) / (decay + 1), epoch counted from 0);
+ *   linear: constant for `keep` epochs, then down to 0 over `decay` more, exactly as
+ *           junyanz's train.py applies his lambda_rule: 1 - max(0, k + 1 - keep) / (decay + 1)
+ *           in epoch k counted from 1 (so the first decayed epoch is `keep`, the last is 0);
  *   step:   times `gamma` every `every` epochs (StepLR).
  */
 export type LrSchedule = { readonly kind: "linear"; readonly keep: number; readonly decay: number } | { readonly kind: "step"; readonly every: number; readonly gamma: number };

@@ -220,6 +220,38 @@ describe("gan-train: the zoo's recipes (test/fixtures/specs/recipes.gan: labels,
   });
 });
 
+describe("gan-train: every spec in specs/ trains, resumes and samples (at small widths)", () => {
+  // The widths only shrink the models; the data, the steps and the settings are the spec's.
+  const small: Record<string, string[]> = {
+    "dcgan.gan": ["isize=16", "ngf=4", "ndf=4"],
+    "pix2pix.gan": ["ngf=2", "ndf=2"],
+    "cyclegan.gan": ["size=32", "load=36", "ngf=4", "ndf=4", "n_blocks=1"],
+    "sngan.gan": ["ch=4"],
+    "sagan.gan": ["ch=8"],
+    "lsgan.gan": ["ngf=4", "ndf=4"],
+    "wgan-gp.gan": ["dim=4"],
+  };
+  const specs = readdirSync("specs").filter((f) => f.endsWith(".gan")).sort();
+  for (const spec of specs) {
+    it(spec, async () => {
+      const out = join(root, `every-${spec}`);
+      const sets = (small[spec] ?? []).flatMap((s) => ["--set", s]);
+      const first = await train([`specs/${spec}`, ...sets, "--out", out, "--iters", "1", "--batch", "4", "--eval-every", "0"]);
+      assert.equal(first.code, 0, first.stderr);
+      const again = await train(["--out", out, "--resume", "--iters", "2"]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /finished: 2 of 2 iterations/);
+      assert.equal(readSafetensorsMetadata(readFileSync(join(out, "checkpoints", "last.safetensors")))["iteration"], "2");
+      assert.ok(readdirSync(join(out, "samples")).includes("latest.png"));
+      const { main: sample } = await import("../cli/gan-sample.ts");
+      let err = "";
+      const code = await sample(["--checkpoint", out, "--noise", "2", "--out", join(out, "s.safetensors")], { stdout: () => undefined, stderr: (x) => (err += x) });
+      assert.equal(code, 0, err);
+    });
+  }
+  it("covers every spec", () => assert.ok(specs.length >= 10, specs.join(" ")));
+});
+
 describe("gan-train: DCGAN and Pix2Pix on their built-in data", () => {
   it("DCGAN (MNIST resized to 64 x 64, 3 channels) at width 8", async () => {
     const out = join(root, "dcgan");

@@ -290,6 +290,37 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
     });
   }
 
+  it("learning-rate schedules: the factor of each epoch is what PyTorch's schedulers give in junyanz's loop (LambdaLR, a step per epoch) and as StepLR", async () => {
+    const { lrFactor } = await import("../runtime/train/training.ts");
+    // junyanz's train.py: epochs from epoch_count = 1, LambdaLR(lambda_rule), scheduler.step() once per epoch
+    const script = [
+      "import json, torch",
+      "p = torch.nn.Parameter(torch.zeros(1))",
+      "out = {}",
+      "for name, keep, decay in (('linear', 100, 100), ('short', 3, 5)):",
+      "    o = torch.optim.Adam([p], lr=1.0)",
+      "    s = torch.optim.lr_scheduler.LambdaLR(o, lambda e: 1.0 - max(0, e + 1 - keep) / float(decay + 1))",
+      "    lrs = []",
+      "    for epoch in range(1, keep + decay + 1):",
+      "        s.step()  # junyanz: update_learning_rate() at the start of each epoch",
+      "        lrs.append(o.param_groups[0]['lr'])",
+      "    out[name] = lrs",
+      "o = torch.optim.Adam([p], lr=1.0)",
+      "s = torch.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5)",
+      "lrs = []",
+      "for epoch in range(10):",
+      "    lrs.append(o.param_groups[0]['lr'])",
+      "    o.step(); s.step()",
+      "out['step'] = lrs",
+      "print(json.dumps(out))",
+    ].join("\n");
+    const torch = JSON.parse(py(["-c", script])) as Record<string, number[]>;
+    const close = (a: number[], b: number[], what: string) => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-12, `${what}, epoch ${i + 1}: torch ${v}, ours ${b[i]}`));
+    close(torch["linear"]!, torch["linear"]!.map((_, e) => lrFactor({ kind: "linear", keep: 100, decay: 100 }, e)), "linear(100, 100)");
+    close(torch["short"]!, torch["short"]!.map((_, e) => lrFactor({ kind: "linear", keep: 3, decay: 5 }, e)), "linear(3, 5)");
+    close(torch["step"]!, torch["step"]!.map((_, e) => lrFactor({ kind: "step", every: 3, gamma: 0.5 }, e)), "step(3, 0.5)");
+  });
+
   // (b) -----------------------------------------------------------------------------------
   // With a fixed batch an epoch is one iteration, so the recipes' schedules change the
   // learning rates between its three iterations; the round seeds are the trainer's

@@ -19,12 +19,13 @@ export interface AdamSettings {
 
 /**
  * The learning rate's factor for an iteration of epoch `epoch` (counted from 0), as
- * PyTorch's schedulers give it when stepped at each epoch's end: junyanz's linear rule
- * 1 - max(0, epoch - keep) / (decay + 1) (never below 0), or StepLR's gamma^floor(epoch / every).
+ * PyTorch's schedulers give it when stepped once per epoch: junyanz's linear rule as his
+ * train.py applies it (epoch_count 1, a scheduler step per epoch), 1 - max(0, k + 1 - keep)
+ * / (decay + 1) in epoch k counted from 1 (never below 0), or StepLR's gamma^floor(epoch / every).
  */
 export function lrFactor(schedule: LrSchedule | undefined, epoch: number): number {
   if (schedule === undefined) return 1;
-  if (schedule.kind === "linear") return Math.max(0, 1 - Math.max(0, epoch - schedule.keep) / (schedule.decay + 1));
+  if (schedule.kind === "linear") return Math.max(0, 1 - Math.max(0, epoch + 2 - schedule.keep) / (schedule.decay + 1));
   return schedule.gamma ** Math.floor(epoch / schedule.every);
 }
 

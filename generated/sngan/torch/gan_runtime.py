@@ -456,7 +456,7 @@ def lr_factor(schedule, epoch):
     if not schedule:
         return 1.0
     if schedule["kind"] == "linear":
-        return max(0.0, 1 - max(0, epoch - schedule["keep"]) / (schedule["decay"] + 1))
+        return max(0.0, 1 - max(0, epoch + 2 - schedule["keep"]) / (schedule["decay"] + 1))
     return schedule["gamma"] ** (epoch // schedule["every"])
 
 
