@@ -11,7 +11,7 @@ import type { TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contract
 import type { EmittedFile } from "./emit-ts.ts";
 import { validateIr } from "./ir-validate.ts";
 import { opDef } from "./layers/index.ts";
-import { lossText, modelsOf, optimizerSettings, partNames, samplePlan, scheduleText, scoreNames, valueText as text } from "./train-plan.ts";
+import { modelsOf, optimizerSettings, partNames, samplePlan, scheduleText, scoreNames, stepTerms, valueText as text } from "./train-plan.ts";
 import { localBase, namer } from "./emit-names.ts";
 
 const RESERVED = new Set(
@@ -233,24 +233,12 @@ function emitTrain(spec: IrSpec, plan: TrainPlan, specText: string, set: Readonl
           return l.factor === -1 ? `-${combine(l.loss)}` : `${pyLiteral(l.factor)} * ${combine(l.loss)}`;
       }
     };
-    const parts: string[] = [];
+    // each term of a sum once, named: the loss is their sum, the log shows each
+    const sum = stepTerms(st, combine, local, (name, e, text) => lines.push(`${name} = ${e}  # ${text}`));
+    const parts = (sum?.parts ?? []).map(([text, name]) => `${JSON.stringify(text)}: ${name}`);
     let total: string;
-    if (partNames(st).length > 0 && st.loss.kind === "sum") {
-      // each term once, named: the loss is their sum, the log shows each
-      const terms = st.loss.terms.map((t, k) => {
-        const e = combine(t);
-        const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(e) ? e : local(`term${k + 1}`);
-        if (name !== e) lines.push(`${name} = ${e}  # ${lossText(t)}`);
-        return [lossText(t), name] as const;
-      });
-      const seen = new Set<string>();
-      for (const [text, name] of terms) {
-        if (seen.has(text)) continue;
-        seen.add(text);
-        parts.push(`${JSON.stringify(text)}: ${name}`);
-      }
-      total = terms.map(([, e]) => e).join(" + ");
-    } else {
+    if (sum) total = sum.terms.join(" + ");
+    else {
       total = combine(st.loss);
       if (total.startsWith("(") && total.endsWith(")") && st.loss.kind === "sum") total = total.slice(1, -1);
     }

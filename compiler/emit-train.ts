@@ -10,7 +10,7 @@ import type { IrSpec } from "../contracts/ir.ts";
 import type { TrainBinding, TrainLoss, TrainPlan, TrainValue } from "../contracts/train-plan.ts";
 import type { EmitOptions, EmittedFile } from "./emit-ts.ts";
 import { localBase, namer } from "./emit-names.ts";
-import { lossText, modelsOf, optimizerSettings, partNames, samplePlan, scheduleText, scoreNames, valueText as text } from "./train-plan.ts";
+import { modelsOf, optimizerSettings, partNames, samplePlan, scheduleText, scoreNames, stepTerms, valueText as text } from "./train-plan.ts";
 
 const RESERVED = new Set(
   "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await tf r optimizer steps training bce bceWithLogits cat l1 mse crossEntropy hinge meanOf softplusMean loss scores".split(" "),
@@ -180,24 +180,10 @@ export function emitTrain(spec: IrSpec, plan: TrainPlan, options: EmitOptions): 
       }
     };
     // `part_` columns: each term of a sum (partNames), the first of equal texts
-    const parts: string[] = [];
-    let total: string;
-    if (partNames(st).length > 0 && st.loss.kind === "sum") {
-      // each term once, named: the loss is their sum, the log shows each
-      const terms = st.loss.terms.map((t, k) => {
-        const e = combine(t);
-        const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(e) ? e : local(`term${k + 1}`);
-        if (name !== e) lines.push(`const ${name} = ${e}; // ${lossText(t)}`);
-        return [lossText(t), name] as const;
-      });
-      const seen = new Set<string>();
-      for (const [text, name] of terms) {
-        if (seen.has(text)) continue;
-        seen.add(text);
-        parts.push(`${str(text)}: ${name}`);
-      }
-      total = terms.slice(1).reduce((acc, [, p]) => `${acc}.add(${p})`, terms[0]![1]);
-    } else total = combine(st.loss);
+    // each term of a sum once, named: the loss is their sum, the log shows each
+    const sum = stepTerms(st, combine, local, (name, e, text) => lines.push(`const ${name} = ${e}; // ${text}`));
+    const parts = (sum?.parts ?? []).map(([text, name]) => `${str(text)}: ${name}`);
+    const total = sum ? sum.terms.slice(1).reduce((acc, p) => `${acc}.add(${p})`, sum.terms[0]!) : combine(st.loss);
     const frozen = spec.models.map((m) => m.name).filter((m) => !st.models.includes(m));
     const frozenText = frozen.length === 0 ? "" : frozen.length === 1 ? `: ${frozen[0]} stays as it is` : `: ${frozen.join(", ")} stay as they are`;
     const whose = st.models.length === 1 ? `${st.model}'s` : `${st.models.join(" and ")}'s`;

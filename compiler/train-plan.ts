@@ -188,3 +188,26 @@ export function partNames(step: StepPlan): string[] {
   }
   return out;
 }
+
+/**
+ * A step's loss as the emitters write it when it is a sum of terms to log (partNames):
+ * each term an expression (`combine`), named with `local` unless it is a name already and
+ * declared with `declare`; `terms` the names in order, `parts` each term's text and name,
+ * the first of equal texts. Null when the step logs no terms.
+ */
+export function stepTerms(
+  st: StepPlan,
+  combine: (l: TrainLoss) => string,
+  local: (base: string) => string,
+  declare: (name: string, expr: string, text: string) => void,
+): { terms: string[]; parts: [string, string][] } | null {
+  if (partNames(st).length === 0 || st.loss.kind !== "sum") return null;
+  const named = st.loss.terms.map((t, k) => {
+    const e = combine(t);
+    const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(e) ? e : local(`term${k + 1}`);
+    if (name !== e) declare(name, e, lossText(t));
+    return [lossText(t), name] as [string, string];
+  });
+  const seen = new Set<string>();
+  return { terms: named.map(([, n]) => n), parts: named.filter(([text]) => !seen.has(text) && (seen.add(text), true)) };
+}
