@@ -67,11 +67,13 @@ describe("gan-train: a run folder", () => {
     assert.match(result.stdout, new RegExp(`\\n  code +${run.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/generated\\n`));
     const csv = readFileSync(join(run, "log.csv"), "utf8").trim().split("\n");
     assert.equal(csv.length, 7);
-    assert.equal(csv[0], 'iter,epoch,time,img_per_s,loss_D,loss_G,"score_D:D(real)","score_D:D(fake)","score_G:D(fake)",fld,kid,kid_std');
+    assert.equal(csv[0], 'iter,epoch,time,img_per_s,loss_D,loss_G,"score_D:D(real)","score_D:D(fake)","score_G:D(fake)",fld,kid,kid_std,"part_D:bce(D(real), 0.9)","part_D:bce(D(fake), 0)"');
     const rows = readFileSync(join(run, "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
     assert.deepEqual(rows.map((r) => r["iter"]), [1, 2, 3, 4, 5, 6]);
     for (const r of rows) {
       for (const k of ["loss_D", "loss_G"]) assert.ok(Number.isFinite(r[k]) && r[k]! > 0, `${k} ${r[k]}`);
+      // D's loss is the sum of its two terms, logged each
+      assert.ok(Math.abs(r["part_D:bce(D(real), 0.9)"]! + r["part_D:bce(D(fake), 0)"]! - r["loss_D"]!) < 1e-5, JSON.stringify(r));
       for (const k of ["score_D:D(real)", "score_D:D(fake)", "score_G:D(fake)"]) assert.ok(r[k]! > 0 && r[k]! < 1, `${k} ${r[k]}`);
     }
     // Fixed noise of 64 samples, 16 x 16, 8 per row with 2-pixel padding: 8 * 18 + 2.

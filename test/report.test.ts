@@ -183,6 +183,7 @@ describe("plots", () => {
         losses: [join(dir, "plots", "losses.svg"), join(dir, "plots", "losses.png")],
         scores: [join(dir, "plots", "scores.svg"), join(dir, "plots", "scores.png")],
         quality: [],
+        parts: [],
       });
       const losses = readFileSync(join(dir, "plots", "losses.svg"), "utf8");
       assert.match(losses, /^<svg/);
@@ -216,7 +217,7 @@ describe("plots", () => {
 
   it("zero rows write nothing; one row and non-finite losses still plot", async () => {
     const d0 = tmp("p0");
-    assert.deepEqual(await writePlots(d0, []), { losses: [], scores: [], quality: [] });
+    assert.deepEqual(await writePlots(d0, []), { losses: [], scores: [], quality: [], parts: [] });
     assert.equal(existsSync(join(d0, "plots")), false);
 
     const d1 = tmp("p1");
@@ -224,6 +225,13 @@ describe("plots", () => {
     assert.equal(one.losses.length, 2);
     assert.equal(one.scores.length, 2);
     assert.match(readFileSync(join(d1, "plots", "losses.svg"), "utf8"), />G<\/text>/);
+
+    // the terms of a sum (`part_` columns): their own chart, one series per term
+    const dp = tmp("pparts");
+    const parted = await writePlots(dp, syntheticRows(20).map((r, i) => ({ ...r, "part_G:10 * l1(rec, A)": 5 / (i + 1), "part_G:mse(D(fake), 1)": 0.4 })));
+    assert.equal(parted.parts.length, 2);
+    assert.match(readFileSync(join(dp, "plots", "parts.svg"), "utf8"), /10 \* l1\(rec, A\)/);
+    assert.deepEqual((await writePlots(tmp("pnoparts"), syntheticRows(5))).parts, []);
 
     const d2 = tmp("pnan");
     const rows = syntheticRows(200).map((r, i) => (i > 150 ? { ...r, loss_D: i % 2 ? NaN : Infinity } : r));
