@@ -172,3 +172,49 @@ describe("the quality score", () => {
     });
   });
 });
+
+describe("the quality score of samples asked for a class", () => {
+  it("counts the samples the classifier puts in the class asked for: a G that draws the asked digit scores high, one that ignores it about 10 %", async () => {
+    await startBackend("cpu");
+    const tf = await import("@tensorflow/tfjs");
+    const { evaluateRun } = await import("../runtime/eval/quality.ts");
+    const { openDataset } = await import("../runtime/data/dataset.ts");
+    const { Model } = await import("../runtime/nn/model.ts");
+    const { fromTorchOrder } = await import("../runtime/nn/functional.ts");
+    const m = loadMnist("test");
+    // the first test digits of each class, as [-1, 1] pictures
+    const byClass: number[][] = Array.from({ length: 10 }, () => []);
+    for (let i = 0; i < m.count && byClass.some((l) => l.length < 40); i++) if (byClass[m.labels[i]!]!.length < 40) byClass[m.labels[i]!]!.push(i);
+    const picture = (i: number) => Float32Array.from(m.images.subarray(i * 784, (i + 1) * 784), (v) => v / 127.5 - 1);
+    class Fake extends Model {
+      constructor(private readonly honest: boolean) {
+        super();
+      }
+      forwardAll(inputs: readonly import("@tensorflow/tfjs").Tensor[]) {
+        const asked = inputs[1]!.dataSync();
+        const n = asked.length;
+        const data = new Float32Array(n * 784);
+        for (let k = 0; k < n; k++) data.set(picture(byClass[this.honest ? asked[k]! : 3]![k % 40]!), k * 784);
+        return fromTorchOrder(tf.tensor(data, [n, 1, 28, 28]));
+      }
+    }
+    const training = {
+      data: { source: { kind: "mnist", size: 28, channels: 1, channelsGiven: false }, lab: false, flip: false, resize: "short-side-crop", outputs: [{ name: "real", shape: [1, 28, 28] }, { name: "y", shape: [], classes: 10 }] },
+      noise: [{ name: "z", shape: [4] }, { name: "c", shape: [], classes: 10 }],
+      values: { fake: (r: import("../runtime/train/round.ts").Round) => r.value("fake", ["G"], () => r.call("G", [r.input("z"), r.input("c")])) },
+      sample: { value: "fake", reads: ["z", "c"] },
+      steps: [],
+      settings: { batch: 50, epochs: 1, iters: null, sampleEvery: 1, checkpointEvery: 1, logEvery: 1 },
+    } as unknown as import("../runtime/train/training.ts").Training;
+    const dataset = await openDataset(training.data);
+    const score = async (honest: boolean) => {
+      const r = await evaluateRun(training, dataset, { G: new Fake(honest) }, { seed: 1, batch: 50, n: 300 }, {});
+      assert.ok(typeof r !== "string", String(r));
+      return r.accuracy!;
+    };
+    const right = await score(true);
+    const wrong = await score(false);
+    assert.ok(right >= 0.95, `the asked digits: ${right}`);
+    assert.ok(Math.abs(wrong - 0.1) < 0.02, `always a 3: ${wrong}`);
+  });
+});
