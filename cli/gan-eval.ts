@@ -82,7 +82,7 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
   const models = Object.fromEntries(Object.entries(code.models).map(([name, Cls]) => [name, new Cls({ seed: 0 })]));
   // the averages the run keeps (`ema G = 0.999`): its samples and scores use them, so these do
   const { Ema, withAverages } = await import("../runtime/train/ema.ts");
-  const averages = (training.ema ?? []).map((a) => new Ema(a.model, a.decay, new code.models[a.model]!({ seed: 0 }), models[a.model]!));
+  const averages = (training.ema ?? []).map((a) => new Ema(a.model, a.decay, new code.models[a.model]!({ seed: 0 }), models[a.model]!, a.start));
   let iteration: number;
   try {
     const file = checkpoints.readCheckpointInfo(checkpoint);

@@ -256,13 +256,26 @@ class TrainChecker {
       this.error("EmaWithoutStep", name.span, [name.name]);
       return;
     }
-    const decay = this.number(st.value);
-    if (decay === undefined) return;
-    if (!(decay > 0 && decay < 1)) {
-      this.error("OutOfRange", st.value.span, ["the decay of an average", "between 0 and 1 (e.g. 0.999)", String(decay)]);
+    // `ema G = 0.999`, or `ema G = (0.999, 1000)`: the average starts at iteration 1000 (a copy until then)
+    const v = st.value;
+    const parts = v.kind === "tuple" ? v.items : [v];
+    if (parts.length > 2) {
+      this.error("WrongValueKind", v.span, ["an average", "a decay (0.999) or (decay, start), e.g. (0.999, 1000)", this.text(v.span)]);
       return;
     }
-    this.ema.push({ model: name.name, decay });
+    const decay = this.number(parts[0]!);
+    if (decay === undefined) return;
+    if (!(decay > 0 && decay < 1)) {
+      this.error("OutOfRange", parts[0]!.span, ["the decay of an average", "between 0 and 1 (e.g. 0.999)", String(decay)]);
+      return;
+    }
+    const start = parts[1] ? this.number(parts[1]) : 0;
+    if (start === undefined) return;
+    if (!Number.isInteger(start) || start < 0) {
+      this.error("OutOfRange", parts[1]!.span, ["the iteration an average starts at", "a whole number, 0 or more", String(start)]);
+      return;
+    }
+    this.ema.push({ model: name.name, decay, start });
   }
 
   private modelHint(name: string): { hint?: string } {

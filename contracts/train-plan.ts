@@ -158,10 +158,15 @@ export interface StepPlan {
   readonly line: number;
 }
 
-/** `ema G = 0.999`: an exponential moving average of a model's weights (buffers copied), used for samples, scores and gan-sample. */
+/**
+ * `ema G = 0.999` or `ema G = (0.999, 1000)`: an exponential moving average of a model's
+ * weights (buffers copied), used for samples, scores and gan-sample; before iteration
+ * `start` (counted from 0) the average is a copy of the model (StudioGAN's ema_start).
+ */
 export interface EmaPlan {
   readonly model: string;
   readonly decay: number;
+  readonly start: number;
 }
 
 export interface TrainPlan {

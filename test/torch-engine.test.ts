@@ -364,7 +364,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
       const inputs = () =>
         Object.fromEntries(fixed.map((t) => [t.name, classes.has(t.name) ? tf.tensor1d(Int32Array.from(t.data), "int32") : fromTorchOrder(tf.tensor(t.data, [...t.shape]))]));
       const optimizers = Object.fromEntries(training.steps.map((st) => [st.model, new Adam(st.models.flatMap((m) => models[m]!.parameters()), st.optimizer)]));
-      const averages = (training.ema ?? []).map((a) => new Ema(a.model, a.decay, new code.models[a.model]!({ seed: 11 }), models[a.model]!));
+      const averages = (training.ema ?? []).map((a) => new Ema(a.model, a.decay, new code.models[a.model]!({ seed: 11 }), models[a.model]!, a.start));
       const pools = new Map((training.pools ?? []).map((p) => [p.name, new ImagePool(p.size)]));
       let k = 0;
       const newRound = () => new Round(models, inputs(), mixSeed(SEED, `round ${k++}`), { pools });
@@ -379,7 +379,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
             if (r > 0) round = newRound();
             const res = st.run(round, optimizers[st.model]!);
             assert.equal(res.nonFinite, undefined, `${st.model}: ${res.nonFinite}`);
-            afterUpdate(st, models, averages);
+            afterUpdate(st, models, averages, it);
             (losses[st.model] ??= []).push(res.loss);
             for (const [name, v] of Object.entries(res.scores)) tsLog[`score_${name}`] = v;
           }

@@ -131,6 +131,7 @@ const zooRows: { name: string; train: string; expect: string[] }[] = [
   { name: "an optimizer for part of a step's models", train: labelled + "    step P = mean(P(fake)) - mean(P(real))\n    step G, E = -mean(P(E(fake)))\n    optim G = adam(lr = 1e-3)\n", expect: ["GAN0425@22:11"] },
   { name: "an average of a model no step trains", train: labelled + critic + "    ema E = 0.99\n", expect: ["GAN0426@22:9"] },
   { name: "an average's decay out of range", train: labelled + critic + "    ema G = 1.5\n", expect: ["GAN0206@22:13"] },
+  { name: "an average's start must be a whole number", train: labelled + critic + "    ema G = (0.99, -5)\n", expect: ["GAN0206@22:20"] },
   { name: "hinge's target", train: labelled + "    step P = hinge(P(real), 0) + hinge(P(fake), -1)\n    step G = -mean(P(fake))\n", expect: ["GAN0427@20:29"] },
   { name: "ce against something that is not labels", train: labelled + "    step C = ce(C(real), z) + ce(C(fake), c)\n    step G = ce(C(fake), c)\n", expect: ["GAN0428@20:14"] },
   { name: "schedules: a missing length, an unknown kind", train: labelled + critic + "    optim P = adam(schedule = linear(keep = 10))\n    optim G = adam(schedule = cosine(10))\n", expect: ["GAN0210@22:31", "GAN0223@23:31"] },
@@ -171,7 +172,7 @@ describe("training section: the zoo's recipes -> codes and places", () => {
     assert.equal(p.steps[0]!.optimizer.clip, 0.01);
     assert.deepEqual(p.steps[2]!.optimizer.schedule, { kind: "linear", keep: 100, decay: 100 });
     assert.deepEqual(p.steps[1]!.optimizer.schedule, { kind: "step", every: 30, gamma: 0.1 });
-    assert.deepEqual(p.ema, [{ model: "G", decay: 0.999 }]);
+    assert.deepEqual(p.ema, [{ model: "G", decay: 0.999, start: 0 }]);
     assert.equal(p.sample, "fake");
     assert.deepEqual(p.sampleRow, ["real", "fake", "rec"]);
     const pool = p.bindings.find((b) => b.name === "old")!.value;

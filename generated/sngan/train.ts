@@ -57,5 +57,5 @@ export const training: Training = {
     sample: { value: "fake", reads: ["z"], reference: "real" },
     steps,
     settings: { batch: 64, epochs: 100, iters: null, sampleEvery: 500, checkpointEvery: 500, logEvery: 1 },
-    ema: [{ model: "G", decay: 0.999 }],
+    ema: [{ model: "G", decay: 0.999, start: 1000 }],
 };

@@ -2,8 +2,9 @@
 // one of its generator (utils/ema.py): after each of the model's updates every parameter
 // of the copy becomes decay·copy + (1 - decay)·parameter, and every buffer (BatchNorm's
 // running statistics, spectral norm's u and v) is copied as it is. The copy starts equal to
-// the model. Sample grids, quality scores and gan-sample use the copy; checkpoints keep it
-// (as `ema.G.<state_dict key>`).
+// the model and follows it (decay 0) until the iteration `start` (StudioGAN's ema_start).
+// Sample grids, quality scores and gan-sample use the copy; checkpoints keep it (as
+// `ema.G.<state_dict key>`).
 import * as tf from "@tensorflow/tfjs";
 import type { Model } from "../nn/model.ts";
 
@@ -14,6 +15,8 @@ export class Ema {
     /** The averaged copy: a second instance of the model's class. */
     readonly copy: Model,
     private readonly source: Model,
+    /** The iteration (from 0) the averaging starts at; before it the copy follows the model. */
+    readonly start = 0,
   ) {
     this.copyAll();
   }
@@ -24,10 +27,10 @@ export class Ema {
     tf.tidy(() => this.copy.state().forEach((s, i) => s.variable.assign(from[i]!.variable)));
   }
 
-  /** After an update of the model. */
-  update(): void {
+  /** After an update of the model in iteration `iteration` (from 0). */
+  update(iteration: number): void {
     const from = this.source.state();
-    const d = this.decay;
+    const d = iteration >= this.start ? this.decay : 0;
     tf.tidy(() =>
       this.copy.state().forEach((s, i) => {
         const x = from[i]!.variable;

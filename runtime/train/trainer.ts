@@ -119,7 +119,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   const optimizers: Record<string, Adam> = {};
   for (const st of training.steps) optimizers[st.model] = new Adam(st.models.flatMap((m) => models[m]!.parameters()), st.optimizer);
   // Averaged copies (`ema G = 0.999`) and image pools (`pool(fake, 50)`), kept in checkpoints.
-  const averages = (training.ema ?? []).map((a) => new Ema(a.model, a.decay, new s.models[a.model]!({ seed: mixSeed(seed, `init ${a.model}`) }), models[a.model]!));
+  const averages = (training.ema ?? []).map((a) => new Ema(a.model, a.decay, new s.models[a.model]!({ seed: mixSeed(seed, `init ${a.model}`) }), models[a.model]!, a.start));
   const pools = new Map((training.pools ?? []).map((p) => [p.name, new ImagePool(p.size)]));
   const extras = { averages, pools };
   /** The models sample grids and scores use: the averaged copies where there are some. */
@@ -214,7 +214,7 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
       for (let r = 0; r < st.repeat; r++) {
         if (r > 0) await newRound();
         const res = st.run(round!, optimizer);
-        if (!res.nonFinite) afterUpdate(st, models, averages);
+        if (!res.nonFinite) afterUpdate(st, models, averages, iter);
         if (res.nonFinite) {
           const what = res.nonFinite === "loss" ? `the loss is ${res.loss}` : "a gradient is NaN or infinite";
           const where = `iteration ${iter + 1}, step ${st.model} (${st.text})`;
@@ -312,17 +312,18 @@ export function setLearningRates(training: Training, optimizers: Readonly<Record
 }
 
 /**
- * What follows a step's (finite) update: the original WGAN's weight clipping (every
- * parameter of its models clamped to [-c, c]), then the averages of its models.
+ * What follows a step's (finite) update in iteration `iteration` (from 0): the original
+ * WGAN's weight clipping (every parameter of its models clamped to [-c, c]), then the
+ * averages of its models.
  */
-export function afterUpdate(st: StepFn, models: Readonly<Record<string, Model>>, averages: readonly Ema[]): void {
+export function afterUpdate(st: StepFn, models: Readonly<Record<string, Model>>, averages: readonly Ema[], iteration: number): void {
   const c = st.optimizer.clip;
   if (c !== undefined) {
     tf.tidy(() => {
       for (const m of st.models) for (const p of models[m]!.parameters()) p.assign(tf.clipByValue(p, -c, c));
     });
   }
-  for (const a of averages) if (st.models.includes(a.model)) a.update();
+  for (const a of averages) if (st.models.includes(a.model)) a.update(iteration);
 }
 
 function mean(values: readonly number[]): number {

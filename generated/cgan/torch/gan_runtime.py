@@ -1247,7 +1247,7 @@ class Engine:
         for a in training.get("ema", []):
             import copy
 
-            self.averages[a["model"]] = (copy.deepcopy(self.models[a["model"]]), a["decay"])
+            self.averages[a["model"]] = (copy.deepcopy(self.models[a["model"]]), a["decay"], a.get("start", 0))
         self.pools = {p["name"]: ImagePool(p["size"]) for p in training.get("pools", [])}
         self.scalers = {}
         if self.amp == torch.float16:
@@ -1260,8 +1260,9 @@ class Engine:
         names = name.split("+")
         return [(k if len(names) == 1 else f"{m}.{k}", p) for m in names for k, p in self.models[m].named_parameters()]
 
-    def after_update(self, step):
-        """Weight clipping and the averages, after an update of `step`'s models."""
+    def after_update(self, step, iteration):
+        """Weight clipping and the averages, after an update of `step`'s models in iteration
+        `iteration` (from 0; an average follows its model until its start)."""
         clip = step["optimizer"].get("clip")
         with torch.no_grad():
             if clip is not None:
@@ -1270,7 +1271,9 @@ class Engine:
                         p.clamp_(-clip, clip)
             for m in step["models"]:
                 if m in self.averages:
-                    copy_, decay = self.averages[m]
+                    copy_, decay, start = self.averages[m]
+                    if iteration < start:
+                        decay = 0.0
                     src = dict(self.models[m].named_parameters())
                     for k, p in copy_.named_parameters():
                         p.mul_(decay).add_(src[k] * (1 - decay))
@@ -1315,7 +1318,7 @@ class Engine:
         for name, m in self.models.items():
             for k, v in m.state_dict().items():
                 tensors[f"{name}.{k}"] = v
-        for name, (copy_, _) in self.averages.items():
+        for name, (copy_, _, _) in self.averages.items():
             for k, v in copy_.state_dict().items():
                 tensors[f"ema.{name}.{k}"] = v
         for name, pool in self.pools.items():
@@ -1351,7 +1354,7 @@ class Engine:
 
     def load_extras(self, tensors, meta):
         """Averaged copies and image pools (a checkpoint without them: copies of the models, empty pools)."""
-        for name, (copy_, _) in self.averages.items():
+        for name, (copy_, _, _) in self.averages.items():
             state = copy_.state_dict()
             if all(f"ema.{name}.{k}" in tensors for k in state):
                 copy_.load_state_dict({k: tensors[f"ema.{name}.{k}"] for k in state})
@@ -1704,7 +1707,7 @@ def run(training, models, args):
                 for n, v in pt.items():
                     parts.setdefault(f"part_{st['model']}:{n}", []).append(v)
                 if nonfinite is None:
-                    e.after_update(st)
+                    e.after_update(st, iteration)
                 if nonfinite is not None:
                     what = f"the loss is {loss}" if nonfinite == "loss" else "a gradient is NaN or infinite"
                     where = f"iteration {iteration + 1}, step {st['model']} ({st['text']})"
