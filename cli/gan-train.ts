@@ -262,11 +262,17 @@ async function trainRun(flags: Flags, run: RunPlace, result: CompileResult, text
   const code = await importCode(result, run.folder.generated);
   const reporter = makeReporter({ mode: progressMode(flags, io), write: (s) => io.stderr(s) });
   const stopSignal = signal ?? { stop: false };
+  // One Ctrl-C can arrive twice within milliseconds (npm / npx forward it to the process
+  // group that already got it; GNU timeout sends it to the process and its group): a second
+  // one counts only a second or more after the first.
+  let firstAt = 0;
   const onSigint = () => {
     if (stopSignal.stop) {
+      if (Date.now() - firstAt < 1000) return;
       reporter.stop();
       process.exit(130);
     }
+    firstAt = Date.now();
     stopSignal.stop = true;
     reporter.notice("Ctrl-C: stopping after this iteration (Ctrl-C again quits at once)");
   };

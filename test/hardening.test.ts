@@ -5,7 +5,7 @@
 // line naming the setting and the accepted values.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -143,6 +143,37 @@ describe("Ctrl-C", () => {
     const { info } = readCheckpointInfo(join(out, "checkpoints", "last.safetensors"));
     assert.equal(info.iteration, stopped, "the checkpoint is of the iteration it stopped at");
     assert.equal(logged(), stopped, "the log ends there too");
+  });
+});
+
+describe("Ctrl-C through npm", () => {
+  it("one Ctrl-C delivered twice at once (npm / npx forward it to a process group that already has it) stops with a checkpoint; a second one later quits", { timeout: 120_000 }, async () => {
+    const spec = join(root, "sigint2.gan");
+    writeFileSync(spec, readFileSync(TINY, "utf8").replace("iters = 6", "iters = 1000000").replace("sample_every = 3", "sample_every = 1000000"));
+    const run = async (gapMs: number) => {
+      const out = join(root, `sigint2-${gapMs}`);
+      let stdout = "";
+      const code = await new Promise<number | string>((resolve) => {
+        const child = spawn(process.execPath, ["bin/gan-train.js", spec, "--out", out, "--backend", "cpu", "--progress", "none"], { stdio: ["ignore", "pipe", "ignore"] });
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        const poll = setInterval(() => {
+          if (loggedRows(out) >= 2) {
+            clearInterval(poll);
+            child.kill("SIGINT");
+            setTimeout(() => child.kill("SIGINT"), gapMs);
+          }
+        }, 10);
+        child.on("exit", (c, signal) => {
+          clearInterval(poll);
+          resolve(signal ?? c ?? -1);
+        });
+      });
+      return { code, stdout, out };
+    };
+    const twice = await run(5);
+    assert.equal(twice.code, 130, twice.stdout);
+    assert.match(twice.stdout, /stopped: \d+ of 1000000 iterations/);
+    assert.ok(existsSync(join(twice.out, "checkpoints", "last.safetensors")), "a checkpoint of where it stopped");
   });
 });
 
