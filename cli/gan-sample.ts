@@ -207,9 +207,9 @@ async function readTensors(file: string): Promise<NamedTensor[]> {
 async function loadWeights(io: Io, args: Args, model: Model, name: string, source: Source): Promise<void> {
   const { loadStateDict } = await import("../runtime/nn/state-dict.ts");
   const prefix = args.prefix ?? (source.run !== undefined ? `${name}.` : "");
-  const load = (tensors: readonly NamedTensor[], what: string) => {
+  const load = (tensors: readonly NamedTensor[], what: string, from = prefix) => {
     try {
-      loadStateDict(model, tensors, { prefix, byOrder: args["by-order"] });
+      loadStateDict(model, tensors, { prefix: from, byOrder: args["by-order"] });
     } catch (e) {
       throw new CliError("WeightsDoNotFit", [`${what}: ${e instanceof Error ? e.message : String(e)}`]);
     }
@@ -232,13 +232,8 @@ async function loadWeights(io: Io, args: Args, model: Model, name: string, sourc
   }
   // The averaged weights where the run keeps an average of the model (`ema G = 0.999`), as its sample grids.
   const average = !args.raw && args.prefix === undefined && tensors.some((t) => t.name.startsWith(`ema.${name}.`));
-  if (average) {
-    try {
-      loadStateDict(model, tensors, { prefix: `ema.${name}.` });
-    } catch (e) {
-      throw new CliError("WeightsDoNotFit", [`--checkpoint ${args.checkpoint}: the average of ${name} in ${path} does not fit ${source.specPath}: ${e instanceof Error ? e.message : String(e)}`]);
-    }
-  } else load(tensors, `--checkpoint ${args.checkpoint}: ${path} does not fit ${name} of ${source.specPath}`);
+  if (average) load(tensors, `--checkpoint ${args.checkpoint}: the average of ${name} in ${path} does not fit ${source.specPath}`, `ema.${name}.`);
+  else load(tensors, `--checkpoint ${args.checkpoint}: ${path} does not fit ${name} of ${source.specPath}`);
   io.stderr(`gan-sample: ${name} from ${path}, iteration ${iteration}${average ? ` (its average, as the run's samples; --raw for its own weights)` : ""}\n`);
 }
 

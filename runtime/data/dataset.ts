@@ -18,13 +18,12 @@
 //             = Resize((S, S), BICUBIC) (sharp's cubic kernel). Unreadable files are skipped
 //             with a warning and replaced by the next readable image, or fatal with strict;
 //   colour    the built-in procedural pictures (colour.ts).
-import { relative } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 import type { DataPipeline } from "../../contracts/train-plan.ts";
 import { Rng } from "../random.ts";
-import { join } from "node:path";
-import { existsSync, statSync } from "node:fs";
 import { colourPicture, seasonPicture, winterOf } from "./colour.ts";
-import { DataError, listImages, loadImage, loadImageHalf } from "./image-folder.ts";
+import { DataError, listImages, loadImage, loadImageHalf, toNchw } from "./image-folder.ts";
 import { rgbBytesToNormalisedLab } from "./lab.ts";
 import { loadMnist, type Mnist } from "./mnist.ts";
 
@@ -61,8 +60,6 @@ interface Source {
   /** byte -> float, the normalisation the source's reference uses. */
   readonly normalise: Float32Array;
   picture(index: number): Uint8Array | Promise<Uint8Array>;
-  /** The example's class (MNIST's digit), for a labels output. */
-  label?(index: number): number;
   readonly skipped: number;
 }
 
@@ -219,24 +216,6 @@ function unpairedDataset(plan: DataPipeline, options: OpenOptions): Dataset {
   };
   const a = open("A");
   const b = open("B");
-  const plane = S * S;
-  const crop = (px: Uint8Array, x0: number, y0: number): Uint8Array => {
-    if (L === S) return px;
-    const out = new Uint8Array(plane * 3);
-    for (let y = 0; y < S; y++) out.set(px.subarray(((y + y0) * L + x0) * 3, ((y + y0) * L + x0 + S) * 3), y * S * 3);
-    return out;
-  };
-  const place = (rng: Rng) => {
-    const x = Math.floor(rng.next() * (L - S + 1));
-    const y = Math.floor(rng.next() * (L - S + 1));
-    const flip = plan.flip ? rng.next() < 0.5 : false;
-    return { x, y, flip };
-  };
-  const toFloats = (pictures: readonly Uint8Array[], out: Float32Array) => {
-    pictures.forEach((px, k) => {
-      for (let c = 0; c < 3; c++) for (let p = 0; p < plane; p++) out[(k * 3 + c) * plane + p] = TO_UNIT[px[p * 3 + c]!]!;
-    });
-  };
   return {
     description: `unpaired: A ${a.description}, B ${b.description}; ${L === S ? `${S}x${S}` : `resized to ${L}x${L}, random ${S}x${S} crops`}${plan.flip ? ", random horizontal flip" : ""}`,
     size: Math.max(a.count, b.count),
@@ -247,20 +226,12 @@ function unpairedDataset(plan: DataPipeline, options: OpenOptions): Dataset {
     async load(indices, rng) {
       const draws = indices.map(() => {
         const j = Math.min(b.count - 1, Math.floor(rng.next() * b.count));
-        return { j, pa: place(rng), pb: place(rng) };
+        return { j, pa: drawPlace(rng, L, S, plan.flip), pb: drawPlace(rng, L, S, plan.flip) };
       });
-      const get = async (s: Source, i: number, p: { x: number; y: number; flip: boolean }) => {
-        let px = toChannels(await s.picture(i), s.channels, 3);
-        px = crop(px, p.x, p.y);
-        return p.flip ? flipHorizontal(px, S, 3) : px;
-      };
+      const get = async (s: Source, i: number, p: Place) => placed(toChannels(await s.picture(i), s.channels, 3), L, S, p);
       const pa = await Promise.all(indices.map((i, k) => get(a, i % a.count, draws[k]!.pa)));
       const pb = await Promise.all(indices.map((_, k) => get(b, draws[k]!.j, draws[k]!.pb)));
-      const outA = new Float32Array(indices.length * 3 * plane);
-      const outB = new Float32Array(indices.length * 3 * plane);
-      toFloats(pa, outA);
-      toFloats(pb, outB);
-      return [outA, outB];
+      return [toNchw(pa, S), toNchw(pb, S)];
     },
   };
 }
@@ -346,7 +317,6 @@ function pairedDataset(plan: DataPipeline, options: OpenOptions): Dataset {
   const src = plan.source as Extract<DataPipeline["source"], { kind: "paired" }>;
   const S = src.size;
   const L = src.load;
-  const plane = S * S;
   let count: number;
   let description: string;
   let pair: (i: number) => Promise<[Uint8Array, Uint8Array]>;
@@ -377,12 +347,6 @@ function pairedDataset(plan: DataPipeline, options: OpenOptions): Dataset {
     description = `paired: ${dir.replace(/\/$/, "")}/ (${fmt(count)} pictures, A | B side by side), resized to ${L}x${L}`;
     pair = async (i) => [await loadImageHalf(paths[i]!, "A", L, dir), await loadImageHalf(paths[i]!, "B", L, dir)];
   }
-  const crop = (px: Uint8Array, x0: number, y0: number): Uint8Array => {
-    if (L === S) return px;
-    const out = new Uint8Array(plane * 3);
-    for (let y = 0; y < S; y++) out.set(px.subarray(((y + y0) * L + x0) * 3, ((y + y0) * L + x0 + S) * 3), y * S * 3);
-    return out;
-  };
   return {
     description: `${description}${L === S ? "" : `, random ${S}x${S} crops`}${plan.flip ? ", random horizontal flip" : ""}`,
     size: count,
@@ -391,25 +355,36 @@ function pairedDataset(plan: DataPipeline, options: OpenOptions): Dataset {
     skipped: 0,
     async load(indices, rng) {
       for (const i of indices) if (!Number.isInteger(i) || i < 0 || i >= count) throw new RangeError(`example ${i} is outside 0..${count - 1}`);
-      const places = indices.map(() => {
-        const x = Math.floor(rng.next() * (L - S + 1));
-        const y = Math.floor(rng.next() * (L - S + 1));
-        return { x, y, flip: plan.flip ? rng.next() < 0.5 : false };
-      });
+      const places = indices.map(() => drawPlace(rng, L, S, plan.flip));
       const pairs = await Promise.all(indices.map((i) => pair(i)));
-      const out = [new Float32Array(indices.length * 3 * plane), new Float32Array(indices.length * 3 * plane)];
-      pairs.forEach((ab, k) => {
-        const p = places[k]!;
-        ab.forEach((px, side) => {
-          let q = crop(px, p.x, p.y);
-          if (p.flip) q = flipHorizontal(q, S, 3);
-          const o = out[side]!;
-          for (let c = 0; c < 3; c++) for (let j = 0; j < plane; j++) o[(k * 3 + c) * plane + j] = TO_UNIT[q[j * 3 + c]!]!;
-        });
-      });
-      return out;
+      // A and B at the same place
+      return [0, 1].map((side) => toNchw(pairs.map((ab, k) => placed(ab[side]!, L, S, places[k]!)), S));
     },
   };
+}
+
+/** Where a random crop of an L x L picture to S x S lies, and whether it is flipped. */
+interface Place {
+  readonly x: number;
+  readonly y: number;
+  readonly flip: boolean;
+}
+
+/** A crop's place from the rng: x, y, then (with `flip`) the flip, as junyanz's transforms draw them. */
+function drawPlace(rng: Rng, L: number, S: number, flip: boolean): Place {
+  const x = Math.floor(rng.next() * (L - S + 1));
+  const y = Math.floor(rng.next() * (L - S + 1));
+  return { x, y, flip: flip ? rng.next() < 0.5 : false };
+}
+
+/** An L x L RGB picture (HWC bytes) cropped to S x S at `p`, mirrored when p.flip. */
+function placed(px: Uint8Array, L: number, S: number, p: Place): Uint8Array {
+  let out = px;
+  if (L !== S) {
+    out = new Uint8Array(S * S * 3);
+    for (let y = 0; y < S; y++) out.set(px.subarray(((y + p.y) * L + p.x) * 3, ((y + p.y) * L + p.x + S) * 3), y * S * 3);
+  }
+  return p.flip ? flipHorizontal(out, S, 3) : out;
 }
 
 /** HWC bytes with `from` channels -> `to` channels: grey repeated, or PIL's convert('L'). */

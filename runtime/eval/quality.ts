@@ -69,7 +69,7 @@ export async function drawSamples(
   for (let i = 0; i < n; i += o.batch) {
     const b = Math.min(o.batch, n - i);
     const inputs = noiseTensors(training.noise, rng, b);
-    if (fromData || training.data.outputs.some((out) => out.classes !== undefined && training.sample.reads.includes(out.name))) {
+    if (fromData) {
       const data = await dataset.load(Array.from({ length: b }, (_, k) => i + k), new Rng(mixSeed(o.seed, `eval data ${i}`)));
       training.data.outputs.forEach((out, k) => (inputs[out.name] = tensorOf(data[k]!, b, out.shape, out.classes)));
     }
@@ -98,11 +98,12 @@ export async function evaluateRun(training: Training, dataset: Dataset, models: 
   const parts: Features[] = [];
   // Digits asked for a class: how many the classifier puts in it.
   const right = { n: 0, of: 0 };
+  const digitsAsked = sampleLabels(training)?.classes === 10;
   await drawSamples(training, dataset, models, o, async (batch, asked) => {
     scorers.scorer ??= await QualityScorer.open(training, dataset, batch.shape.slice(1), o.n);
     if (typeof scorers.scorer === "string") return;
     parts.push(scorers.scorer.features(batch));
-    if (asked && scorers.scorer.kind === "mnist" && sampleLabels(training)?.classes === 10) {
+    if (asked && digitsAsked && scorers.scorer.kind === "mnist") {
       const got = mnistClasses(batch);
       got.forEach((k, i) => (right.n += k === asked[i] ? 1 : 0));
       right.of += got.length;

@@ -42,7 +42,10 @@ async function fixedSamples(training: Training, dataset: Dataset, seed: number):
     data = await dataset.load(Array.from({ length: n }, (_, i) => i), new Rng(mixSeed(seed, "fixed data")));
     training.data.outputs.forEach((o, i) => (inputs[o.name] = tensorOf(data![i]!, n, o.shape, o.classes)));
   }
-  if (labels && !usesData) inputs[labels.name] = tf.tensor1d(Int32Array.from({ length: n }, (_, i) => Math.floor(i / PER_ROW)), "int32");
+  if (labels && !usesData) {
+    tf.dispose(inputs[labels.name]);
+    inputs[labels.name] = tf.tensor1d(Int32Array.from({ length: n }, (_, i) => Math.floor(i / PER_ROW)), "int32");
+  }
   return { n, inputs, data };
 }
 

@@ -760,17 +760,24 @@ class Data:
             out.append(torch.frombuffer(bytearray(half.tobytes()), dtype=torch.uint8).reshape(self.load_size, self.load_size, 3))
         return out
 
-    def _load_paired(self, indices, g):
-        S, L = self.size, self.load_size
+    def _place(self, g):
+        """A random crop of load x load to size x size and a flip: x, y, then the flip."""
+        x, y = (int(torch.randint(0, self.load_size - self.size + 1, (), generator=g)) for _ in range(2))
+        return x, y, self.plan["flip"] and bool(torch.rand((), generator=g) < 0.5)
+
+    def _placed(self, px, place):
+        """[load, load, 3] uint8 -> the crop at `place` (mirrored if it says so), NCHW floats."""
+        x, y, flip = place
+        px = px[y : y + self.size, x : x + self.size].permute(2, 0, 1)
+        return self.lut[(px.flip(-1) if flip else px).long()]
+
+    def _load_paired(self, indices, g, lo, hi):
+        """The places of the whole batch are drawn, this process's share is loaded (as flips)."""
+        places = [self._place(g) for _ in indices]
         out = [[], []]
-        for i in indices:
-            x, y = (int(torch.randint(0, L - S + 1, (), generator=g)) for _ in range(2))
-            flip = self.plan["flip"] and bool(torch.rand((), generator=g) < 0.5)
+        for i, place in list(zip(indices, places))[lo:hi]:
             for side, px in enumerate(self._pair(int(i))):
-                px = px[y : y + S, x : x + S].permute(2, 0, 1)
-                if flip:
-                    px = px.flip(-1)
-                out[side].append(self.lut[px.long()])
+                out[side].append(self._placed(px, place))
         return [torch.stack(o) for o in out]
 
     def _unpaired_picture(self, domain, i):
@@ -779,18 +786,14 @@ class Data:
             return src[i]
         return load_picture(src[i], self.load_size, "bicubic-square")
 
-    def _load_unpaired(self, indices, g):
-        S, L = self.size, self.load_size
+    def _load_unpaired(self, indices, g, lo, hi):
+        """Per example B's picture, A's place and B's place are drawn for the whole batch;
+        this process's share is loaded (as flips)."""
+        draws = [(int(torch.randint(0, self.counts[1], (), generator=g)), self._place(g), self._place(g)) for _ in indices]
         out = [[], []]
-        for i in indices:
-            j = int(torch.randint(0, self.counts[1], (), generator=g))
-            for domain, idx in ((0, int(i) % self.counts[0]), (1, j)):
-                px = self._unpaired_picture(domain, idx)  # [L, L, 3] uint8
-                x, y = (int(torch.randint(0, L - S + 1, (), generator=g)) for _ in range(2))
-                px = px[y : y + S, x : x + S].permute(2, 0, 1)
-                if self.plan["flip"] and bool(torch.rand((), generator=g) < 0.5):
-                    px = px.flip(-1)
-                out[domain].append(self.lut[px.long()])
+        for i, (j, pa, pb) in list(zip(indices, draws))[lo:hi]:
+            out[0].append(self._placed(self._unpaired_picture(0, int(i) % self.counts[0]), pa))
+            out[1].append(self._placed(self._unpaired_picture(1, j), pb))
         return [torch.stack(o) for o in out]
 
     def picture(self, i):
@@ -815,9 +818,9 @@ class Data:
         of all are drawn, so an example's flip does not depend on who loads it."""
         hi = len(indices) if hi is None else hi
         if self.unpaired is not None:
-            return self._load_unpaired([int(i) for i in indices[lo:hi]], g)
+            return self._load_unpaired([int(i) for i in indices], g, lo, hi)
         if self.paired:
-            return self._load_paired([int(i) for i in indices[lo:hi]], g)
+            return self._load_paired([int(i) for i in indices], g, lo, hi)
         flips = [bool(torch.rand((), generator=g) < 0.5) if self.plan["flip"] else False for _ in indices]
         indices, flips = [int(i) for i in indices[lo:hi]], flips[lo:hi]
         if self.paths is None:
@@ -1632,7 +1635,7 @@ def run(training, models, args):
                     inputs[z["name"]] = torch.tensor([min(c - 1, int(math.floor(rng.next() * c))) for _ in range(bsz)], dtype=torch.long)
                 else:
                     inputs[z["name"]] = rng.normals(bsz * math.prod(z["shape"])).reshape([bsz] + z["shape"])
-            if uses_data or any(n_ in sample_reads for n_ in label_outputs):
+            if uses_data:
                 for name_, t in zip(names, data.load(list(range(i, i + bsz)), generator(seed, f"eval data {i}"))):
                     inputs[name_] = t
             asked = None
