@@ -28,12 +28,12 @@ const pictures = (which: "train" | "test", noise: number): Pictures => {
 const real = pictures("test", 0);
 const fake = pictures("train", 0.5);
 let t = performance.now();
-const reference = new KidReference(mnistFeatures(real));
+const reference = new KidReference(await mnistFeatures(real));
 const refMs = performance.now() - t;
 t = performance.now();
-const f = mnistFeatures(fake);
+const f = await mnistFeatures(fake);
 frechetDistance(f, reference.features);
-kid(f, reference);
+await kid(f, reference);
 const ms = performance.now() - t;
 
 let torchMs: number | null = null;

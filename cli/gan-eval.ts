@@ -3,7 +3,7 @@
 // MNIST test digits (or a relative KID for other data), as runtime/eval/quality.ts
 // computes them during training.
 //
-//   gan-eval RUN [--n 10000] [--checkpoint FILE] [--seed S] [--batch B] [--backend auto|cpu|wasm] [--json]
+//   gan-eval RUN [--n 10000] [--checkpoint FILE] [--seed S] [--batch B] [--backend auto|cpu|wasm|webgpu] [--json]
 import { existsSync, statSync } from "node:fs";
 import yargs from "yargs";
 import { RunFolder } from "../runtime/train/run-folder.ts";
@@ -20,7 +20,7 @@ export const FLAGS = {
   checkpoint: { type: "string", description: "A checkpoint of the run's spec (default RUN/checkpoints/last.safetensors)" },
   seed: { type: "number", min: 0, max: 4294967295, description: "Seed of the samples' noise (default: the run's; the same noise as its scores during training)" },
   batch: { type: "number", min: 1, description: "Samples per forward pass (default: the run's batch; BatchNorm uses batch statistics)" },
-  backend: { type: "string", choices: ["auto", "cpu", "wasm"], default: "auto", description: "TF.js backend" },
+  backend: { type: "string", choices: ["auto", "cpu", "wasm", "webgpu"], default: "auto", description: "TF.js backend" },
   json: { type: "boolean", description: "Print the score as JSON" },
 } as const satisfies FlagTable;
 
@@ -40,7 +40,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 async function evaluate(argv: readonly string[], io: Io): Promise<number> {
   const parser = yargs([...argv])
     .scriptName(PROGRAM)
-    .usage("$0 RUN [--n N] [--checkpoint FILE] [--seed S] [--batch B] [--backend auto|cpu|wasm] [--json]\n\nThe quality score (FLD and KID on MNIST, else a relative KID) of a gan-train run folder.")
+    .usage("$0 RUN [--n N] [--checkpoint FILE] [--seed S] [--batch B] [--backend auto|cpu|wasm|webgpu] [--json]\n\nThe quality score (FLD and KID on MNIST, else a relative KID) of a gan-train run folder.")
     .options(yargsOptions(FLAGS));
   const cli = await parseArgv(parser, argv, PROGRAM);
   if (cli.error !== undefined) throw usage(cli.error);

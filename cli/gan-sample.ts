@@ -42,7 +42,7 @@ export const FLAGS = {
   steps: { type: "number", description: "Points per row of --interpolate, ends included (default 8, at least 2)" },
   slerp: { type: "boolean", default: false, description: "Spherical instead of linear interpolation (for Gaussian latents)" },
   "train-mode": { type: "boolean", default: false, description: "Batch statistics and dropout, as in training" },
-  backend: { type: "string", choices: ["cpu", "wasm"], default: "cpu", description: "TF.js backend: cpu, or wasm (faster for fully connected models)" },
+  backend: { type: "string", choices: ["cpu", "wasm", "webgpu"], default: "cpu", description: "TF.js backend: cpu, wasm (faster for fully connected models) or webgpu (a GPU; npm run webgpu installs it)" },
   out: { type: "string", required: true, description: "OUT.png (an image grid) or OUT.safetensors (tensor `output`)" },
 } as const satisfies FlagTable;
 
@@ -95,7 +95,7 @@ async function sample(argv: readonly string[], io: Io): Promise<number> {
   // for a spec or other --set values, the code compiled on the fly.
   const code = source.run !== undefined && givenSet.size === 0 ? await loadCode(spec.result, source.run.generated) : await loadCodeTemporarily(spec.result);
   const { startBackend } = await import("../runtime/backend.ts");
-  const backend = await startBackend(args.backend as "cpu" | "wasm");
+  const backend = await startBackend(args.backend as "cpu" | "wasm" | "webgpu");
   io.stderr(`gan-sample: backend ${backend.name} (${backend.why})\n`);
   const model = new code.models[irModel.name]!({ seed: args.seed });
   await loadWeights(io, args, model, irModel.name, source);
@@ -110,8 +110,8 @@ async function commandLine(argv: readonly string[], io: Io): Promise<{ args: Arg
   const parser = yargs([...argv])
     .scriptName(PROGRAM)
     .usage(
-      "$0 SPEC.gan --model G --weights FILE [--prefix P] [--by-order] [--set NAME=VALUE]... INPUTS [--train-mode] [--backend cpu|wasm] --out OUT.png|OUT.safetensors\n" +
-        "$0 --checkpoint RUN_DIR [--model G] INPUTS [--train-mode] [--backend cpu|wasm] --out OUT.png|OUT.safetensors\n" +
+      "$0 SPEC.gan --model G --weights FILE [--prefix P] [--by-order] [--set NAME=VALUE]... INPUTS [--train-mode] [--backend cpu|wasm|webgpu] --out OUT.png|OUT.safetensors\n" +
+        "$0 --checkpoint RUN_DIR [--model G] INPUTS [--train-mode] [--backend cpu|wasm|webgpu] --out OUT.png|OUT.safetensors\n" +
         "  INPUTS: --input FILE.safetensors[:TENSOR]... | --noise N [--seed S] | --interpolate S1,S2[,S3...] [--steps K] [--slerp]",
     )
     .options(yargsOptions(FLAGS));

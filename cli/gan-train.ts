@@ -35,7 +35,7 @@ export const FLAGS = {
   batch: { type: "number", min: 1, description: "Batch size (overrides the spec)" },
   out: { type: "string", description: "Run folder (default runs/SPEC, runs/SPEC-2, ...)" },
   resume: { type: "boolean", description: "Continue the run in --out from its last checkpoint, with the settings it was started with" },
-  backend: { type: "string", choices: ["auto", "cpu", "wasm", "tensorflow"], description: "TF.js backend (auto: tfjs-node-gpu, tfjs-node, then wasm)" },
+  backend: { type: "string", choices: ["auto", "cpu", "wasm", "tensorflow", "webgpu"], description: "TF.js backend (auto: tfjs-node-gpu, WebGPU on a GPU, tfjs-node, then wasm)" },
   seed: { type: "number", min: 0, max: 4294967295, description: "Seed of everything random (default 0): same seed, same run" },
   "strict-data": { type: "boolean", description: "Stop at an unreadable image instead of skipping it" },
   "sample-every": { type: "number", min: 1, description: "Write a sample grid every N iterations (overrides the spec)" },
@@ -60,7 +60,7 @@ export const RUN_CONFIG_SCHEMA = configSchema(FLAGS);
 
 const USAGE =
   "$0 SPEC.gan [--set NAME=VALUE]... [--data DIR] [--epochs N | --iters N] [--batch B]\n" +
-  "     [--out DIR] [--backend auto|cpu|wasm|tensorflow] [--seed S] [--config run.json]\n" +
+  "     [--out DIR] [--backend auto|cpu|wasm|tensorflow|webgpu] [--seed S] [--config run.json]\n" +
   "$0 [SPEC.gan] --out RUN --resume [--iters N | --epochs N] [...]";
 
 export async function main(argv: readonly string[], io: Io = processIo, signal?: { stop: boolean }): Promise<number> {

@@ -37,7 +37,8 @@ for (let i = 1; i <= iters; i++) {
   const [real] = await data.load(indices, rng);
   const inputs = { ...noiseTensors(training.noise, rng, batch), [training.data.outputs[0]!.name]: tensorOf(real!, batch, training.data.outputs[0]!.shape) };
   const round = new Round(byName, inputs, mixSeed(7, `round ${i}`));
-  const losses = training.steps.map((st) => `${st.model} ${st.run(round, optimizers[st.model]!).loss.toFixed(4)}`);
+  const results = training.steps.map((st) => st.run(round, optimizers[st.model]!));
+  const losses = await Promise.all(results.map(async (r, k) => `${training.steps[k]!.model} ${(await r.read()).loss.toFixed(4)}`));
   round.dispose();
   tf.dispose(Object.values(inputs));
   console.log(`iteration ${i}: ${losses.join("  ")}`);
@@ -50,7 +51,7 @@ const round = new Round(byName, fixed, 1, { frozenStats: true });
 const fake = tf.tidy(() => toTorchOrder(training.values[training.sample.value]!(round)));
 await writeGrid(join(out, "samples.png"), { shape: fake.shape, data: (await fake.data()) as Float32Array });
 round.dispose();
-saveCheckpoint(join(out, "checkpoints", "last.safetensors"), byName, optimizers, {
+await saveCheckpoint(join(out, "checkpoints", "last.safetensors"), byName, optimizers, {
   iteration: iters,
   seed: 7,
   architecture: architectureFingerprint(modelsArchitecture(byName)),

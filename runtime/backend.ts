@@ -1,8 +1,13 @@
 // Picks and starts the TF.js backend, and says which one runs and why.
 //
-//   auto        @tensorflow/tfjs-node-gpu (CUDA), then @tensorflow/tfjs-node (native
-//               TensorFlow on the CPU), when installed and loadable; else wasm; else cpu.
+//   auto        @tensorflow/tfjs-node-gpu (CUDA) when installed and loadable, then WebGPU
+//               when installed (npm run webgpu) and a hardware adapter is present, then
+//               @tensorflow/tfjs-node (native TensorFlow on the CPU); else wasm; else cpu.
 //   tensorflow  one of the two native ones, or an error saying why neither loads.
+//   webgpu      @tensorflow/tfjs-backend-webgpu on Dawn (the `webgpu` package): any GPU
+//               with Vulkan, Metal or D3D12, or a software adapter (Mesa's lavapipe);
+//               opt-in: `npm run webgpu` installs both into node_modules/.webgpu/.
+//               Nothing reads the GPU synchronously there (runtime/train/round.ts).
 //   wasm        WebAssembly, with this project's native kernels when the addon is built
 //               (runtime/kernels/native-kernels.ts: convolutions, matrix products,
 //               reductions, transposes, Adam on all cores with AVX2), else XNNPACK with
@@ -13,10 +18,13 @@
 // The native packages are optionalDependencies: they download libtensorflow when installed,
 // which fails without internet, and npm then goes on without them.
 import * as tf from "@tensorflow/tfjs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadNative } from "./kernels/native.ts";
 
 export type BackendName = "cpu" | "wasm";
-export type BackendChoice = "auto" | "cpu" | "wasm" | "tensorflow";
+export type BackendChoice = "auto" | "cpu" | "wasm" | "tensorflow" | "webgpu";
 
 export interface BackendInfo {
   /** TF.js's name for it: tensorflow, wasm or cpu. */
@@ -32,20 +40,39 @@ export interface BackendOptions {
 
 export class BackendError extends Error {}
 
+/** Where `npm run webgpu` (scripts/webgpu.mjs) installs the WebGPU packages. */
+export const WEBGPU_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".webgpu");
+const WEBGPU_PACKAGES = new Set(["webgpu", "@tensorflow/tfjs-backend-webgpu"]);
+
+/** Imports a package: the WebGPU ones from their own folder, the others as usual. */
+function defaultImporter(name: string): Promise<unknown> {
+  if (!WEBGPU_PACKAGES.has(name)) return import(name);
+  const require = createRequire(join(WEBGPU_FOLDER, "package.json"));
+  return import(pathToFileURL(require.resolve(name)).href);
+}
+
 const NATIVE = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
 
 /** Why a native package did not load, in a few words. */
 function reason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   const msg = err?.message ?? String(e);
-  if (err?.code === "ERR_MODULE_NOT_FOUND" || err?.code === "MODULE_NOT_FOUND" || /Cannot find (package|module) '@tensorflow\/tfjs-node/.test(msg)) return "not installed";
+  if (err?.code === "ERR_MODULE_NOT_FOUND" || err?.code === "MODULE_NOT_FOUND" || /Cannot find (package|module) '(@tensorflow\/tfjs-node|webgpu|@tensorflow\/tfjs-backend-webgpu)/.test(msg)) return "not installed";
   const first = msg.split("\n")[0]!;
   return `installed but does not load (${first.length > 120 ? `${first.slice(0, 120)}…` : first})`;
 }
 
-async function tryNative(importer: (name: string) => Promise<unknown>): Promise<{ info?: BackendInfo; tried: string[] }> {
+/** The GPU and native backends in auto's order: tfjs-node-gpu, WebGPU on a hardware adapter (with `webgpu`), tfjs-node. */
+async function tryNative(importer: (name: string) => Promise<unknown>, webgpu: boolean): Promise<{ info?: BackendInfo; tried: string[] }> {
   const tried: string[] = [];
   for (const pkg of NATIVE) {
+    if (webgpu && pkg === "@tensorflow/tfjs-node") {
+      try {
+        return { info: await startWebgpu(importer, true), tried };
+      } catch (e) {
+        tried.push(e instanceof BackendError ? e.message.replace(/: run `npm run webgpu`.*/, " (npm run webgpu)") : `WebGPU did not start (${reason(e)})`);
+      }
+    }
     try {
       await importer(pkg);
       // The package registers the "tensorflow" backend on import.
@@ -104,13 +131,74 @@ async function startCpu(): Promise<BackendInfo> {
   return { name: tf.getBackend(), why: `TensorFlow.js ${tf.version.tfjs}, the portable CPU backend${native ? ` with ${native}` : ""}` };
 }
 
+/** The part of the `webgpu` package (Dawn) used here. */
+interface Dawn {
+  create(flags: string[]): { requestAdapter(options: { powerPreference: string }): Promise<Adapter | null> };
+  globals: Record<string, unknown>;
+}
+
+interface Adapter {
+  readonly info: { readonly vendor: string; readonly architecture: string; readonly device: string; readonly description: string; readonly isFallbackAdapter?: boolean };
+}
+
+let dawnGpu: ReturnType<Dawn["create"]> | undefined;
+
+/** What the WebGPU adapter is, in a few words, and whether it is a software one. */
+function adapterText(adapter: Adapter): { readonly text: string; readonly software: boolean } {
+  const i = adapter.info;
+  const words = [i.description || [i.vendor, i.architecture, i.device].filter(Boolean).join(" ")].filter(Boolean);
+  const software = i.isFallbackAdapter === true || i.architecture === "software" || /llvmpipe|lavapipe|swiftshader|warp/i.test(`${i.description} ${i.device}`);
+  return { text: `${words.join(" ") || "an unnamed adapter"}${software ? " (a software adapter: the CPU, not a GPU)" : ""}`, software };
+}
+
+/**
+ * WebGPU on Dawn: navigator.gpu from the `webgpu` package, then TF.js's webgpu backend on
+ * the adapter it finds. `hardwareOnly` (auto): a software adapter is refused (an error).
+ */
+async function startWebgpu(importer: (name: string) => Promise<unknown>, hardwareOnly: boolean): Promise<BackendInfo> {
+  const missing = (e: unknown) =>
+    new BackendError(`the WebGPU backend is ${reason(e)}: run \`npm run webgpu\` once (it installs Dawn and TF.js's webgpu backend, about 150 MB, into node_modules/.webgpu/)`);
+  let dawn: Dawn;
+  try {
+    dawn = (await importer("webgpu")) as Dawn;
+  } catch (e) {
+    throw missing(e);
+  }
+  for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true, writable: true });
+  // One Dawn instance per process: TF.js keeps its device, and a second instance's
+  // collection crashes Dawn.
+  const gpu = (dawnGpu ??= dawn.create([]));
+  // TF.js asks navigator.gpu for its adapter (Node 20 has no navigator, 21+ one without gpu).
+  const nav = (globalThis as { navigator?: object }).navigator;
+  if (nav === undefined) Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
+  else Object.defineProperty(nav, "gpu", { value: gpu, configurable: true, writable: true });
+  // TF.js registers its webgpu backend on import only where navigator.gpu exists.
+  try {
+    await importer("@tensorflow/tfjs-backend-webgpu");
+  } catch (e) {
+    throw missing(e);
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (adapter === null) {
+    throw new BackendError(
+      "WebGPU finds no adapter: it needs a GPU driver with Vulkan (Linux), Metal (macOS) or D3D12 (Windows). On Linux: the Vulkan loader (Debian: libvulkan1) and a driver (NVIDIA's, or Mesa's mesa-vulkan-drivers; Mesa 23 or later, which Debian 12 has in bookworm-backports)",
+    );
+  }
+  const about = adapterText(adapter);
+  if (hardwareOnly && about.software) throw new BackendError(`WebGPU's only adapter is ${about.text}`);
+  if (!(await tf.setBackend("webgpu"))) throw new BackendError(`TF.js's webgpu backend did not start on ${about.text}`);
+  await tf.ready();
+  return { name: "webgpu", why: `TensorFlow.js ${tf.version.tfjs} WebGPU (Dawn) on ${about.text}` };
+}
+
 export async function startBackend(choice: BackendChoice = "cpu", options: BackendOptions = {}): Promise<BackendInfo> {
   // Production mode: no debug checks, and no "install tfjs-node" banner on stderr.
   tf.enableProdMode();
-  const importer = options.importer ?? ((name: string) => import(name));
+  const importer = options.importer ?? defaultImporter;
   if (choice === "cpu") return startCpu();
   if (choice === "wasm") return startWasm();
-  const native = await tryNative(importer);
+  if (choice === "webgpu") return startWebgpu(importer, false);
+  const native = await tryNative(importer, choice === "auto");
   if (native.info) return native.info;
   if (choice === "tensorflow") {
     throw new BackendError(`no native TensorFlow: ${native.tried.join("; ")}. Install one (npm install @tensorflow/tfjs-node-gpu for CUDA, or @tensorflow/tfjs-node), or use --backend auto`);

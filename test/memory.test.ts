@@ -27,9 +27,11 @@ for (const backend of ["cpu", "wasm"] as const) {
           z: fromTorchOrder(tf.tensor(rng.fillNormal(8 * 8, 0, 1), [8, 8, 1, 1])),
         }));
         const round = new Round(models, inputs, i);
-        for (const s of steps) s.run(round, optimizers[s.model]!);
+        const results = steps.map((s) => s.run(round, optimizers[s.model]!));
         round.dispose();
         tf.dispose(Object.values(inputs));
+        // read (on a GPU this frees what a step leaves on the device until then)
+        for (const r of results) await r.read();
         counts.push(tf.memory().numTensors);
       }
       assert.ok(counts.every((c) => c === counts[2]), `tensor counts drift: ${counts.slice(0, 5).join(", ")} ... ${counts.slice(-5).join(", ")}`);

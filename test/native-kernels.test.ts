@@ -14,10 +14,10 @@ import * as tf from "@tensorflow/tfjs";
 import { startBackend } from "../runtime/backend.ts";
 import { conv2dBackpropFilterXnn, conv2dBackpropInputWasm } from "../runtime/kernels/wasm-conv-grads.ts";
 import { loadNative } from "../runtime/kernels/native.ts";
-import { COUNT_NON_FINITE } from "../runtime/kernels/native-kernels.ts";
+import { COUNT_NON_FINITE, DROPOUT_MASK } from "../runtime/kernels/native-kernels.ts";
 import { batchNorm, dropout } from "../runtime/nn/functional.ts";
 import { Adam } from "../runtime/optim/adam.ts";
-import { Rng } from "../runtime/random.ts";
+import { dropoutMaskValues, Rng } from "../runtime/random.ts";
 
 type Pad = "valid" | "same" | tf.backend_util.ExplicitPadding;
 interface ConvCase {
@@ -259,6 +259,11 @@ describe("native kernels", () => {
       assert.deepEqual(dropout(x, p, true, 1234).dataSync(), y, "one thread, the same mask");
     } finally {
       k.setThreads(availableParallelism());
+    }
+    // Without the kernel (a GPU backend, no addon) the mask is drawn in JavaScript: the same numbers.
+    for (const seed of [1234, 0, 2 ** 31 - 1, 2 ** 40 + 17]) {
+      const want = (tf.engine().runKernel(DROPOUT_MASK, {}, { shape: [n], p, scale, seed }) as tf.Tensor).dataSync();
+      assert.deepEqual(dropoutMaskValues(n, p, scale, seed), want, `seed ${seed}`);
     }
     const g = tf.grad((v: tf.Tensor) => dropout(v, p, true, 1234).sum())(x).dataSync();
     for (let i = 0; i < n; i += 997) assert.equal(g[i], y[i] === 0 ? 0 : scale, `gradient ${i}`);

@@ -74,7 +74,7 @@ describe("DCGAN: one training iteration matches PyTorch", () => {
     optG.step(g.grads);
     tf.dispose(g);
 
-    result = { errD, errG, dx, dgz1, dgz2, fake: fake.transpose([0, 3, 1, 2]).dataSync() as Float32Array, G: stateDict(G), D: stateDict(D) };
+    result = { errD, errG, dx, dgz1, dgz2, fake: fake.transpose([0, 3, 1, 2]).dataSync() as Float32Array, G: await stateDict(G), D: await stateDict(D) };
   });
 
   it("logs errD, errG, D(x), D(G(z)) like PyTorch", () => {

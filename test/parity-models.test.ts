@@ -334,7 +334,7 @@ describe("state_dict round trip through safetensors", () => {
 
   for (const c of cases) {
     it(`${c.name}: save, read back, load into a fresh model (by name and by order)`, async () => {
-      await noLeak(c.name, () => {
+      await noLeak(c.name, async () => {
         const a = c.make(1);
         const byName = c.make(2);
         const byOrder = c.make(3);
@@ -343,7 +343,7 @@ describe("state_dict round trip through safetensors", () => {
           tf.tidy(() => {
             a.forwardAll([randomInput(c.input, 4, new Rng(1))], { training: true, rng: new Rng(2) });
           });
-          const saved = stateDict(a);
+          const saved = await stateDict(a);
           const file = readSafetensors(writeSafetensors(saved));
           assert.deepEqual(file.map((t) => t.name), a.state().map((s) => s.key));
           for (const s of a.state()) assert.equal(file.find((t) => t.name === s.key)!.dtype ?? "F32", s.dtype, `${s.key} dtype`);
@@ -376,7 +376,7 @@ describe("state_dict round trip through safetensors", () => {
       const shape = [t.shape[0]!, t.shape[1]! / 2, ...t.shape.slice(2)];
       return { ...t, shape, data: t.data.slice(0, shape.reduce((x, y) => x * y, 1)) };
     };
-    const badFile = (m: Model): NamedTensor[] => stateDict(m).map((t) => (t.name === "3.weight" || t.name === "6.weight" ? narrow(t) : t));
+    const badFile = async (m: Model): Promise<NamedTensor[]> => (await stateDict(m)).map((t) => (t.name === "3.weight" || t.name === "6.weight" ? narrow(t) : t));
 
     const expectError = (load: () => void, first: string, second: string): void => {
       assert.throws(load, (e: unknown) => {
@@ -390,11 +390,11 @@ describe("state_dict round trip through safetensors", () => {
     };
 
     it("by name (with a prefix)", async () => {
-      await noLeak("mismatch by name", () => {
+      await noLeak("mismatch by name", async () => {
         const src = new DcganW8({ seed: 1 });
         const dst = new DcganW8({ seed: 2 });
         try {
-          const file = badFile(src).map((t) => ({ ...t, name: `netG.${t.name}` }));
+          const file = (await badFile(src)).map((t) => ({ ...t, name: `netG.${t.name}` }));
           expectError(() => loadStateDict(dst, file, { prefix: "netG." }), "netG.3.weight is [64, 16, 4, 4], but the model's is [64, 32, 4, 4]", "netG.6.weight");
           // Nothing was loaded: the check runs before any assignment.
           const fresh = new DcganW8({ seed: 2 });
@@ -404,7 +404,7 @@ describe("state_dict round trip through safetensors", () => {
             fresh.dispose();
           }
           // A missing tensor is named with its shape too.
-          const missing = stateDict(src).filter((t) => t.name !== "3.weight").map((t) => ({ ...t, name: `netG.${t.name}` }));
+          const missing = (await stateDict(src)).filter((t) => t.name !== "3.weight").map((t) => ({ ...t, name: `netG.${t.name}` }));
           expectError(() => loadStateDict(dst, missing, { prefix: "netG." }), "missing netG.3.weight [64, 32, 4, 4]", "netG.6.weight");
         } finally {
           src.dispose();
@@ -414,13 +414,13 @@ describe("state_dict round trip through safetensors", () => {
     });
 
     it("by order (other names)", async () => {
-      await noLeak("mismatch by order", () => {
+      await noLeak("mismatch by order", async () => {
         const src = new DcganW8({ seed: 1 });
         const dst = new DcganW8({ seed: 2 });
         try {
           // File order: 0.weight, 1.weight, 1.bias, 1.running_mean, 1.running_var,
           // 1.num_batches_tracked, 3.weight: the 6th tensor when the counters are left out.
-          const file = badFile(src).map((t, i) => ({ ...t, name: `seed.main.${i}.${t.name.split(".").pop()!}` }));
+          const file = (await badFile(src)).map((t, i) => ({ ...t, name: `seed.main.${i}.${t.name.split(".").pop()!}` }));
           expectError(() => loadStateDict(dst, file, { prefix: "seed.", byOrder: true }), "#6: seed.main.6.weight is [64, 16, 4, 4], but 3.weight is [64, 32, 4, 4]", "seed.main.12.weight");
           const fresh = new DcganW8({ seed: 2 });
           try {
@@ -429,7 +429,7 @@ describe("state_dict round trip through safetensors", () => {
             fresh.dispose();
           }
           // One tensor short: the missing one is named by the model's key and shape.
-          const good = stateDict(src).map((t, i) => ({ ...t, name: `seed.main.${i}.${t.name.split(".").pop()!}` }));
+          const good = (await stateDict(src)).map((t, i) => ({ ...t, name: `seed.main.${i}.${t.name.split(".").pop()!}` }));
           expectError(() => loadStateDict(dst, good.slice(0, -1), { prefix: "seed.", byOrder: true }), "missing tensor #", "extra");
           expectError(() => loadStateDict(dst, good.slice(0, -1), { prefix: "seed.", byOrder: true }), "for 12.weight [8, 3, 4, 4]", "extra");
         } finally {

@@ -66,12 +66,12 @@ describe("the quality score", () => {
   before(async () => {
     await startBackend("auto");
     test = digits("test", 0, 10000);
-    reference = mnistFeatures(test);
+    reference = await mnistFeatures(test);
   });
 
-  it("the committed classifier: at least 99 % of the 10,000 test digits right, as its file says", () => {
+  it("the committed classifier: at least 99 % of the 10,000 test digits right, as its file says", async () => {
     const labels = loadMnist("test").labels;
-    const predicted = mnistClasses(test);
+    const predicted = await mnistClasses(test);
     let right = 0;
     predicted.forEach((c, i) => (right += c === labels[i] ? 1 : 0));
     const accuracy = right / labels.length;
@@ -81,13 +81,13 @@ describe("the quality score", () => {
     assert.ok(readFileSync(CLASSIFIER_FILE).length < 600_000, "well under 1 MB");
   });
 
-  it("real digits against the test digits score near 0; every step of noise, blur and cut-outs scores worse", () => {
+  it("real digits against the test digits score near 0; every step of noise, blur and cut-outs scores worse", async () => {
     const clean = digits("train", 0, 2000);
-    const score = (p: Pictures) => {
-      const f = mnistFeatures(p);
-      return { fld: frechetDistance(f, reference), kid: kid(f, reference, { subsets: 50 }).mean };
+    const score = async (p: Pictures) => {
+      const f = await mnistFeatures(p);
+      return { fld: frechetDistance(f, reference), kid: (await kid(f, reference, { subsets: 50 })).mean };
     };
-    const base = score(clean);
+    const base = await score(clean);
     assert.ok(base.fld < 0.25, `FLD of real digits ${base.fld}`);
     assert.ok(Math.abs(base.kid) < 0.01, `KID of real digits ${base.kid}`);
     const series = {
@@ -98,7 +98,7 @@ describe("the quality score", () => {
     for (const [name, levels] of Object.entries(series)) {
       let last = base;
       for (const [i, p] of levels.entries()) {
-        const s = score(p);
+        const s = await score(p);
         assert.ok(s.fld > last.fld, `${name} level ${i + 1}: FLD ${s.fld} after ${last.fld}`);
         assert.ok(s.kid > last.kid, `${name} level ${i + 1}: KID ${s.kid} after ${last.kid}`);
         last = s;
@@ -106,7 +106,7 @@ describe("the quality score", () => {
     }
   });
 
-  it("pictures that are not digits: the random-feature KID is near 0 for the same pictures and grows with noise", () => {
+  it("pictures that are not digits: the random-feature KID is near 0 for the same pictures and grows with noise", async () => {
     const a = digits("train", 0, 1000);
     const b = digits("test", 0, 1000);
     const colour = (p: Pictures): Pictures => {
@@ -116,9 +116,9 @@ describe("the quality score", () => {
       for (let i = 0; i < q.shape[0]; i++) for (let c = 0; c < 3; c++) for (let k = 0; k < 1024; k++) data[(i * 3 + c) * 1024 + k] = q.data[i * 1024 + k]! * (1 - 0.3 * c);
       return { data, shape: [q.shape[0], 3, 32, 32] };
     };
-    const ref = randomFeatures(colour(b));
-    const same = kid(randomFeatures(colour(a)), ref, { subsets: 50, subsetSize: 500 }).mean;
-    const noisy = kid(randomFeatures(colour(corrupt(a, noise(0.5), 4))), ref, { subsets: 50, subsetSize: 500 }).mean;
+    const ref = await randomFeatures(colour(b));
+    const same = (await kid(await randomFeatures(colour(a)), ref, { subsets: 50, subsetSize: 500 })).mean;
+    const noisy = (await kid(await randomFeatures(colour(corrupt(a, noise(0.5), 4))), ref, { subsets: 50, subsetSize: 500 })).mean;
     assert.ok(Math.abs(same) * 10 < noisy, `same pictures ${same}, noisy ${noisy}`);
   });
 
@@ -136,7 +136,7 @@ describe("the quality score", () => {
     before(() => void (dir = mkdtempSync(join(tmpdir(), "gan-quality-"))));
     after(() => rmSync(dir, { recursive: true, force: true }));
 
-    it("gives the same features, FLD and KID (1e-3 relative), generator numbers and classes", { skip: python === undefined ? whyNot : false }, () => {
+    it("gives the same features, FLD and KID (1e-3 relative), generator numbers and classes", { skip: python === undefined ? whyNot : false }, async () => {
       // 32 x 32 grey fakes (resized inside) with noise, 28 x 28 reals
       const fake = resizePictures(corrupt(digits("train", 0, 800), noise(0.3), 5), 32, false);
       const real = digits("test", 0, 800);
@@ -150,19 +150,19 @@ describe("the quality score", () => {
       assert.equal(r.status, 0, r.stderr);
       const py = new Map(readSafetensors(readFileSync(out)).map((t) => [t.name, t.data]));
       const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-3 * Math.max(Math.abs(a), Math.abs(b), 1e-6), `${what}: ${a} here, ${b} in PyTorch`);
-      const ff = mnistFeatures(fake);
-      const rf = mnistFeatures(real);
+      const ff = await mnistFeatures(fake);
+      const rf = await mnistFeatures(real);
       const maxDiff = (a: Float64Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
       assert.ok(maxDiff(ff.data, py.get("mnist.fake")!) < 1e-4, "classifier features");
       close(frechetDistance(ff, rf), py.get("fld")![0]!, "FLD");
-      const k = kid(ff, rf, { subsets: 20, subsetSize: 500 });
+      const k = await kid(ff, rf, { subsets: 20, subsetSize: 500 });
       close(k.mean, py.get("kid")![0]!, "KID");
       close(k.std, py.get("kid")![1]!, "KID's std");
-      const rff = randomFeatures(fake);
+      const rff = await randomFeatures(fake);
       assert.ok(maxDiff(rff.data, py.get("random.fake")!) < 1e-4, "random features");
-      const rk = kid(rff, randomFeatures(real), { subsets: 20, subsetSize: 500 });
+      const rk = await kid(rff, await randomFeatures(real), { subsets: 20, subsetSize: 500 });
       close(rk.mean, py.get("random.kid")![0]!, "relative KID");
-      assert.deepEqual([...mnistClasses(real)], [...py.get("classes")!]);
+      assert.deepEqual([...(await mnistClasses(real))], [...py.get("classes")!]);
       const g = new Rng(12345);
       const next = Array.from({ length: 1000 }, () => g.next());
       const normal = Array.from({ length: 1000 }, () => g.normal());

@@ -141,7 +141,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
           // SAGAN's gamma starts at 0 (attention off): give it a value so that attention counts
           if (s.key.endsWith("gamma") || (s.variable.shape.length === 1 && s.variable.shape[0] === 1 && s.key.endsWith("weight"))) s.variable.assign(tf.randomNormal(s.variable.shape, 0.5, 0.2));
         }
-        for (const t of stateDict(m)) weights.push({ ...t, name: `${name}.${t.name}` });
+        for (const t of await stateDict(m)) weights.push({ ...t, name: `${name}.${t.name}` });
         const model = ir.models.find((x) => x.name === name)!;
         const classes = model.labels ?? {};
         const xs = model.inputs.map((i) => {
@@ -340,7 +340,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
       const training = code.training!;
       const pkg = emit(spec, set, join(dir, `b-${spec.replace(/\W/g, "_")}`));
       const models = Object.fromEntries(Object.entries(code.models).map(([n, C]) => [n, new C({ seed: 11 })]));
-      const weights = Object.entries(models).flatMap(([n, m]) => stateDict(m).map((t) => ({ ...t, name: `${n}.${t.name}` })));
+      const weights = (await Promise.all(Object.entries(models).map(async ([n, m]) => (await stateDict(m)).map((t) => ({ ...t, name: `${n}.${t.name}` }))))).flat();
       writeFileSync(join(pkg, "w.safetensors"), writeSafetensors(weights));
       // One batch of data (in [-1, 1]) and noise, used by every round of the iteration.
       const rng = new Rng(5);
@@ -377,7 +377,7 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
         for (const st of training.steps) {
           for (let r = 0; r < st.repeat; r++) {
             if (r > 0) round = newRound();
-            const res = st.run(round, optimizers[st.model]!);
+            const res = await st.run(round, optimizers[st.model]!).read();
             assert.equal(res.nonFinite, undefined, `${st.model}: ${res.nonFinite}`);
             afterUpdate(st, models, averages, it);
             (losses[st.model] ??= []).push(res.loss);
@@ -409,8 +409,8 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
           ts.forEach((v, j) => assert.ok(Math.abs(v - torch.data[j]!) <= 1e-4 * Math.max(1, Math.abs(v)), `exp_avg of ${name}[${j}]: torch ${torch.data[j]}, TypeScript ${v}`));
         });
       }
-      const compare = (prefix: string, m: (typeof models)[string]) => {
-        for (const t of stateDict(m)) {
+      const compare = async (prefix: string, m: (typeof models)[string]) => {
+        for (const t of await stateDict(m)) {
           const other = after.get(`${prefix}${t.name}`);
           assert.ok(other, `${prefix}${t.name}`);
           const g = moments.get(`${prefix}${t.name}`);
@@ -420,12 +420,12 @@ describe("the PyTorch engine", { skip: python === undefined ? whyNot : false }, 
           });
         }
       };
-      for (const [n, m] of Object.entries(models)) compare(`${n}.`, m);
-      for (const a of averages) compare(`ema.${a.model}.`, a.copy);
+      for (const [n, m] of Object.entries(models)) await compare(`${n}.`, m);
+      for (const a of averages) await compare(`ema.${a.model}.`, a.copy);
       for (const [name, pool] of pools) {
         const t = after.get(`pool.${name}`);
         assert.ok(t, `pool.${name}`);
-        assert.ok(maxDiff(Float32Array.from(pool.contents().flatMap((x) => [...x])), t.data) <= 1e-4, `pool ${name}`);
+        assert.ok(maxDiff(Float32Array.from((await pool.contents()).flatMap((x) => [...x])), t.data) <= 1e-4, `pool ${name}`);
       }
     });
   }

@@ -37,7 +37,7 @@ interface Outcome {
   state: Record<string, Map<string, Float32Array>>;
 }
 
-function runIteration(steps: readonly StepFn[], code: GeneratedCode, hooks: { afterStep?: (model: string, models: Record<string, Model>) => void } = {}): Outcome {
+async function runIteration(steps: readonly StepFn[], code: GeneratedCode, hooks: { afterStep?: (model: string, models: Record<string, Model>) => Promise<void> } = {}): Promise<Outcome> {
   const models: Record<string, Model> = {};
   for (const [name, Cls] of Object.entries(code.models)) models[name] = new Cls();
   loadStateDict(models["G"]!, ref, { prefix: "before.G.main." });
@@ -49,14 +49,14 @@ function runIteration(steps: readonly StepFn[], code: GeneratedCode, hooks: { af
   const losses: Record<string, number> = {};
   const scores: Record<string, number> = {};
   for (const st of steps) {
-    const r = st.run(round, optimizers[st.model]!);
+    const r = await st.run(round, optimizers[st.model]!).read();
     losses[st.model] = r.loss;
     Object.assign(scores, r.scores);
-    hooks.afterStep?.(st.model, models);
+    await hooks.afterStep?.(st.model, models);
   }
   round.dispose();
   const state: Outcome["state"] = {};
-  for (const [name, m] of Object.entries(models)) state[name] = new Map(stateDict(m).map((t) => [t.name, t.data]));
+  for (const [name, m] of Object.entries(models)) state[name] = new Map((await stateDict(m)).map((t) => [t.name, t.data]));
   tf.dispose(Object.values(inputs));
   for (const o of Object.values(optimizers)) o.dispose();
   for (const m of Object.values(models)) m.dispose();
@@ -73,12 +73,12 @@ describe(`training steps (the train: section) against PyTorch's DCGAN iteration,
   before(async () => {
     await startBackend(backend);
     const code = await codeFor("specs/dcgan.gan", { ngf: 8, ndf: 8 });
-    fresh = runIteration(code.training!.steps, code, {
-      afterStep: (model, models) => {
-        snapshots[model] = Object.fromEntries(Object.entries(models).map(([n, m]) => [n, new Map(stateDict(m).map((t) => [t.name, t.data]))]));
+    fresh = await runIteration(code.training!.steps, code, {
+      afterStep: async (model, models) => {
+        snapshots[model] = Object.fromEntries(await Promise.all(Object.entries(models).map(async ([n, m]) => [n, new Map((await stateDict(m)).map((t) => [t.name, t.data]))] as const)));
       },
     });
-    committedRun = runIteration(committed.steps, code);
+    committedRun = await runIteration(committed.steps, code);
   });
 
   it("logs errD, errG, D(x), D(G(z)) as PyTorch does", () => {

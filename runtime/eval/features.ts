@@ -95,17 +95,16 @@ export function resizePictures(p: Pictures, size: number, grey: boolean): Pictur
   return { data: out, shape: [n, c, size, size] };
 }
 
-/** Runs `net` over the pictures in chunks; collects its features as float64 rows. */
-function collect(p: Pictures, dim: number, net: (x: tf.Tensor4D) => tf.Tensor2D): Features {
+/** Runs `net` over the pictures in chunks; collects its features as float64 rows (read without blocking a GPU). */
+async function collect(p: Pictures, dim: number, net: (x: tf.Tensor4D) => Promise<tf.Tensor2D>): Promise<Features> {
   const [n, c, h, w] = p.shape;
   const data = new Float64Array(n * dim);
   for (let i = 0; i < n; i += CHUNK) {
     const m = Math.min(CHUNK, n - i);
-    const rows = tf.tidy(() => {
-      const x = tf.tensor4d(p.data.subarray(i * c * h * w, (i + m) * c * h * w), [m, c, h, w]).transpose<tf.Tensor4D>([0, 2, 3, 1]);
-      return net(x);
-    });
-    data.set(rows.dataSync(), i * dim);
+    const x = tf.tidy(() => tf.tensor4d(p.data.subarray(i * c * h * w, (i + m) * c * h * w), [m, c, h, w]).transpose<tf.Tensor4D>([0, 2, 3, 1]));
+    const rows = await net(x);
+    x.dispose();
+    data.set((await rows.data()) as Float32Array, i * dim);
     rows.dispose();
   }
   return { data, n, dim };
@@ -140,9 +139,9 @@ function classifier(): Classifier {
  * pass over y. Plain loops: TF.js's CPU backend takes ten times longer for ReLU and pooling
  * than the native convolutions that precede them.
  */
-function poolBiasRelu(y: tf.Tensor4D, bias: Float32Array): tf.Tensor4D {
+async function poolBiasRelu(y: tf.Tensor4D, bias: Float32Array): Promise<tf.Tensor4D> {
   const [n, h, w, c] = y.shape;
-  const src = y.dataSync() as Float32Array;
+  const src = (await y.data()) as Float32Array;
   const oh = h >> 1;
   const ow = w >> 1;
   const out = new Float32Array(n * oh * ow * c);
@@ -165,23 +164,44 @@ function poolBiasRelu(y: tf.Tensor4D, bias: Float32Array): tf.Tensor4D {
 }
 
 /** The classifier on grey 28 x 28 pictures (NHWC): its 64 features (divided by their rms) and 10 class scores. */
-function classify(x: tf.Tensor4D): { features: tf.Tensor2D; logits: tf.Tensor2D } {
+async function classify(x: tf.Tensor4D): Promise<{ features: tf.Tensor2D; logits: tf.Tensor2D }> {
   const { weights: w, rms, biases } = classifier();
-  const conv = (t: tf.Tensor4D, i: number) => poolBiasRelu(conv2d(t, w[`${i}.weight`] as tf.Tensor4D, null, { stride: [1, 1], padding: [2, 2], dilation: [1, 1] }), biases[i]!);
-  const h = flatten(conv(conv(x, 0), 3));
-  const features = tf.relu(linear(h, w["7.weight"] as tf.Tensor2D, w["7.bias"] as tf.Tensor1D));
-  return { features: features.div(rms), logits: linear(features, w["9.weight"] as tf.Tensor2D, w["9.bias"] as tf.Tensor1D) };
+  const conv = async (t: tf.Tensor4D, i: number) => {
+    const y = conv2d(t, w[`${i}.weight`] as tf.Tensor4D, null, { stride: [1, 1], padding: [2, 2], dilation: [1, 1] });
+    try {
+      return await poolBiasRelu(y, biases[i]!);
+    } finally {
+      y.dispose();
+    }
+  };
+  const a = await conv(x, 0);
+  const b = await conv(a, 3);
+  a.dispose();
+  const out = tf.tidy(() => {
+    const features = tf.relu(linear(flatten(b), w["7.weight"] as tf.Tensor2D, w["7.bias"] as tf.Tensor1D));
+    return { features: features.div<tf.Tensor2D>(rms), logits: linear(features, w["9.weight"] as tf.Tensor2D, w["9.bias"] as tf.Tensor1D) };
+  });
+  b.dispose();
+  return out;
 }
 
 /** The classifier's features of MNIST-like pictures (any size and channel count). */
-export function mnistFeatures(p: Pictures): Features {
-  return collect(resizePictures(p, 28, true), 64, (x) => classify(x).features);
+export function mnistFeatures(p: Pictures): Promise<Features> {
+  return collect(resizePictures(p, 28, true), 64, async (x) => {
+    const { features, logits } = await classify(x);
+    logits.dispose();
+    return features;
+  });
 }
 
 /** The class the classifier sees in each picture. */
-export function mnistClasses(p: Pictures): Int32Array {
+export async function mnistClasses(p: Pictures): Promise<Int32Array> {
   const q = resizePictures(p, 28, true);
-  const scores = collect(q, 10, (x) => classify(x).logits);
+  const scores = await collect(q, 10, async (x) => {
+    const { features, logits } = await classify(x);
+    features.dispose();
+    return logits;
+  });
   const out = new Int32Array(scores.n);
   for (let i = 0; i < scores.n; i++) {
     let best = 0;
@@ -229,11 +249,13 @@ function randomNet(channels: number): tf.Tensor4D[] {
 }
 
 /** Features of the fixed random-weight net: a relative score's features for any pictures. */
-export function randomFeatures(p: Pictures): Features {
+export function randomFeatures(p: Pictures): Promise<Features> {
   const ws = randomNet(p.shape[1]);
-  return collect(resizePictures(p, RANDOM_SIZE, false), 128, (x) => {
-    let h = x;
-    for (const w of ws) h = tf.relu(conv2d(h, w, null, { stride: [2, 2], padding: [1, 1], dilation: [1, 1] }));
-    return h.mean([1, 2]) as tf.Tensor2D;
-  });
+  return collect(resizePictures(p, RANDOM_SIZE, false), 128, async (x) =>
+    tf.tidy(() => {
+      let h = x;
+      for (const w of ws) h = tf.relu(conv2d(h, w, null, { stride: [2, 2], padding: [1, 1], dilation: [1, 1] }));
+      return h.mean([1, 2]) as tf.Tensor2D;
+    }),
+  );
 }

@@ -83,7 +83,7 @@ export async function drawSamples(
     round.dispose();
     tf.dispose(Object.values(inputs));
     const [, c = 1, h = 1, w = 1] = value.shape;
-    const data = value.dataSync() as Float32Array;
+    const data = (await value.data()) as Float32Array;
     value.dispose();
     await each({ data, shape: [b, c, h, w] }, asked);
   }
@@ -102,16 +102,16 @@ export async function evaluateRun(training: Training, dataset: Dataset, models: 
   await drawSamples(training, dataset, models, o, async (batch, asked) => {
     scorers.scorer ??= await QualityScorer.open(training, dataset, batch.shape.slice(1), o.n);
     if (typeof scorers.scorer === "string") return;
-    parts.push(scorers.scorer.features(batch));
+    parts.push(await scorers.scorer.features(batch));
     if (asked && digitsAsked && scorers.scorer.kind === "mnist") {
-      const got = mnistClasses(batch);
+      const got = await mnistClasses(batch);
       got.forEach((k, i) => (right.n += k === asked[i] ? 1 : 0));
       right.of += got.length;
     }
   });
   if (scorers.scorer === undefined) return "no samples";
   if (typeof scorers.scorer === "string") return scorers.scorer;
-  const score = scorers.scorer.score(joinFeatures(parts));
+  const score = await scorers.scorer.score(joinFeatures(parts));
   return right.of > 0 ? { ...score, accuracy: right.n / right.of } : score;
 }
 
@@ -144,7 +144,7 @@ export class QualityScorer {
       const parts: Features[] = [];
       for (let i = 0; i < indices.length; i += 500) {
         const chunk = indices.slice(i, i + 500);
-        parts.push(featuresOf(kind, { data: (await dataset.load(chunk, new Rng(0)))[output]!, shape: [chunk.length, ...shape] }));
+        parts.push(await featuresOf(kind, { data: (await dataset.load(chunk, new Rng(0)))[output]!, shape: [chunk.length, ...shape] }));
       }
       return new KidReference(joinFeatures(parts));
     };
@@ -157,13 +157,13 @@ export class QualityScorer {
   }
 
   /** The features of a batch of samples (score() takes them all at once). */
-  features(p: Pictures): Features {
+  features(p: Pictures): Promise<Features> {
     return featuresOf(this.kind, p);
   }
 
   /** The score of the samples whose features these are, against the real pictures. */
-  score(fake: Features): QualityScore {
-    const k = kid(fake, this.real);
+  async score(fake: Features): Promise<QualityScore> {
+    const k = await kid(fake, this.real);
     const real = this.real.features;
     return { kind: this.kind, n: fake.n, reference: real.n, ...(this.kind === "mnist" ? { fld: frechetDistance(fake, real) } : {}), kid: k.mean, kidStd: k.std };
   }
@@ -201,7 +201,7 @@ export function relativeReferenceCount(size: number, n: number): number {
   return Math.min(size, MAX_REFERENCE, Math.max(200, 2 * n));
 }
 
-function featuresOf(kind: QualityScore["kind"], p: Pictures): Features {
+function featuresOf(kind: QualityScore["kind"], p: Pictures): Promise<Features> {
   return kind === "mnist" ? mnistFeatures(p) : randomFeatures(p);
 }
 

@@ -104,9 +104,9 @@ function rows(f: Features, idx: Int32Array): Float32Array {
  * Σ over the pairs of (x·y / d + 1)³ (and, for x = y, Σ over the diagonal): the Gram matrix
  * on the backend (float32), the cube and the sums in float64 here.
  */
-function kernelSum(x: tf.Tensor2D, y: tf.Tensor2D, d: number): { all: number; diag: number } {
+async function kernelSum(x: tf.Tensor2D, y: tf.Tensor2D, d: number): Promise<{ all: number; diag: number }> {
   const g = tf.matMul(x, y, false, true);
-  const v = g.dataSync() as Float32Array;
+  const v = (await g.data()) as Float32Array;
   const [n, m] = g.shape as [number, number];
   let all = 0;
   let diag = 0;
@@ -127,8 +127,8 @@ function kernelSum(x: tf.Tensor2D, y: tf.Tensor2D, d: number): { all: number; di
 }
 
 /** Σ_{i≠j} k(x_i, x_j) of one set. */
-function offDiagonalSum(x: tf.Tensor2D, d: number): number {
-  const s = kernelSum(x, x, d);
+async function offDiagonalSum(x: tf.Tensor2D, d: number): Promise<number> {
+  const s = await kernelSum(x, x, d);
   return s.all - s.diag;
 }
 
@@ -147,7 +147,7 @@ export class KidReference {
   ) {}
 
   /** Subset s (of `m` examples) and its off-diagonal kernel sum. */
-  subset(s: number, m: number): { idx: Int32Array; yy: number; y: tf.Tensor2D } {
+  async subset(s: number, m: number): Promise<{ idx: Int32Array; yy: number; y: tf.Tensor2D }> {
     const f = this.features;
     if (this.subsetsDrawn.length > 0 && this.subsetsDrawn[0]!.length !== m) {
       this.subsetsDrawn.length = 0;
@@ -159,7 +159,7 @@ export class KidReference {
     }
     const idx = this.subsetsDrawn[s]!;
     const y = tf.tensor2d(rows(f, idx), [m, f.dim]);
-    if (this.yySums[s] === undefined) this.yySums[s] = offDiagonalSum(y, f.dim);
+    if (this.yySums[s] === undefined) this.yySums[s] = await offDiagonalSum(y, f.dim);
     return { idx, yy: this.yySums[s]!, y };
   }
 }
@@ -169,7 +169,7 @@ export class KidReference {
  * unbiased MMD²): per subset, m samples and m reference examples drawn without replacement
  * (the samples' subsets from a stream of their own).
  */
-export function kid(a: Features, b: Features | KidReference, o: KidOptions = {}): Kid {
+export async function kid(a: Features, b: Features | KidReference, o: KidOptions = {}): Promise<Kid> {
   const ref = b instanceof KidReference ? b : new KidReference(b, o);
   const opts = { ...ref.options, ...o };
   const f = ref.features;
@@ -183,10 +183,10 @@ export function kid(a: Features, b: Features | KidReference, o: KidOptions = {})
   for (let s = 0; s < subsets; s++) {
     const idx = choose(a.n, m, rng);
     const x = tf.tensor2d(rows(a, idx), [m, a.dim]);
-    const { y, yy } = ref.subset(s, m);
+    const { y, yy } = await ref.subset(s, m);
     // every subset of all the samples is the same set: its sum once
-    const xx = m === a.n ? (xxAll ??= offDiagonalSum(x, a.dim)) : offDiagonalSum(x, a.dim);
-    const xy = kernelSum(x, y, a.dim).all;
+    const xx = m === a.n ? (xxAll ??= await offDiagonalSum(x, a.dim)) : await offDiagonalSum(x, a.dim);
+    const xy = (await kernelSum(x, y, a.dim)).all;
     tf.dispose([x, y]);
     values.push((xx + yy) / (m * (m - 1)) - (2 * xy) / (m * m));
   }

@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { backendHas, BN_APPLY, BN_GRAD, BN_STATS, DROPOUT_MASK } from "../kernels/native-kernels.ts";
 import "../kernels/register.ts";
+import { dropoutMaskValues } from "../random.ts";
 
 export type Pair = readonly [number, number];
 
@@ -270,8 +271,8 @@ export function dropout(x: tf.Tensor, p: number, training: boolean, seed: number
       const mask = tf.engine().runKernel(DROPOUT_MASK, {}, { shape: x.shape, p, scale, seed }) as tf.Tensor;
       return x.mul(mask);
     }
-    const keep = tf.randomUniform(x.shape, 0, 1, "float32", seed).greaterEqual(p).cast("float32");
-    return x.mul(keep.mul(scale));
+    // The same mask elsewhere (a GPU, no addon): the kernel's numbers, drawn here.
+    return x.mul(tf.tensor(dropoutMaskValues(x.size, p, scale, seed), x.shape, "float32"));
   });
 }
 

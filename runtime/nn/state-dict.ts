@@ -16,11 +16,14 @@ const shapeText = (s: readonly number[]) => `[${s.join(", ")}]`;
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 const isCounter = (name: string) => name.endsWith("num_batches_tracked");
 
-export function stateDict(model: Model): NamedTensor[] {
-  return model.state().map((s) => ({
+/** The model's state by its PyTorch names, read from the backend (asynchronously: a GPU is not blocked). */
+export async function stateDict(model: Model): Promise<NamedTensor[]> {
+  const state = model.state();
+  const data = await Promise.all(state.map((s) => s.variable.data() as Promise<Float32Array>));
+  return state.map((s, i) => ({
     name: s.key,
     shape: s.variable.shape,
-    data: s.variable.dataSync() as Float32Array,
+    data: data[i]!,
     ...(s.dtype === "I64" ? { dtype: "I64" as const } : {}),
   }));
 }

@@ -43,8 +43,13 @@ export class Adam {
     return this.t;
   }
 
-  /** grads: by variable name, as tf.variableGrads returns them; a missing one is zero. */
-  step(grads: Readonly<Record<string, tf.Tensor>>): void {
+  /**
+   * grads: by variable name, as tf.variableGrads returns them; a missing one is zero.
+   * applied: a boolean scalar on the device; where false, every parameter and moment stays
+   * as it was (a step whose loss or gradients are not finite, decided without reading the
+   * GPU: see Round.step). The step count goes on (notSkipped takes it back once read).
+   */
+  step(grads: Readonly<Record<string, tf.Tensor>>, applied?: tf.Tensor): void {
     this.t++;
     const bc1 = 1 - this.beta1 ** this.t;
     const bc2Sqrt = Math.sqrt(1 - this.beta2 ** this.t);
@@ -59,19 +64,26 @@ export class Adam {
         if (g === undefined) return;
         const m = this.m[i]!;
         const v = this.v[i]!;
+        let p2: tf.Tensor, m2: tf.Tensor, v2: tf.Tensor;
         if (fused && g.dtype === "float32") {
-          const [p2, m2, v2] = tf.engine().runKernel(ADAM_STEP, { p, g, m, v }, { constants }) as tf.Tensor[];
-          p.assign(p2!);
-          m.assign(m2!);
-          v.assign(v2!);
-          return;
+          [p2, m2, v2] = tf.engine().runKernel(ADAM_STEP, { p, g, m, v }, { constants }) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        } else {
+          m2 = m.mul(this.beta1).add(g.mul(1 - this.beta1));
+          v2 = v.mul(this.beta2).add(g.mul(g).mul(1 - this.beta2));
+          const denom = v2.sqrt().div(bc2Sqrt).add(this.eps);
+          p2 = p.sub(m2.div(denom).mul(stepSize));
         }
-        m.assign(m.mul(this.beta1).add(g.mul(1 - this.beta1)));
-        v.assign(v.mul(this.beta2).add(g.mul(g).mul(1 - this.beta2)));
-        const denom = v.sqrt().div(bc2Sqrt).add(this.eps);
-        p.assign(p.sub(m.div(denom).mul(stepSize)));
+        const keep = (next: tf.Tensor, old: tf.Tensor) => (applied === undefined ? next : tf.where(applied, next, old));
+        p.assign(keep(p2, p));
+        m.assign(keep(m2, m));
+        v.assign(keep(v2, v));
       });
     });
+  }
+
+  /** A deferred step (step(grads, applied)) turned out not applied: its count is taken back. */
+  notApplied(): void {
+    this.t--;
   }
 
   /** m and v of every parameter (in order) and the step count. */

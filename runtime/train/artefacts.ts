@@ -130,7 +130,7 @@ export class Artefacts {
       return tf.stack(parts, 1).reshape([-1, ...parts[0]!.shape.slice(1)]);
     });
     round.dispose();
-    const data = value.dataSync() as Float32Array;
+    const data = (await value.data()) as Float32Array;
     const shape = value.shape;
     value.dispose();
     this.lastSample = { shape, data };

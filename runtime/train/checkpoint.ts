@@ -5,6 +5,7 @@
 // iteration, so that is the whole RNG state) and a fingerprint of the architecture.
 // Written atomically (temp file, fsync, rename): a kill at any moment leaves the previous
 // checkpoint intact.
+import type * as tf from "@tensorflow/tfjs";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { IrSpec } from "../../contracts/ir.ts";
@@ -73,13 +74,14 @@ export interface CheckpointExtras {
   readonly pools?: ReadonlyMap<string, ImagePool>;
 }
 
-export function saveCheckpoint(
+/** Writes a checkpoint (atomically); the values are read from the backend without blocking it. */
+export async function saveCheckpoint(
   path: string,
   models: Readonly<Record<string, Model>>,
   optimizers: Readonly<Record<string, Adam>>,
   info: CheckpointInfo,
   extras: CheckpointExtras = {},
-): void {
+): Promise<void> {
   const tensors: NamedTensor[] = [];
   const meta: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
@@ -93,13 +95,13 @@ export function saveCheckpoint(
     spec: info.spec,
   };
   for (const [name, model] of Object.entries(models)) {
-    for (const t of stateDict(model)) tensors.push({ ...t, name: `${name}.${t.name}` });
+    for (const t of await stateDict(model)) tensors.push({ ...t, name: `${name}.${t.name}` });
   }
   for (const a of extras.averages ?? []) {
-    for (const t of stateDict(a.copy)) tensors.push({ ...t, name: `ema.${a.model}.${t.name}` });
+    for (const t of await stateDict(a.copy)) tensors.push({ ...t, name: `ema.${a.model}.${t.name}` });
   }
   for (const [name, pool] of extras.pools ?? []) {
-    const images = pool.contents();
+    const images = await pool.contents();
     meta[`pool.${name}.count`] = String(images.length);
     if (images.length === 0) continue;
     const per = images[0]!.length;
@@ -111,8 +113,10 @@ export function saveCheckpoint(
     const keys = optimizerKeys(name, models);
     const st = opt.state();
     meta[`optim.${name}.step`] = String(st.t);
-    st.m.forEach((m, i) => tensors.push({ name: `optim.${name}.exp_avg.${keys[i]}`, shape: m.shape, data: m.dataSync() as Float32Array }));
-    st.v.forEach((v, i) => tensors.push({ name: `optim.${name}.exp_avg_sq.${keys[i]}`, shape: v.shape, data: v.dataSync() as Float32Array }));
+    const read = (t: tf.Tensor) => t.data() as Promise<Float32Array>;
+    const [m, v] = await Promise.all([Promise.all(st.m.map(read)), Promise.all(st.v.map(read))]);
+    st.m.forEach((t, i) => tensors.push({ name: `optim.${name}.exp_avg.${keys[i]}`, shape: t.shape, data: m[i]! }));
+    st.v.forEach((t, i) => tensors.push({ name: `optim.${name}.exp_avg_sq.${keys[i]}`, shape: t.shape, data: v[i]! }));
   }
   writeFileAtomic(path, writeSafetensors(tensors, meta));
 }

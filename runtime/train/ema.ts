@@ -27,14 +27,19 @@ export class Ema {
     tf.tidy(() => this.copy.state().forEach((s, i) => s.variable.assign(from[i]!.variable)));
   }
 
-  /** After an update of the model in iteration `iteration` (from 0). */
-  update(iteration: number): void {
+  /**
+   * After an update of the model in iteration `iteration` (from 0); `applied`: a boolean
+   * scalar on the device when the update may not have been applied (a deferred step):
+   * where false, the copy stays as it is.
+   */
+  update(iteration: number, applied?: tf.Tensor): void {
     const from = this.source.state();
     const d = iteration >= this.start ? this.decay : 0;
     tf.tidy(() =>
       this.copy.state().forEach((s, i) => {
         const x = from[i]!.variable;
-        s.variable.assign(s.kind === "parameter" ? s.variable.mul(d).add(x.mul(1 - d)) : x);
+        const next = s.kind === "parameter" ? s.variable.mul(d).add(x.mul(1 - d)) : x;
+        s.variable.assign(applied === undefined ? next : tf.where(applied, next, s.variable));
       }),
     );
   }

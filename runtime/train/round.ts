@@ -8,7 +8,9 @@
 //  - a step that trains one of those models recomputes it under the gradient tape with the
 //    same dropout masks and without moving BatchNorm's running statistics a second time,
 //    so the result equals PyTorch reusing the same `fake` tensor;
-//  - logged numbers are read out as plain numbers, after the step.
+//  - logged numbers are read out as plain numbers, after the step: at once on the CPU
+//    backends; on a GPU (deferredReads) later and all at once (StepResult.read), the
+//    update then being applied on the device only where the loss and gradients are finite.
 // The generated train.ts modules run their steps through this class.
 import * as tf from "@tensorflow/tfjs";
 import type { Model } from "../nn/model.ts";
@@ -17,7 +19,8 @@ import { differentiableTwice } from "../nn/functional.ts";
 import { Rng } from "../random.ts";
 import { backendHas, COUNT_NON_FINITE } from "../kernels/native-kernels.ts";
 
-export interface StepResult {
+/** What a step logs, as plain numbers. */
+export interface StepNumbers {
   /** The step's loss, a plain number. */
   readonly loss: number;
   /** Set when the loss or a gradient was NaN or infinite: the update was not applied. */
@@ -26,6 +29,68 @@ export interface StepResult {
   readonly scores: Readonly<Record<string, number>>;
   /** Each term of a loss that is a sum, e.g. "10 * l1(rec_A, A)": 0.41. */
   readonly parts?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Whether steps leave their numbers on the device to be read later (a GPU backend, where a
+ * read waits for all the work queued before it), instead of reading them at once.
+ * GAN_DEFERRED_READS=1 or 0 forces it either way (tests run the GPU path on the CPU).
+ */
+export function deferredReads(): boolean {
+  const forced = process.env["GAN_DEFERRED_READS"];
+  if (forced === "1" || forced === "0") return forced === "1";
+  return tf.getBackend() === "webgpu" || tf.getBackend() === "webgl";
+}
+
+/**
+ * A step's outcome. Read at once, `numbers` is set; deferred, the numbers stay on the device
+ * (one packed tensor) until read() and `applied` is the device's verdict (a boolean scalar:
+ * the loss and every gradient finite) that the averages and the update itself went by.
+ */
+export class StepResult {
+  private pending: { readonly packed: tf.Tensor; readonly applied: tf.Tensor; readonly scores: readonly string[]; readonly parts: readonly string[] } | undefined;
+  private result: StepNumbers | undefined;
+
+  /** deferred: the update went to the device under its verdict (the optimizer counted the step either way). */
+  private constructor(readonly deferred: boolean) {}
+
+  static now(numbers: StepNumbers): StepResult {
+    const r = new StepResult(false);
+    r.result = numbers;
+    return r;
+  }
+
+  /** [loss, 1 if applied, scores..., parts...] in `packed` (kept; read() frees it and `applied`). */
+  static later(packed: tf.Tensor, applied: tf.Tensor, scores: readonly string[], parts: readonly string[]): StepResult {
+    const r = new StepResult(true);
+    r.pending = { packed, applied, scores, parts };
+    return r;
+  }
+
+  /** The numbers when they are already read (the CPU backends), else undefined. */
+  get numbers(): StepNumbers | undefined {
+    return this.result;
+  }
+
+  /** Whether the update was applied: a boolean, or a boolean scalar on the device until read. */
+  get applied(): boolean | tf.Tensor {
+    if (this.pending) return this.pending.applied;
+    return this.result!.nonFinite === undefined;
+  }
+
+  /** The numbers (reading them from the device the first time). */
+  async read(): Promise<StepNumbers> {
+    if (this.result) return this.result;
+    const { packed, applied, scores, parts } = this.pending!;
+    const v = (await packed.data()) as Float32Array;
+    tf.dispose([packed, applied]);
+    this.pending = undefined;
+    const loss = v[0]!;
+    const at = (names: readonly string[], from: number) => Object.fromEntries(names.map((k, i) => [k, v[from + i]!]));
+    const read = { scores: at(scores, 2), ...(parts.length > 0 ? { parts: at(parts, 2 + scores.length) } : {}) };
+    this.result = v[1] === 1 ? { loss, ...read } : { loss, ...read, nonFinite: Number.isFinite(loss) ? "gradient" : "loss" };
+    return this.result;
+  }
 }
 
 export interface StepBody {
@@ -56,37 +121,50 @@ export function mixSeed(seed: number, text: string): number {
  * draws are seeded (Rng), so both engines and a resumed run make the same choices.
  */
 export class ImagePool {
-  private readonly images: Float32Array[] = [];
+  /** The stored pictures, each [1, values] (flat), kept on the device. */
+  private readonly images: tf.Tensor[] = [];
   constructor(readonly size: number) {}
 
   /** A batch [N, ...] (channels-last) -> the batch to use, per example. */
   query(batch: tf.Tensor, rng: Rng): tf.Tensor {
     if (this.size === 0) return batch.clone();
     const n = batch.shape[0]!;
-    const per = batch.size / n;
-    const data = batch.dataSync() as Float32Array;
-    const out = new Float32Array(batch.size);
-    for (let i = 0; i < n; i++) {
-      const image = data.slice(i * per, (i + 1) * per);
-      if (this.images.length < this.size) {
-        this.images.push(image);
-        out.set(image, i * per);
-      } else if (rng.next() > 0.5) {
-        const k = Math.min(this.size - 1, Math.floor(rng.next() * this.size));
-        out.set(this.images[k]!, i * per);
-        this.images[k] = image;
-      } else out.set(image, i * per);
-    }
-    return tf.tensor(out, batch.shape, "float32");
+    const given: tf.Tensor[] = [];
+    const result = tf.tidy(() => {
+      const flat = batch.reshape([n, batch.size / n]);
+      const out: tf.Tensor[] = [];
+      for (let i = 0; i < n; i++) {
+        const image = flat.slice([i, 0], [1, -1]);
+        if (this.images.length < this.size) {
+          this.images.push(tf.keep(image));
+          out.push(image);
+        } else if (rng.next() > 0.5) {
+          const k = Math.min(this.size - 1, Math.floor(rng.next() * this.size));
+          out.push(this.images[k]!);
+          given.push(this.images[k]!);
+          this.images[k] = tf.keep(image);
+        } else out.push(image);
+      }
+      return tf.concat(out).reshape(batch.shape);
+    });
+    tf.dispose(given); // stored pictures given back (and replaced)
+    return result;
   }
 
-  /** The stored pictures, for checkpoints. */
-  contents(): readonly Float32Array[] {
-    return this.images;
+  /** The stored pictures, for checkpoints (read from the device). */
+  async contents(): Promise<Float32Array[]> {
+    return Promise.all(this.images.map(async (t) => (await t.data()) as Float32Array));
   }
 
+  /** Pictures of a checkpoint (channels-last values). */
   restore(images: readonly Float32Array[]): void {
-    this.images.splice(0, this.images.length, ...images.slice(0, this.size));
+    this.dispose();
+    for (const im of images.slice(0, this.size)) this.images.push(tf.keep(tf.tensor(im, [1, im.length], "float32")));
+  }
+
+  dispose(): void {
+    tf.dispose(this.images);
+    this.images.length = 0;
   }
 }
 
@@ -211,10 +289,18 @@ export class Round {
         for (const [k, t] of Object.entries(b.parts ?? {})) partValues[k] = tf.keep(t.clone());
         return b.loss;
       }, params);
-      const loss = value.dataSync()[0]!;
       // NaN or Inf in the loss or any gradient: the update is not applied (the weights stay
       // the last finite ones); the caller decides to stop or to skip (--on-nan).
       const gradList = Object.values(grads);
+      if (deferredReads()) {
+        // Decided on the device: nothing waits for the GPU here.
+        const applied = tf.tidy(() => tf.stack([value.isFinite(), ...gradList.map((g) => g.isFinite().all())]).all());
+        optimizer.step(grads, applied);
+        const packed = tf.tidy(() => tf.stack([value, applied.cast("float32"), ...Object.values(means), ...Object.values(partValues)].map((t) => t.reshape([]).cast("float32"))));
+        tf.dispose([value, ...gradList]);
+        return StepResult.later(packed, applied, Object.keys(means), Object.keys(partValues));
+      }
+      const loss = value.dataSync()[0]!;
       const finite = Number.isFinite(loss) && nonFiniteCount(gradList) === 0;
       if (finite) optimizer.step(grads);
       tf.dispose([value, ...gradList]);
@@ -223,7 +309,7 @@ export class Round {
       const parts: Record<string, number> = {};
       for (const [k, t] of Object.entries(partValues)) parts[k] = t.dataSync()[0]!;
       const read = Object.keys(parts).length > 0 ? { scores, parts } : { scores };
-      return finite ? { loss, ...read } : { loss, ...read, nonFinite: Number.isFinite(loss) ? "gradient" : "loss" };
+      return StepResult.now(finite ? { loss, ...read } : { loss, ...read, nonFinite: Number.isFinite(loss) ? "gradient" : "loss" });
     } finally {
       tf.dispose(Object.values(means));
       tf.dispose(Object.values(partValues));

@@ -16,7 +16,7 @@ import { Artefacts } from "./artefacts.ts";
 import { architectureFingerprint, type CheckpointFile, loadCheckpoint, modelsArchitecture, PLAN_FORMAT, planFingerprint, readCheckpointInfo, saveCheckpoint } from "./checkpoint.ts";
 import { NanPolicy } from "./nan-policy.ts";
 import { Ema, withAverages } from "./ema.ts";
-import { ImagePool, mixSeed, Round } from "./round.ts";
+import { deferredReads, ImagePool, mixSeed, Round, type StepResult } from "./round.ts";
 import { RunFolder } from "./run-folder.ts";
 import { BatchSchedule } from "./schedule.ts";
 import { lrFactor, type StepFn, type Training } from "./training.ts";
@@ -169,8 +169,8 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   };
   /** The iteration of the checkpoint on disk (null: none written yet). */
   let checkpointed: number | null = s.resume ? startIter : null;
-  const checkpoint = (iter: number) => {
-    saveCheckpoint(folder.checkpoint, models, optimizers, { iteration: iter, seed, architecture, plan: planPrint, spec: basename(s.report.specPath) }, extras);
+  const checkpoint = async (iter: number) => {
+    await saveCheckpoint(folder.checkpoint, models, optimizers, { iteration: iter, seed, architecture, plan: planPrint, spec: basename(s.report.specPath) }, extras);
     checkpointed = iter;
   };
   const nan = new NanPolicy(s.onNan, (m) => reporter.warn(m));
@@ -186,11 +186,64 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
   let stopped = false;
   let computeMs = 0;
   const memoryAtStart = tf.memory().numTensors;
-  while (iter < total) {
-    const t0 = performance.now();
+  // On a GPU the steps' numbers stay on the device and an iteration's are read while the
+  // next one runs (one behind); before a sample grid, a checkpoint, a score or a stop all
+  // are read. On the CPU backends they are read as each iteration ends.
+  const lag = deferredReads() ? 1 : 0;
+  const unread: Unread[] = [];
+  let lastFinish = 0;
+  /** Reads an iteration's numbers, applies the NaN policy, and logs its row (with its score when `scoreIt`). */
+  const finish = async (u: Unread, scoreIt: boolean): Promise<void> => {
     const losses: Record<string, number[]> = {};
     const scores: Record<string, number> = {};
     const parts: Record<string, number[]> = {};
+    for (const { st, res, optimizer } of u.steps) {
+      const n = await res.read();
+      if (n.nonFinite) {
+        if (res.deferred) optimizer.notApplied();
+        const what = n.nonFinite === "loss" ? `the loss is ${n.loss}` : "a gradient is NaN or infinite";
+        const where = `iteration ${u.iter}, step ${st.model} (${st.text})`;
+        nan.handle(where, what, st.model, checkpointed, () => {
+          reporter.stop();
+          pending?.catch(() => undefined);
+          log.close();
+          artefacts.writeReport(`failed: ${where}: ${what}`, last, reportExtra);
+        });
+      }
+      (losses[st.model] ??= []).push(n.loss);
+      for (const [name, v] of Object.entries(n.scores)) scores[`score_${name}`] = v;
+      for (const [name, v] of Object.entries(n.parts ?? {})) (parts[`part_${st.model}:${name}`] ??= []).push(v);
+    }
+    const now = performance.now();
+    const ms = now - Math.max(u.start, lastFinish);
+    lastFinish = now;
+    computeMs += ms;
+    const row: Row = {
+      iter: u.iter,
+      epoch: schedule.epochOf(u.iter),
+      time: Number((timeOffset + (Date.now() - started) / 1000).toFixed(3)),
+      img_per_s: Number(((length.batch * batchesPerIter * 1000) / ms).toFixed(2)),
+    };
+    for (const st of training.steps) {
+      const l = losses[st.model] ?? [];
+      row[`loss_${st.model}`] = l.reduce((a, b) => a + b, 0) / Math.max(1, l.length);
+    }
+    for (const st of training.steps) for (const n of st.scores) row[`score_${n}`] = scores[`score_${n}`] ?? Number.NaN;
+    // a step repeated (`step D * 5`): the mean of its terms, as of its loss
+    for (const st of training.steps) for (const p of st.parts ?? []) row[`part_${st.model}:${p}`] = mean(parts[`part_${st.model}:${p}`] ?? []);
+    const evaluated = scoreIt ? await evaluate(u.iter) : undefined;
+    if (evaluated) {
+      row["fld"] = evaluated.fld ?? Number.NaN;
+      row["kid"] = evaluated.kid;
+      row["kid_std"] = evaluated.kidStd;
+    }
+    if (u.iter % training.settings.logEvery === 0 || u.iter === total || evaluated) log.append(row);
+    last = row;
+    reporter.progress(row, total);
+  };
+  while (iter < total) {
+    const t0 = performance.now();
+    const done: Unread["steps"][number][] = [];
     let k = iter * batchesPerIter;
     let round: Round | undefined;
     let roundInputs: Record<string, tf.Tensor> | undefined;
@@ -214,59 +267,32 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
       for (let r = 0; r < st.repeat; r++) {
         if (r > 0) await newRound();
         const res = st.run(round!, optimizer);
-        if (!res.nonFinite) afterUpdate(st, models, averages, iter);
-        if (res.nonFinite) {
-          const what = res.nonFinite === "loss" ? `the loss is ${res.loss}` : "a gradient is NaN or infinite";
-          const where = `iteration ${iter + 1}, step ${st.model} (${st.text})`;
-          nan.handle(where, what, st.model, checkpointed, () => {
-            reporter.stop();
-            pending?.catch(() => undefined);
-            log.close();
-            artefacts.writeReport(`failed: ${where}: ${what}`, last, reportExtra);
-          });
-        }
-        (losses[st.model] ??= []).push(res.loss);
-        for (const [name, v] of Object.entries(res.scores)) scores[`score_${name}`] = v;
-        for (const [name, v] of Object.entries(res.parts ?? {})) (parts[`part_${st.model}:${name}`] ??= []).push(v);
+        afterUpdate(st, models, averages, iter, res.applied);
+        done.push({ st, res, optimizer });
       }
     }
     round?.dispose();
     if (roundInputs) tf.dispose(Object.values(roundInputs));
     iter++;
-    const ms = performance.now() - t0;
-    computeMs += ms;
-    const row: Row = {
-      iter,
-      epoch: schedule.epochOf(iter),
-      time: Number((timeOffset + (Date.now() - started) / 1000).toFixed(3)),
-      img_per_s: Number(((length.batch * batchesPerIter * 1000) / ms).toFixed(2)),
-    };
-    for (const st of training.steps) {
-      const l = losses[st.model] ?? [];
-      row[`loss_${st.model}`] = l.reduce((a, b) => a + b, 0) / Math.max(1, l.length);
-    }
-    for (const st of training.steps) for (const n of st.scores) row[`score_${n}`] = scores[`score_${n}`] ?? Number.NaN;
-    // a step repeated (`step D * 5`): the mean of its terms, as of its loss
-    for (const st of training.steps) for (const p of st.parts ?? []) row[`part_${st.model}:${p}`] = mean(parts[`part_${st.model}:${p}`] ?? []);
-    const evaluated = length.evalEvery > 0 && (iter % length.evalEvery === 0 || iter === total) ? await evaluate(iter) : undefined;
-    if (evaluated) {
-      row["fld"] = evaluated.fld ?? Number.NaN;
-      row["kid"] = evaluated.kid;
-      row["kid_std"] = evaluated.kidStd;
-    }
-    if (iter % training.settings.logEvery === 0 || iter === total || evaluated) log.append(row);
-    last = row;
-    reporter.progress(row, total);
+    unread.push({ iter, start: t0, steps: done });
     // A turn of the event loop, so that Ctrl-C's handler runs now, not at the next file
     // write (with in-memory data an iteration never waits on a real I/O event).
     await new Promise<void>((resolve) => setImmediate(resolve));
     const stopNow = s.shouldStop?.() ?? false;
-    if (iter % length.sampleEvery === 0 || iter === total || iter === startIter + 1 || stopNow) {
+    const scoreIt = length.evalEvery > 0 && (iter % length.evalEvery === 0 || iter === total);
+    const sampleIt = iter % length.sampleEvery === 0 || iter === total || iter === startIter + 1 || stopNow;
+    const checkpointIt = iter % length.checkpointEvery === 0 || iter === total || stopNow;
+    const leave = scoreIt || sampleIt || checkpointIt ? 0 : lag;
+    while (unread.length > leave) {
+      const u = unread.shift()!;
+      await finish(u, scoreIt && u.iter === iter);
+    }
+    if (sampleIt) {
       await artefacts.writeSamples(shown, iter);
       await artefacts.refreshPlots();
       artefacts.writeReport(iter === total ? "finished" : `running: iteration ${iter} of ${total}`, last, reportExtra);
     }
-    if (iter % length.checkpointEvery === 0 || iter === total || stopNow) checkpoint(iter);
+    if (checkpointIt) await checkpoint(iter);
     if (stopNow && iter < total) {
       stopped = true;
       break;
@@ -316,14 +342,25 @@ export function setLearningRates(training: Training, optimizers: Readonly<Record
  * WGAN's weight clipping (every parameter of its models clamped to [-c, c]), then the
  * averages of its models.
  */
-export function afterUpdate(st: StepFn, models: Readonly<Record<string, Model>>, averages: readonly Ema[], iteration: number): void {
+export function afterUpdate(st: StepFn, models: Readonly<Record<string, Model>>, averages: readonly Ema[], iteration: number, applied: boolean | tf.Tensor = true): void {
+  if (applied === false) return;
   const c = st.optimizer.clip;
   if (c !== undefined) {
     tf.tidy(() => {
       for (const m of st.models) for (const p of models[m]!.parameters()) p.assign(tf.clipByValue(p, -c, c));
     });
   }
-  for (const a of averages) if (st.models.includes(a.model)) a.update(iteration);
+  // Clipping weights a skipped update left as they were changes nothing: no condition there.
+  for (const a of averages) if (st.models.includes(a.model)) a.update(iteration, applied === true ? undefined : applied);
+}
+
+/** An iteration whose steps' numbers are not read yet. */
+interface Unread {
+  /** Its number, counted from 1. */
+  readonly iter: number;
+  /** When it started (performance.now()). */
+  readonly start: number;
+  readonly steps: readonly { readonly st: StepFn; readonly res: StepResult; readonly optimizer: Adam }[];
 }
 
 function mean(values: readonly number[]): number {

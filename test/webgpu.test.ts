@@ -1,0 +1,238 @@
+// The WebGPU backend (runtime/backend.ts, `npm run webgpu`) against the cpu backend: one
+// training iteration of every spec in specs/ (at small widths), from the same weights on
+// the same batch, gives the same losses, scores, weights, buffers and Adam moments within
+// 1e-4; 100 iterations leave tensors and GPU memory where they were; gan-train and
+// gan-sample run on it. Without a GPU this runs on Mesa's software Vulkan driver
+// (lavapipe; `.ci/run` installs it). Where WebGPU is not installed or finds no adapter the
+// tests say so and pass, except under GAN_REQUIRE_WEBGPU=1 (CI), where that fails them.
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import type { GeneratedCode } from "../cli/code.ts";
+import { startBackend } from "../runtime/backend.ts";
+import { readSafetensorsMetadata } from "../runtime/io/safetensors.ts";
+import type { Model } from "../runtime/nn/model.ts";
+import { stateDict } from "../runtime/nn/state-dict.ts";
+import { Adam } from "../runtime/optim/adam.ts";
+import { Rng } from "../runtime/random.ts";
+import { ImagePool, mixSeed, Round, type StepNumbers } from "../runtime/train/round.ts";
+import { noiseTensors, tensorOf } from "../runtime/train/schedule.ts";
+import { afterUpdate } from "../runtime/train/trainer.ts";
+import { Ema } from "../runtime/train/ema.ts";
+import { codeFor } from "./helpers.ts";
+
+/** Why WebGPU cannot run here (null: it can). */
+async function unavailable(): Promise<string | null> {
+  try {
+    await startBackend("webgpu");
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  } finally {
+    await startBackend("cpu");
+  }
+}
+
+const required = process.env["GAN_REQUIRE_WEBGPU"] === "1";
+
+// The widths only shrink the models (as test/gan-train.test.ts's every-spec run).
+const SMALL: Record<string, Record<string, number>> = {
+  "dcgan.gan": { isize: 16, ngf: 4, ndf: 4 },
+  "pix2pix.gan": { ngf: 2, ndf: 2 },
+  "cyclegan.gan": { size: 32, load: 36, ngf: 4, ndf: 4, n_blocks: 1 },
+  "sngan.gan": { ch: 4 },
+  "sagan.gan": { ch: 8 },
+  "lsgan.gan": { ngf: 4, ndf: 4 },
+  "wgan-gp.gan": { dim: 4 },
+  "mnist-gan.gan": {},
+  "cgan.gan": {},
+  "acgan.gan": {},
+};
+
+interface Outcome {
+  readonly numbers: StepNumbers[];
+  /** Every weight, buffer, Adam moment and average by name. */
+  readonly state: Map<string, Float32Array>;
+}
+
+/**
+ * One iteration of a spec's steps (each step as often as it repeats, on one batch) on the
+ * current backend: models from seed 1, a batch of 4 drawn from seed 2 (data and noise).
+ */
+async function oneIteration(code: GeneratedCode): Promise<Outcome> {
+  const training = code.training!;
+  const models: Record<string, Model> = {};
+  for (const [name, Cls] of Object.entries(code.models)) models[name] = new Cls({ seed: mixSeed(1, name) });
+  const optimizers = Object.fromEntries(training.steps.map((st) => [st.model, new Adam(st.models.flatMap((m) => models[m]!.parameters()), st.optimizer)]));
+  const averages = (training.ema ?? []).map((a) => new Ema(a.model, a.decay, new code.models[a.model]!({ seed: 7 }), models[a.model]!, 0));
+  const pools = new Map((training.pools ?? []).map((p) => [p.name, new ImagePool(Math.min(p.size, 2))]));
+  const n = 4;
+  const rng = new Rng(2);
+  const inputs: Record<string, tf.Tensor> = noiseTensors(training.noise, rng, n);
+  for (const o of training.data.outputs) {
+    const size = o.shape.reduce((a, b) => a * b, 1);
+    const data = o.classes !== undefined ? Float32Array.from({ length: n }, () => Math.floor(rng.next() * o.classes!)) : rng.fillUniform(n * size, -1, 1);
+    inputs[o.name] = tensorOf(data, n, o.shape, o.classes);
+  }
+  const numbers: StepNumbers[] = [];
+  for (const st of training.steps) {
+    for (let r = 0; r < st.repeat; r++) {
+      const round = new Round(models, inputs, mixSeed(3, `${st.model} ${r}`), { pools });
+      const res = st.run(round, optimizers[st.model]!);
+      afterUpdate(st, models, averages, 0, res.applied);
+      numbers.push(await res.read());
+      round.dispose();
+    }
+  }
+  const state = new Map<string, Float32Array>();
+  for (const [name, m] of Object.entries(models)) for (const t of await stateDict(m)) state.set(`${name}.${t.name}`, t.data);
+  for (const a of averages) for (const t of await stateDict(a.copy)) state.set(`ema.${a.model}.${t.name}`, t.data);
+  for (const st of training.steps) {
+    // the moments by their parameter's name (the optimizer's order: each model's parameters in state order)
+    const names = st.models.flatMap((m) => models[m]!.state().filter((x) => x.kind === "parameter").map((x) => `${m}.${x.key}`));
+    const { m, v } = optimizers[st.model]!.state();
+    for (const [i, name] of names.entries()) {
+      state.set(`exp_avg.${name}`, (await m[i]!.data()) as Float32Array);
+      state.set(`exp_avg_sq.${name}`, (await v[i]!.data()) as Float32Array);
+    }
+  }
+  for (const [name, pool] of pools) (await pool.contents()).forEach((im, i) => state.set(`pool.${name}.${i}`, im));
+  tf.dispose(Object.values(inputs));
+  for (const o of Object.values(optimizers)) o.dispose();
+  for (const m of Object.values(models)) m.dispose();
+  for (const a of averages) a.copy.dispose();
+  for (const p of pools.values()) p.dispose();
+  return { numbers, state };
+}
+
+/**
+ * The largest difference relative to max(1, |cpu value|), and where. A weight whose
+ * gradient is ~0 on both backends (|Adam's first moment| < 1e-6: a bias that a following
+ * normalization cancels, its gradient rounding noise) is not compared: Adam's first steps
+ * turn such noise into ±lr of either sign (the PyTorch parity tests' rule too).
+ */
+function worst(cpu: Outcome, gpu: Outcome): { diff: number; where: string } {
+  let diff = 0;
+  let where = "";
+  const see = (a: number, b: number, name: string) => {
+    const d = Math.abs(a - b) / Math.max(1, Math.abs(a));
+    if (!(d <= diff)) {
+      diff = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+      where = `${name}: cpu ${a}, webgpu ${b}`;
+    }
+  };
+  cpu.numbers.forEach((c, i) => {
+    const g = gpu.numbers[i]!;
+    see(c.loss, g.loss, `step ${i} loss`);
+    assert.equal(g.nonFinite, c.nonFinite, `step ${i}: finite on one backend only`);
+    for (const [k, v] of Object.entries(c.scores)) see(v, g.scores[k]!, `step ${i} score ${k}`);
+    for (const [k, v] of Object.entries(c.parts ?? {})) see(v, g.parts?.[k] ?? Number.NaN, `step ${i} part ${k}`);
+  });
+  assert.deepEqual([...gpu.state.keys()].sort(), [...cpu.state.keys()].sort());
+  for (const [name, a] of cpu.state) {
+    const b = gpu.state.get(name)!;
+    assert.equal(b.length, a.length, name);
+    const [mA, mB] = [cpu.state.get(`exp_avg.${name}`), gpu.state.get(`exp_avg.${name}`)];
+    for (let i = 0; i < a.length; i++) {
+      if (mA !== undefined && mB !== undefined && Math.abs(mA[i]!) < 1e-6 && Math.abs(mB[i]!) < 1e-6) continue;
+      see(a[i]!, b[i]!, `${name}[${i}]`);
+    }
+  }
+  return { diff, where };
+}
+
+describe("the WebGPU backend", async () => {
+  const why = await unavailable();
+  const skip = why !== null && !required ? `WebGPU cannot run here: ${why}` : false;
+  if (skip) console.log(`# ${skip}`);
+
+  it("starts (GAN_REQUIRE_WEBGPU=1 makes a missing WebGPU a failure)", { skip }, () => {
+    assert.equal(why, null, `WebGPU is required here (GAN_REQUIRE_WEBGPU=1) but: ${why}`);
+  });
+
+  const specs = readdirSync("specs").filter((f) => f.endsWith(".gan")).sort();
+  for (const spec of specs) {
+    it(`${spec}: one iteration equals the cpu backend's within 1e-4`, { skip }, async () => {
+      const code = await codeFor(`specs/${spec}`, SMALL[spec] ?? {});
+      await startBackend("cpu");
+      const cpu = await oneIteration(code);
+      await startBackend("webgpu");
+      try {
+        const gpu = await oneIteration(code);
+        const { diff, where } = worst(cpu, gpu);
+        assert.ok(diff <= 1e-4, `${spec}: ${where} (relative difference ${diff.toExponential(2)})`);
+      } finally {
+        await startBackend("cpu");
+      }
+    });
+  }
+  it("covers every spec", { skip }, () => assert.deepEqual(specs.filter((s) => SMALL[s] === undefined), []));
+
+  it("100 iterations leave tensors and GPU memory as they were", { skip }, async () => {
+    const code = await codeFor("specs/dcgan.gan", SMALL["dcgan.gan"]!);
+    await startBackend("webgpu");
+    try {
+      const training = code.training!;
+      const models = Object.fromEntries(Object.entries(code.models).map(([name, Cls]) => [name, new Cls({ seed: 1 })]));
+      const optimizers = Object.fromEntries(training.steps.map((st) => [st.model, new Adam(models[st.model]!.parameters(), st.optimizer)]));
+      const rng = new Rng(3);
+      const counts: number[] = [];
+      const bytes: number[] = [];
+      let pending: Promise<StepNumbers>[] = [];
+      for (let i = 0; i < 100; i++) {
+        const inputs = noiseTensors(training.noise, rng, 4);
+        inputs["real"] = tensorOf(rng.fillUniform(4 * 16 * 16 * 3, -1, 1), 4, [3, 16, 16]);
+        const round = new Round(models, inputs, i);
+        const results = training.steps.map((s) => s.run(round, optimizers[s.model]!));
+        round.dispose();
+        tf.dispose(Object.values(inputs));
+        // read one iteration behind, as gan-train does
+        await Promise.all(pending);
+        pending = results.map((r) => r.read());
+        const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+        counts.push(m.numTensors);
+        bytes.push(m.numBytesInGPU ?? m.numBytes);
+      }
+      await Promise.all(pending);
+      const drift = (xs: number[]) => xs.slice(5).some((x) => x !== xs[4]);
+      assert.ok(!drift(counts), `tensor counts drift: ${counts.slice(0, 6).join(", ")} ... ${counts.slice(-5).join(", ")}`);
+      assert.ok(!drift(bytes), `GPU bytes drift: ${bytes.slice(0, 6).join(", ")} ... ${bytes.slice(-5).join(", ")}`);
+      for (const o of Object.values(optimizers)) o.dispose();
+      for (const m of Object.values(models)) m.dispose();
+    } finally {
+      await startBackend("cpu");
+    }
+  });
+
+  describe("gan-train and gan-sample with --backend webgpu", () => {
+    let root = "";
+    before(() => (root = mkdtempSync(join(tmpdir(), "gan-webgpu-"))));
+    after(() => rmSync(root, { recursive: true, force: true }));
+
+    it("gan-train specs/dcgan.gan --backend webgpu --iters 5, then gan-sample from its checkpoint", { skip }, async () => {
+      const out = join(root, "dcgan");
+      const { main: trainMain } = await import("../cli/gan-train.ts");
+      let stdout = "";
+      let stderr = "";
+      const io = { stdout: (x: string) => (stdout += x), stderr: (x: string) => (stderr += x) };
+      const args = ["specs/dcgan.gan", "--set", "isize=16", "ngf=4", "ndf=4", "--backend", "webgpu", "--iters", "5", "--batch", "8", "--eval-every", "0", "--out", out, "--progress", "none"];
+      const code = await trainMain(args, io);
+      assert.equal(code, 0, stderr);
+      assert.match(stderr, /backend: TensorFlow\.js [\d.]+ WebGPU \(Dawn\) on /);
+      assert.match(stdout, /finished: 5 of 5 iterations, \d+ ms per iteration on webgpu/);
+      assert.equal(readSafetensorsMetadata(readFileSync(join(out, "checkpoints", "last.safetensors")))["iteration"], "5");
+      const rows = readFileSync(join(out, "log.csv"), "utf8").trim().split("\n");
+      assert.equal(rows.length, 6, "a header and a row per iteration");
+      assert.ok(rows.slice(1).every((r) => !/NaN|,,/.test(r)), rows.join("\n"));
+      const { main: sampleMain } = await import("../cli/gan-sample.ts");
+      let err = "";
+      const s = await sampleMain(["--checkpoint", out, "--noise", "4", "--backend", "webgpu", "--out", join(out, "s.png")], { stdout: () => undefined, stderr: (x) => (err += x) });
+      assert.equal(s, 0, err);
+      assert.match(err, /backend webgpu/);
+      await startBackend("cpu");
+    });
+  });
+});
