@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const folder = join(root, "node_modules", ".webgpu");
-const tfjs = JSON.parse(readFileSync(join(root, "node_modules", "@tensorflow", "tfjs-core", "package.json"), "utf8")).version;
+// The project's TF.js version, from its lock file (so this runs before `npm install` too).
+const tfjs = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")).packages["node_modules/@tensorflow/tfjs-core"].version;
 // The versions: Dawn's package as tested here, and the backend of the project's TF.js.
 const packages = { webgpu: "0.6.2", "@tensorflow/tfjs-backend-webgpu": tfjs };
 

@@ -218,7 +218,7 @@ describe("the WebGPU backend", async () => {
       let stdout = "";
       let stderr = "";
       const io = { stdout: (x: string) => (stdout += x), stderr: (x: string) => (stderr += x) };
-      const args = ["specs/dcgan.gan", "--set", "isize=16", "ngf=4", "ndf=4", "--backend", "webgpu", "--iters", "5", "--batch", "8", "--eval-every", "0", "--out", out, "--progress", "none"];
+      const args = ["specs/dcgan.gan", "--set", "isize=16", "ngf=4", "ndf=4", "--backend", "webgpu", "--iters", "5", "--batch", "8", "--eval-every", "0", "--out", out, "--progress", "lines"];
       const code = await trainMain(args, io);
       assert.equal(code, 0, stderr);
       assert.match(stderr, /backend: TensorFlow\.js [\d.]+ WebGPU \(Dawn\) on /);
