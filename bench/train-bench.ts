@@ -15,7 +15,8 @@
 // Options: --json (one JSON object per line), --quick (mlp-b64 and dcgan-b16 only, 1 warm-up
 // and 3 timed iterations), --iters N (timed iterations; default 5 after 2 warm-ups; a case
 // whose first iteration takes > 20 s gets 1 warm-up), --all (cpu for every case),
-// --backends=wasm,cpu,tensorflow, --timeout S (per case; default 1200: a case that fails or
+// --backends=wasm,cpu,tensorflow,webgpu, --device cuda (PyTorch's side on the GPU),
+// --timeout S (per case; default 1200: a case that fails or
 // times out is a row saying so), --no-torch, --python PATH (default /usr/bin/python3).
 //
 // FLOPs per iteration are computed from the IR: 2 * MACs of every conv / convT / linear
@@ -62,6 +63,8 @@ export interface Options {
   readonly backends: readonly string[] | null;
   readonly torch: boolean;
   readonly python: string;
+  /** Where PyTorch runs its side (cuda: the GPU check, scripts/gpu-check.sh). */
+  readonly device: "cpu" | "cuda";
   readonly cases: readonly string[];
 }
 
@@ -72,7 +75,7 @@ export function parseOptions(argv: readonly string[]): Options {
     const a = argv[i]!;
     return a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[i + 1];
   };
-  const takesValue = new Set(["--iters", "--timeout", "--backends", "--python"]);
+  const takesValue = new Set(["--iters", "--timeout", "--backends", "--python", "--device"]);
   const cases: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -84,7 +87,9 @@ export function parseOptions(argv: readonly string[]): Options {
   const timeout = value("--timeout");
   const backends = value("--backends");
   for (const c of cases) caseOf(c);
-  for (const b of backends?.split(",") ?? []) if (b && !["wasm", "cpu", "tensorflow"].includes(b)) throw new Error(`unknown backend ${b}: wasm, cpu or tensorflow`);
+  for (const b of backends?.split(",") ?? []) if (b && !["wasm", "cpu", "tensorflow", "webgpu"].includes(b)) throw new Error(`unknown backend ${b}: wasm, cpu, tensorflow or webgpu`);
+  const device = value("--device") ?? "cpu";
+  if (device !== "cpu" && device !== "cuda") throw new Error(`unknown --device ${device}: cpu or cuda`);
   return {
     json: argv.includes("--json"),
     quick,
@@ -94,6 +99,7 @@ export function parseOptions(argv: readonly string[]): Options {
     backends: backends !== undefined ? backends.split(",").filter((b) => b) : null,
     torch: !argv.includes("--no-torch"),
     python: value("--python") ?? "/usr/bin/python3",
+    device,
     cases: cases.length > 0 ? cases : quick ? QUICK_CASES : ALL_CASES,
   };
 }
@@ -202,23 +208,26 @@ async function runCase(c: Case, backend: string, iters: number, warmups: number)
     const shape = [c.batch, ...o.shape];
     inputs[o.name] = fromTorchOrder(tf.tensor(rng.fillUniform(shape.reduce((a, b) => a * b, 1), -1, 1), shape));
   }
-  const one = (i: number): number => {
+  // An iteration ends when its numbers are read (on a GPU: when the device has done its work).
+  const one = async (i: number): Promise<number> => {
     const t0 = performance.now();
     const round = new Round(models, inputs, i);
-    for (const s of steps) for (let k = 0; k < s.repeat; k++) s.run(round, optimizers[s.model]!);
+    const results = [];
+    for (const s of steps) for (let k = 0; k < s.repeat; k++) results.push(s.run(round, optimizers[s.model]!));
     round.dispose();
+    await Promise.all(results.map((r) => r.read()));
     return performance.now() - t0;
   };
   const say = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
-  const first = one(0);
+  const first = await one(0);
   say({ warmup: 1, ms: first });
   // A slow case (first iteration > 20 s) gets one warm-up: the first iteration holds the
   // one-off costs (kernel set-up, allocation); later ones are steady.
   const nWarm = first > 20_000 ? 1 : warmups;
-  for (let w = 1; w < nWarm; w++) say({ warmup: w + 1, ms: one(w) });
+  for (let w = 1; w < nWarm; w++) say({ warmup: w + 1, ms: await one(w) });
   const times: number[] = [];
   for (let i = 0; i < iters; i++) {
-    times.push(one(nWarm + i));
+    times.push(await one(nWarm + i));
     say({ iter: i + 1, ms: times.at(-1) });
   }
   return {
@@ -345,7 +354,7 @@ export async function runTrainBench(o: Options): Promise<TrainReport> {
     // emitted generated/<spec>/torch package), then each backend, one process at a time.
     const torchCase = async (label: string) => {
       log(`${label} ...`);
-      const args = [`${root}bench/torch_bench.py`, "--child", label, ...(o.iters !== null ? ["--iters", String(o.iters)] : [])];
+      const args = [`${root}bench/torch_bench.py`, "--child", label, "--device", o.device, ...(o.iters !== null ? ["--iters", String(o.iters)] : [])];
       const r = await run(o.python, args, o.timeoutS, { ...process.env, OMP_WAIT_POLICY: "PASSIVE" }, () => {});
       const line = r.lines.filter((l) => l.startsWith("{")).at(-1);
       let t: { ms_per_iter: number | null; iters?: number; warmups?: number; peak_rss_mb?: number; torch?: string; error?: string } | null = null;

@@ -141,7 +141,7 @@ interface Adapter {
   readonly info: { readonly vendor: string; readonly architecture: string; readonly device: string; readonly description: string; readonly isFallbackAdapter?: boolean };
 }
 
-let dawnGpu: ReturnType<Dawn["create"]> | undefined;
+const dawnGpus = new WeakMap<Dawn, ReturnType<Dawn["create"]>>();
 
 /** What the WebGPU adapter is, in a few words, and whether it is a software one. */
 function adapterText(adapter: Adapter): { readonly text: string; readonly software: boolean } {
@@ -167,7 +167,8 @@ async function startWebgpu(importer: (name: string) => Promise<unknown>, hardwar
   for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true, writable: true });
   // One Dawn instance per process: TF.js keeps its device, and a second instance's
   // collection crashes Dawn.
-  const gpu = (dawnGpu ??= dawn.create([]));
+  let gpu = dawnGpus.get(dawn);
+  if (gpu === undefined) dawnGpus.set(dawn, (gpu = dawn.create([])));
   // TF.js asks navigator.gpu for its adapter (Node 20 has no navigator, 21+ one without gpu).
   const nav = (globalThis as { navigator?: object }).navigator;
   if (nav === undefined) Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });

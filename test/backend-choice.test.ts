@@ -18,6 +18,15 @@ async function fakeNative(): Promise<void> {
   }
 }
 
+/** A fake TF.js webgpu backend: the cpu one under that name. */
+async function fakeWebgpu(): Promise<void> {
+  if (!tf.findBackend("webgpu")) {
+    const { MathBackendCPU } = await import("@tensorflow/tfjs-backend-cpu");
+    tf.registerBackend("webgpu", () => new MathBackendCPU(), 1);
+    for (const k of tf.getKernelsForBackend("cpu")) tf.registerKernel({ ...k, backendName: "webgpu" });
+  }
+}
+
 describe("backend choice", () => {
   it("auto takes tfjs-node-gpu when it loads", async () => {
     const asked: string[] = [];
@@ -46,13 +55,49 @@ describe("backend choice", () => {
   it("auto falls back to wasm and says why", async () => {
     const info = await startBackend("auto", {
       importer: async (n) => {
-        if (n.endsWith("-gpu")) throw notInstalled(n);
+        if (n.endsWith("-gpu") || n.includes("webgpu")) throw notInstalled(n);
         throw new Error("The specified module could not be found.\n\\?\\tfjs_binding.node");
       },
     });
     assert.equal(info.name, "wasm");
     assert.equal(tf.getBackend(), "wasm");
-    assert.match(info.why, /WebAssembly (with native kernels|\(XNNPACK\)).*@tensorflow\/tfjs-node-gpu not installed, @tensorflow\/tfjs-node installed but does not load \(The specified module could not be found\.\)/);
+    assert.match(
+      info.why,
+      /WebAssembly (with native kernels|\(XNNPACK\)).*@tensorflow\/tfjs-node-gpu not installed, the WebGPU backend is not installed \(npm run webgpu\), @tensorflow\/tfjs-node installed but does not load \(The specified module could not be found\.\)/,
+    );
+  });
+
+  it("auto takes WebGPU on a hardware adapter (after tfjs-node-gpu, before tfjs-node), not on a software one", async () => {
+    const asked: string[] = [];
+    const importer = (adapter: { description: string; isFallbackAdapter: boolean }) => async (n: string) => {
+      asked.push(n);
+      if (n.startsWith("@tensorflow/tfjs-node")) throw notInstalled(n);
+      if (n === "webgpu") return { globals: {}, create: () => ({ requestAdapter: async () => ({ info: { vendor: "v", architecture: "a", device: "d", ...adapter } }) }) };
+      await fakeWebgpu();
+      return {};
+    };
+    const hardware = await startBackend("auto", { importer: importer({ description: "NVIDIA H200", isFallbackAdapter: false }) });
+    assert.deepEqual(asked, ["@tensorflow/tfjs-node-gpu", "webgpu", "@tensorflow/tfjs-backend-webgpu"]);
+    assert.equal(hardware.name, "webgpu");
+    assert.match(hardware.why, /WebGPU \(Dawn\) on NVIDIA H200$/);
+    const software = await startBackend("auto", { importer: importer({ description: "llvmpipe (LLVM 15)", isFallbackAdapter: true }) });
+    assert.equal(software.name, "wasm");
+    assert.match(software.why, /WebGPU's only adapter is llvmpipe \(LLVM 15\) \(a software adapter: the CPU, not a GPU\)/);
+    // asked for by name, a software adapter is taken (tests, or no GPU at all)
+    const asked2 = await startBackend("webgpu", { importer: importer({ description: "llvmpipe (LLVM 15)", isFallbackAdapter: true }) });
+    assert.equal(asked2.name, "webgpu");
+    await startBackend("cpu");
+  });
+
+  it("--backend webgpu without the packages or without an adapter is a clear error", async () => {
+    await assert.rejects(
+      startBackend("webgpu", { importer: async (n) => Promise.reject(notInstalled(n)) }),
+      (e: unknown) => e instanceof BackendError && /^the WebGPU backend is not installed: run `npm run webgpu` once/.test(e.message),
+    );
+    await assert.rejects(
+      startBackend("webgpu", { importer: async (n) => (n === "webgpu" ? { globals: {}, create: () => ({ requestAdapter: async () => null }) } : {}) }),
+      (e: unknown) => e instanceof BackendError && /^WebGPU finds no adapter: it needs a GPU driver with Vulkan \(Linux\), Metal \(macOS\) or D3D12 \(Windows\)/.test(e.message),
+    );
   });
 
   it("tensorflow without a native package is a clear error", async () => {

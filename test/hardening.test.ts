@@ -289,6 +289,6 @@ describe("bad settings: one line naming the setting and the accepted values, exi
     writeFileSync(cfg, JSON.stringify({ batch: "64", backend: "gpu", seed: 1.5 }));
     const r = await train([TINY, "--config", cfg]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--config .*bad\.json: batch must be integer; backend must be one of auto, cpu, wasm, tensorflow; seed must be integer/);
+    assert.match(r.stderr, /--config .*bad\.json: batch must be integer; backend must be one of auto, cpu, wasm, tensorflow, webgpu; seed must be integer/);
   });
 });

@@ -26,18 +26,32 @@ export interface ConvTransposeOptions extends ConvOptions {
 function dilateKernel(w: tf.Tensor4D, d: Pair): tf.Tensor4D {
   if (d[0] === 1 && d[1] === 1) return w;
   const [kh, kw, ci, co] = w.shape;
-  const spread = w
-    .reshape([kh, 1, kw, 1, ci, co])
+  return spreadMiddle(w.reshape([1, kh, kw, ci * co]), d).reshape([(kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1, ci, co]);
+}
+
+/**
+ * [A, H, W, B] -> [A, (H-1)S+1, (W-1)S+1, B] with S-1 zeros between neighbours of H and of
+ * W. Pads of rank 4 only (TF.js's WebGPU backend cannot compile a pad of rank 6).
+ */
+function spreadMiddle(x: tf.Tensor4D, s: Pair): tf.Tensor4D {
+  const [a, h, w, b] = x.shape;
+  const rows = x
+    .reshape([a, h, 1, w * b])
     .pad([
       [0, 0],
-      [0, d[0] - 1],
       [0, 0],
-      [0, d[1] - 1],
-      [0, 0],
+      [0, s[0] - 1],
       [0, 0],
     ])
-    .reshape([kh * d[0], kw * d[1], ci, co]);
-  return spread.slice([0, 0, 0, 0], [(kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1, ci, co]) as tf.Tensor4D;
+    .reshape([a * h * s[0], w, 1, b])
+    .pad([
+      [0, 0],
+      [0, 0],
+      [0, s[1] - 1],
+      [0, 0],
+    ])
+    .reshape([a, h * s[0], w * s[1], b]);
+  return rows.slice([0, 0, 0, 0], [a, (h - 1) * s[0] + 1, (w - 1) * s[1] + 1, b]) as tf.Tensor4D;
 }
 
 /** Pads (positive) or crops (negative) H and W of an NHWC tensor, per side. */
@@ -76,19 +90,7 @@ export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.Tensor1D | 
 /** Inserts S-1 zeros between pixels: [N, H, W, C] -> [N, (H-1)S+1, (W-1)S+1, C]. */
 function spreadPixels(x: tf.Tensor4D, s: Pair): tf.Tensor4D {
   if (s[0] === 1 && s[1] === 1) return x;
-  const [n, h, w, c] = x.shape;
-  return x
-    .reshape([n, h, 1, w, 1, c])
-    .pad([
-      [0, 0],
-      [0, 0],
-      [0, s[0] - 1],
-      [0, 0],
-      [0, s[1] - 1],
-      [0, 0],
-    ])
-    .reshape([n, h * s[0], w * s[1], c])
-    .slice([0, 0, 0, 0], [n, (h - 1) * s[0] + 1, (w - 1) * s[1] + 1, c]) as tf.Tensor4D;
+  return spreadMiddle(x, s);
 }
 
 /**
