@@ -82,3 +82,13 @@ export function loadSpec(io: Io, program: string, path: string, overrides: Reado
   if (result.diagnostics.some((d) => d.severity === "error")) return EXIT_SPEC_ERRORS;
   return { result, text };
 }
+
+/** Starts a TF.js backend (runtime/backend.ts), or fails with GAN0911 saying why (not a stack trace). */
+export async function startBackendOrFail(choice: string): Promise<{ readonly name: string; readonly why: string }> {
+  const { startBackend } = await import("../runtime/backend.ts");
+  try {
+    return await startBackend(choice as "auto");
+  } catch (e) {
+    throw new CliError("BackendProblem", [choice, e instanceof Error ? e.message : String(e)]);
+  }
+}

@@ -9,7 +9,7 @@ import yargs from "yargs";
 import { RunFolder } from "../runtime/train/run-folder.ts";
 import { readRunRecord, RunRecordError } from "../runtime/train/run-record.ts";
 import { loadCode } from "./code.ts";
-import { CliError, EXIT_OK, type Io, loadSpec, printError, processIo } from "./common.ts";
+import { CliError, EXIT_OK, type Io, loadSpec, printError, processIo, startBackendOrFail } from "./common.ts";
 import { checkFlags, type FlagTable, type FlagValues, yargsOptions } from "./flags.ts";
 import { parseArgv } from "./parse-argv.ts";
 
@@ -71,13 +71,12 @@ async function evaluate(argv: readonly string[], io: Io): Promise<number> {
   if (code.training === undefined) throw usage(`${run.spec} has no train: section, so its samples are not defined`);
   const training = code.training;
 
-  const [{ startBackend }, { openDataset }, checkpoints, quality] = await Promise.all([
-    import("../runtime/backend.ts"),
+  const [{ openDataset }, checkpoints, quality] = await Promise.all([
     import("../runtime/data/dataset.ts"),
     import("../runtime/train/checkpoint.ts"),
     import("../runtime/eval/quality.ts"),
   ]);
-  const backend = await startBackend(flags.backend as "auto");
+  const backend = await startBackendOrFail(flags.backend ?? "auto");
   io.stderr(`${PROGRAM}: backend ${backend.name}\n`);
   const models = Object.fromEntries(Object.entries(code.models).map(([name, Cls]) => [name, new Cls({ seed: 0 })]));
   // the averages the run keeps (`ema G = 0.999`): its samples and scores use them, so these do

@@ -16,7 +16,7 @@ import { Rng } from "../runtime/random.ts";
 import { RunFolder } from "../runtime/train/run-folder.ts";
 import { readRunRecord, RunRecordError } from "../runtime/train/run-record.ts";
 import { loadCode, loadCodeTemporarily } from "./code.ts";
-import { CliError, EXIT_OK, type Io, loadSpec, parseSets, printError, processIo } from "./common.ts";
+import { CliError, EXIT_OK, type Io, loadSpec, parseSets, printError, processIo, startBackendOrFail } from "./common.ts";
 import { checkFlags, type FlagTable, yargsOptions } from "./flags.ts";
 import { parseArgv } from "./parse-argv.ts";
 import { generatorOf, latentWalk, parseSeeds } from "./sample-latent.ts";
@@ -94,8 +94,7 @@ async function sample(argv: readonly string[], io: Io): Promise<number> {
   // The generated model: the run's own code (RUN/generated/, written again if missing), or,
   // for a spec or other --set values, the code compiled on the fly.
   const code = source.run !== undefined && givenSet.size === 0 ? await loadCode(spec.result, source.run.generated) : await loadCodeTemporarily(spec.result);
-  const { startBackend } = await import("../runtime/backend.ts");
-  const backend = await startBackend(args.backend as "cpu" | "wasm" | "webgpu");
+  const backend = await startBackendOrFail(args.backend);
   io.stderr(`gan-sample: backend ${backend.name} (${backend.why})\n`);
   const model = new code.models[irModel.name]!({ seed: args.seed });
   await loadWeights(io, args, model, irModel.name, source);

@@ -18,7 +18,7 @@ import { changedSettings, FLAG, readRunRecord, type RunRecord, RunRecordError, t
 import { describeScore } from "../runtime/eval/score-text.ts";
 import type { TrainSummary } from "../runtime/train/trainer.ts";
 import { emitCodeInBackground, importCode } from "./code.ts";
-import { CliError, EXIT_OK, EXIT_SPEC_ERRORS, type Io, loadSpec, parseSets, printError, processIo } from "./common.ts";
+import { CliError, EXIT_OK, EXIT_SPEC_ERRORS, type Io, loadSpec, parseSets, printError, processIo, startBackendOrFail } from "./common.ts";
 import { checkFlags, configSchema, type FlagTable, type FlagValues, yargsOptions } from "./flags.ts";
 import { parseArgv } from "./parse-argv.ts";
 
@@ -247,13 +247,8 @@ async function trainRun(flags: Flags, run: RunPlace, result: CompileResult, text
   // The run's code is generated in a worker while TF.js and the runtime load here.
   const emitting = emitCodeInBackground(result, run.overrides, run.folder.generated);
   emitting.catch(() => undefined);
-  const [{ startBackend }, { train }, { makeReporter }] = await Promise.all([import("../runtime/backend.ts"), import("../runtime/train/trainer.ts"), import("./progress.ts")]);
-  let backend: { name: string; why: string };
-  try {
-    backend = await startBackend(settings.backend as "auto");
-  } catch (e) {
-    throw new CliError("BackendProblem", [settings.backend, e instanceof Error ? e.message : String(e)]);
-  }
+  const [{ train }, { makeReporter }] = await Promise.all([import("../runtime/train/trainer.ts"), import("./progress.ts")]);
+  const backend = await startBackendOrFail(settings.backend);
   try {
     await emitting;
   } catch (e) {
