@@ -184,7 +184,7 @@ describe("native kernels", () => {
 
   it("are built and load", () => {
     assert.ok(native.kernels, native.about);
-    assert.match(native.about, /native kernels \((avx2\+fma|portable), \d+ threads?\)/);
+    assert.match(native.about, /native kernels \((avx512f|avx2\+fma|portable), \d+ threads?\)/);
   });
 
   it("stock cpu reference (before any native kernel is registered)", async () => {
@@ -221,6 +221,26 @@ describe("native kernels", () => {
     const info = await startBackend("cpu");
     assert.match(info.why, /native kernels/);
     compare(run(), stock, "cpu+native");
+  });
+
+  it("every micro-kernel this CPU has (AVX-512, AVX2+FMA, portable C, chosen at run time) equals the stock kernels; AVX-512 gives AVX2's bits", async () => {
+    const k = native.kernels!;
+    await startBackend("cpu");
+    const byIsa: Record<string, Results> = {};
+    try {
+      for (const isa of ["avx512f", "avx2+fma", "portable"]) {
+        if (k.setIsa(isa) !== isa) continue; // this CPU lacks it
+        byIsa[isa] = run();
+        compare(byIsa[isa]!, stock, `cpu+native ${isa}`);
+      }
+    } finally {
+      k.setIsa("auto");
+    }
+    assert.ok(byIsa["portable"], "the portable kernel always runs");
+    if (byIsa["avx512f"] && byIsa["avx2+fma"]) {
+      for (const [name, v] of Object.entries(byIsa["avx2+fma"]!)) assert.deepEqual(byIsa["avx512f"]![name], v, `${name}: AVX-512 and AVX2 differ`);
+    }
+    console.log(`# micro-kernels checked here: ${Object.keys(byIsa).join(", ")}; in use: ${k.isa()}`);
   });
 
   it("count NaN and ±Inf over several tensors in one kernel", () => {

@@ -34,6 +34,8 @@ export interface NativeKernels {
   batchNorm(which: 0 | 1 | 2, channels: number, eps: number, ...arrays: Float32Array[]): void;
   setThreads(n: number): number;
   isa(): string;
+  /** Chooses the matrix-product micro-kernel ("avx512f", "avx2+fma", "portable", "auto"); returns the one in use. */
+  setIsa(name: string): string;
 }
 
 export interface NativeLoad {
@@ -42,7 +44,7 @@ export interface NativeLoad {
   readonly about: string;
 }
 
-const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "nonFinite", "transpose", "dropoutMask", "batchNorm", "setThreads", "isa"] as const satisfies readonly (keyof NativeKernels)[];
+const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "nonFinite", "transpose", "dropoutMask", "batchNorm", "setThreads", "isa", "setIsa"] as const satisfies readonly (keyof NativeKernels)[];
 
 let cached: NativeLoad | undefined;
 

@@ -316,11 +316,25 @@ static napi_value Isa(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// setIsa(name) -> the micro-kernel now in use ("avx512f", "avx2+fma", "portable"); name
+// "auto" (or "") is the widest the CPU has; a name this CPU lacks changes nothing.
+static napi_value SetIsa(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  char name[32] = "";
+  size_t len = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc >= 1) CHECK(napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len));
+  gemm_set_isa(name);
+  CHECK(napi_create_string_utf8(env, gemm_isa(), NAPI_AUTO_LENGTH, &r));
+  return r;
+}
+
 NAPI_MODULE_INIT() {
   struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"nonFinite", NonFinite}, {"transpose", Transpose}, {"dropoutMask", DropoutMask}, {"batchNorm", BatchNorm}, {"setThreads", SetThreads}, {"isa", Isa}};
+  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"nonFinite", NonFinite}, {"transpose", Transpose}, {"dropoutMask", DropoutMask}, {"batchNorm", BatchNorm}, {"setThreads", SetThreads}, {"isa", Isa}, {"setIsa", SetIsa}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, 0, &f) != napi_ok) return 0;

@@ -48,7 +48,7 @@ static void pack_a_im2col(const void *ctx, long r0, int rows, long k0, int kc, f
 static void pack_a_im2col_t(const void *ctx, long r0, int rows, long p0, int kc, float *dst) {
   const image_t *m = (const image_t *)ctx;
   const conv_t *g = m->g;
-  long dh[GEMM_MR], dw[GEMM_MR], cc[GEMM_MR];
+  long dh[GEMM_MR_MAX], dw[GEMM_MR_MAX], cc[GEMM_MR_MAX];
   for (int r = 0; r < rows; r++) {
     long k = r0 + r, tap = k / g->C;
     dh[r] = (tap / g->KW) * g->DH;

@@ -1,13 +1,19 @@
 // A cache-blocked SGEMM in the usual BLIS arrangement: B is packed into KC x NR panels
-// (kept in L2/L3), A into MR x KC panels (L1/L2), and a 6 x 16 micro-kernel keeps its
-// block of C in twelve AVX2 registers while it runs over KC. The threads split C by
-// columns (or by rows when C is tall and narrow); each packs what it reads itself.
+// (kept in L2/L3), A into MR x KC panels (L1/L2), and a micro-kernel keeps its block of C
+// in registers while it runs over KC: 12 x 16 in twelve AVX-512 registers where the CPU
+// has AVX-512, else 6 x 16 in twelve AVX2 registers, else portable C; chosen at run time
+// from one build. Every kernel adds the products of one output in the same order (k
+// ascending, one FMA each, the same KC blocks), so AVX-512 and AVX2 give the same bits.
+// The threads split C by columns (or by rows when C is tall and narrow); each packs what
+// it reads itself.
 #include "gemm.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "pool.h"
+
+int gemm_mr = 6;
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -32,12 +38,12 @@ static void store_tile(const float *t, float *c, long ldc, int mr, int nr, int a
 }
 
 static void ukernel_portable(int kc, const float *a, const float *b, float *c, long ldc, int mr, int nr, int acc) {
-  float t[GEMM_MR * GEMM_NR];
+  float t[6 * GEMM_NR];
   memset(t, 0, sizeof t);
   for (int k = 0; k < kc; k++) {
     const float *bk = b + k * GEMM_NR;
-    const float *ak = a + k * GEMM_MR;
-    for (int i = 0; i < GEMM_MR; i++) {
+    const float *ak = a + k * 6;
+    for (int i = 0; i < 6; i++) {
       float ai = ak[i];
       for (int j = 0; j < GEMM_NR; j++) t[i * GEMM_NR + j] += ai * bk[j];
     }
@@ -64,10 +70,10 @@ __attribute__((target("avx2,fma"))) static void ukernel_avx2(int kc, const float
     x = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
     x = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
     x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
-    a += GEMM_MR;
+    a += 6;
     b += GEMM_NR;
   }
-  if (mr == GEMM_MR && nr == GEMM_NR) {
+  if (mr == 6 && nr == GEMM_NR) {
 #define ROW(i, lo, hi)                                                                  \
   {                                                                                     \
     float *r = c + (i) * ldc;                                                           \
@@ -82,7 +88,7 @@ __attribute__((target("avx2,fma"))) static void ukernel_avx2(int kc, const float
 #undef ROW
     return;
   }
-  float t[GEMM_MR * GEMM_NR] __attribute__((aligned(32)));
+  float t[6 * GEMM_NR] __attribute__((aligned(32)));
   _mm256_store_ps(t + 0, c00); _mm256_store_ps(t + 8, c01);
   _mm256_store_ps(t + 16, c10); _mm256_store_ps(t + 24, c11);
   _mm256_store_ps(t + 32, c20); _mm256_store_ps(t + 40, c21);
@@ -94,6 +100,40 @@ __attribute__((target("avx2,fma"))) static void ukernel_avx2(int kc, const float
 #endif
 
 #ifdef HAVE_X86
+// 12 x 16: one 512-bit register per row of C (twelve, so that two FMA units are kept busy
+// through their latency), one load of B and twelve broadcasts of A per k.
+__attribute__((target("avx512f"))) static void ukernel_avx512(int kc, const float *a, const float *b, float *c, long ldc,
+                                                               int mr, int nr, int acc) {
+  __m512 r0 = _mm512_setzero_ps(), r1 = _mm512_setzero_ps(), r2 = _mm512_setzero_ps(), r3 = _mm512_setzero_ps();
+  __m512 r4 = _mm512_setzero_ps(), r5 = _mm512_setzero_ps(), r6 = _mm512_setzero_ps(), r7 = _mm512_setzero_ps();
+  __m512 r8 = _mm512_setzero_ps(), r9 = _mm512_setzero_ps(), r10 = _mm512_setzero_ps(), r11 = _mm512_setzero_ps();
+  for (int k = 0; k < kc; k++) {
+    __m512 bv = _mm512_load_ps(b);
+    r0 = _mm512_fmadd_ps(_mm512_set1_ps(a[0]), bv, r0);
+    r1 = _mm512_fmadd_ps(_mm512_set1_ps(a[1]), bv, r1);
+    r2 = _mm512_fmadd_ps(_mm512_set1_ps(a[2]), bv, r2);
+    r3 = _mm512_fmadd_ps(_mm512_set1_ps(a[3]), bv, r3);
+    r4 = _mm512_fmadd_ps(_mm512_set1_ps(a[4]), bv, r4);
+    r5 = _mm512_fmadd_ps(_mm512_set1_ps(a[5]), bv, r5);
+    r6 = _mm512_fmadd_ps(_mm512_set1_ps(a[6]), bv, r6);
+    r7 = _mm512_fmadd_ps(_mm512_set1_ps(a[7]), bv, r7);
+    r8 = _mm512_fmadd_ps(_mm512_set1_ps(a[8]), bv, r8);
+    r9 = _mm512_fmadd_ps(_mm512_set1_ps(a[9]), bv, r9);
+    r10 = _mm512_fmadd_ps(_mm512_set1_ps(a[10]), bv, r10);
+    r11 = _mm512_fmadd_ps(_mm512_set1_ps(a[11]), bv, r11);
+    a += 12;
+    b += GEMM_NR;
+  }
+  __m512 rows[12] = {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11};
+  __mmask16 m = nr >= GEMM_NR ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1u);
+  for (int i = 0; i < mr; i++) {
+    float *r = c + i * ldc;
+    __m512 v = rows[i];
+    if (acc) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, r));
+    _mm512_mask_storeu_ps(r, m, v);
+  }
+}
+
 // dst[k * 16 + c] = src[c * ld + k] for c < 16, k < kc: 8 x 8 blocks transposed in
 // registers (the scalar loop writes one float per cache line).
 __attribute__((target("avx2,fma"))) static void pack_b_transposed_avx2(const float *src, long ld, int kc, float *dst) {
@@ -126,19 +166,56 @@ __attribute__((target("avx2,fma"))) static void pack_b_transposed_avx2(const flo
 }
 #endif
 
-static ukernel_fn pick_kernel(void) {
-#ifdef HAVE_X86
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ukernel_avx2;
-#endif
-  return ukernel_portable;
-}
-
 static ukernel_fn ukernel;
 
+static int cpu_has(const char *isa) {
+#ifdef HAVE_X86
+  __builtin_cpu_init();
+  if (strcmp(isa, "avx512f") == 0) return __builtin_cpu_supports("avx512f");
+  if (strcmp(isa, "avx2+fma") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  return strcmp(isa, "portable") == 0;
+}
+
+int gemm_set_isa(const char *name) {
+  static const char *order[] = {"avx512f", "avx2+fma", "portable"};
+  if (name == 0 || name[0] == 0 || strcmp(name, "auto") == 0) {
+    for (int i = 0; i < 3; i++)
+      if (cpu_has(order[i])) return gemm_set_isa(order[i]);
+    return -1;
+  }
+  if (strcmp(name, "avx2") == 0) name = "avx2+fma";
+  if (strcmp(name, "avx512") == 0) name = "avx512f";
+  if (!cpu_has(name)) return -1;
+#ifdef HAVE_X86
+  if (strcmp(name, "avx512f") == 0) {
+    ukernel = ukernel_avx512;
+    gemm_mr = 12;
+    return 0;
+  }
+  if (strcmp(name, "avx2+fma") == 0) {
+    ukernel = ukernel_avx2;
+    gemm_mr = 6;
+    return 0;
+  }
+#endif
+  ukernel = ukernel_portable;
+  gemm_mr = 6;
+  return 0;
+}
+
+// The widest kernel the CPU has, or GAN_ISA's when the CPU has that one.
+static void pick_kernel(void) {
+  if (gemm_set_isa(getenv("GAN_ISA")) != 0) gemm_set_isa("auto");
+}
+
 const char *gemm_isa(void) {
-  if (!ukernel) ukernel = pick_kernel();
-  return ukernel == ukernel_portable ? "portable" : "avx2+fma";
+  if (!ukernel) pick_kernel();
+#ifdef HAVE_X86
+  if (ukernel == ukernel_avx512) return "avx512f";
+  if (ukernel == ukernel_avx2) return "avx2+fma";
+#endif
+  return "portable";
 }
 
 void pack_a_strided(const void *ctx, long r0, int rows, long k0, int kc, float *dst) {
@@ -172,7 +249,7 @@ void pack_b_strided(const void *ctx, long c0, int cols, long k0, int kc, float *
   if (m->rs == 1) {
     // B transposed in memory (a Linear weight read as W^T): each column is contiguous in k.
 #ifdef HAVE_X86
-    if (cols == GEMM_NR && ukernel == ukernel_avx2) {
+    if (cols == GEMM_NR && ukernel != ukernel_portable) {
       pack_b_transposed_avx2(m->p + c0 * m->cs + k0, m->cs, kc, dst);
       return;
     }
@@ -269,7 +346,7 @@ static void gemm_thread(void *ctx, int tid, int n) {
 
 void gemm(long M, long N, long K, pack_a_fn pa, const void *actx, pack_b_fn pb, const void *bctx, float *C, long ldc,
           int accumulate, int threads) {
-  if (!ukernel) ukernel = pick_kernel();
+  if (!ukernel) pick_kernel();
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate)

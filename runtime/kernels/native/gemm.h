@@ -4,8 +4,12 @@
 #ifndef GAN_GEMM_H
 #define GAN_GEMM_H
 
-#define GEMM_MR 6
+// The micro-kernel's tile: GEMM_MR rows (6 with AVX2 or the portable C, 12 with AVX-512;
+// chosen at run time, so packing functions read gemm_mr) by GEMM_NR = 16 columns.
+#define GEMM_MR_MAX 12
 #define GEMM_NR 16
+extern int gemm_mr;
+#define GEMM_MR gemm_mr
 
 // Writes rows r0 .. r0+rows-1 (rows <= GEMM_MR) and columns k0 .. k0+kc-1 of A into dst
 // as dst[k * GEMM_MR + r]; rows past `rows` are zero.
@@ -26,7 +30,13 @@ void pack_b_strided(const void *ctx, long c0, int cols, long k0, int kc, float *
 void gemm(long M, long N, long K, pack_a_fn pa, const void *actx, pack_b_fn pb, const void *bctx,
           float *C, long ldc, int accumulate, int threads);
 
-// Which micro-kernel runs: "avx2+fma" or "portable".
+// Which micro-kernel runs: "avx512f", "avx2+fma" or "portable" (the widest the CPU has,
+// unless GAN_ISA=avx2|portable or gemm_set_isa chose a narrower one).
 const char *gemm_isa(void);
+
+// Chooses the micro-kernel by name ("avx512f", "avx2+fma", "portable"; "" or "auto": the
+// widest the CPU has). Returns 0, or -1 when this CPU lacks it (nothing changes then).
+// Not while a product runs.
+int gemm_set_isa(const char *name);
 
 #endif
