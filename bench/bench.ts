@@ -3,7 +3,8 @@
 // bench/train-bench.ts, which documents the cases and options), then the compiler rows of
 // bench/compile-bench.ts and the quality score's (bench/quality-bench.ts: scoring 10,000
 // samples, here and in PyTorch). --json prints one JSON object per line instead:
-//   {"name": "dcgan-b64", "backend": "wasm", "ms_per_iter": n, "torch_ms_per_iter": n|null, "ratio": n|null, "gflops": n, "peak_rss_mb": n}
+//   {"name": "dcgan-b64", "backend": "wasm", "ms_per_iter": n, "torch_ms_per_iter": n|null, "ratio": n|null, "gflops": n,
+//    "peak_share": n|null (of the CPU's measured peak), "peak_rss_mb": n, "torch_peak_rss_mb": n|null}
 //   {"name": "compile-all", "ms": n}
 //   {"name": "quality-score-10000", "backend": "wasm", "ms": n, "torch_ms": n|null}
 // (a training case that failed or timed out has null numbers and an "error" field).
@@ -12,7 +13,7 @@
 // Never part of the test suite.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { cells, FLOPS_NOTE, HEADER, jsonLine, machineLine, parseOptions, runTrainBench, spacedJson, table } from "./train-bench.ts";
+import { cells, FLOPS_NOTE, HEADER, jsonLine, machineLine, NUMERIC, parseOptions, runTrainBench, spacedJson, table } from "./train-bench.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const argv = process.argv.slice(2);
@@ -63,16 +64,16 @@ if (o.json) {
   };
   const compileCells = compile.map((r) => {
     const note = r.error ?? notes[r.name] ?? (r.name.startsWith("compile-cold:") ? "gan-compile --check, new process, median of 5" : "parse + check, in process, median of 30");
-    return [r.name, "", r.ms === null ? "-" : r.ms.toFixed(2), "", "", "", "", "", note];
+    return [r.name, "", r.ms === null ? "-" : r.ms.toFixed(2), "", "", "", "", "", "", "", note];
   });
   const qualityNotes: Record<string, string> = {
     "quality-score-10000": "FLD + KID of 10,000 samples: classifier features, 100 KID subsets of 1,000",
     "quality-reference-10000": "the 10,000 test digits' features, once per run",
   };
-  const qualityCells = quality.map((r) => [r.name, r.backend ?? "", r.ms === null ? "-" : r.ms.toFixed(0), "", "", "", r.torch_ms == null ? "-" : r.torch_ms.toFixed(0), r.ms !== null && r.torch_ms ? `${(r.ms / r.torch_ms).toFixed(2)}x` : "-", r.error ?? qualityNotes[r.name] ?? ""]);
+  const qualityCells = quality.map((r) => [r.name, r.backend ?? "", r.ms === null ? "-" : r.ms.toFixed(0), "", "", "", "", r.torch_ms == null ? "-" : r.torch_ms.toFixed(0), "", r.ms !== null && r.torch_ms ? `${(r.ms / r.torch_ms).toFixed(2)}x` : "-", r.error ?? qualityNotes[r.name] ?? ""]);
   const header = [...HEADER];
   header[2] = "ms/iter (ms)";
   if (train) console.log(`training: one iteration (D step + G step, Adam) as gan-train runs it, on random data. ${machineLine(train)}`);
-  console.log(table(header, [...(train?.rows.map(cells) ?? []), ...compileCells, ...qualityCells], new Set([2, 3, 4, 5, 6, 7])));
+  console.log(table(header, [...(train?.rows.map(cells) ?? []), ...compileCells, ...qualityCells], NUMERIC));
   if (train) console.log(FLOPS_NOTE);
 }

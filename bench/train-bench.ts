@@ -254,6 +254,10 @@ export interface TrainRow {
   readonly torchMs: number | null;
   readonly gflop: number;
   readonly peakRssMb: number | null;
+  /** PyTorch's peak RSS for the same case (the hand-written iteration). */
+  readonly torchPeakRssMb: number | null;
+  /** The CPU's measured peak GFLOP/s (runTrainBench's cpu.peakGflops), for the share column. */
+  readonly cpuPeakGflops: number | null;
   readonly note: string;
   readonly error?: string;
 }
@@ -265,6 +269,33 @@ export interface TrainReport {
   readonly torchWhy: string;
   readonly tensorflow: string;
   readonly tfjsVersion: string;
+  /** The CPU's vector instruction sets, the native kernels' micro-kernel and its measured peak. */
+  readonly cpu: CpuInfo;
+}
+
+export interface CpuInfo {
+  /** The vector extensions /proc/cpuinfo lists (avx2, fma, avx512f, ...). */
+  readonly isas: readonly string[];
+  /** The native matrix-product micro-kernel in use, or why none runs. */
+  readonly kernel: string;
+  /** FMA chains in registers, as wide as that kernel, on every core the bench uses (GFLOP/s). */
+  readonly peakGflops: number | null;
+}
+
+/** What the CPU can do: its instruction sets and its peak FLOP rate, measured by the native addon. */
+export async function cpuInfo(): Promise<CpuInfo> {
+  let flags: string[] = [];
+  try {
+    flags = (readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:\s*(.*)$/m)?.[1] ?? "").split(/\s+/);
+  } catch {
+    /* not Linux */
+  }
+  const isas = flags.filter((f) => /^(sse4_2|avx|avx2|fma|f16c|avx512.*|amx.*|avx_vnni)$/.test(f)).sort();
+  const { loadNative } = await import("../runtime/kernels/native.ts");
+  const native = loadNative();
+  if (!native.kernels) return { isas, kernel: `no native kernels (${native.about})`, peakGflops: null };
+  const threads = native.kernels.setThreads(cpus().length);
+  return { isas, kernel: native.kernels.isa(), peakGflops: native.kernels.peakGflops(threads) };
 }
 
 interface RunOut {
@@ -346,6 +377,8 @@ export async function runTrainBench(o: Options): Promise<TrainReport> {
   const rows: TrainRow[] = [];
   const torch: TrainReport["torch"] = {};
   let torchVersion: string | null = null;
+  const cpu = await cpuInfo();
+  log(`CPU: ${cpu.isas.join(" ") || "?"}; native kernel ${cpu.kernel}; measured peak ${cpu.peakGflops === null ? "-" : cpu.peakGflops.toFixed(0)} GFLOP/s`);
 
   for (const name of o.cases) {
     const c = caseOf(name);
@@ -388,6 +421,8 @@ export async function runTrainBench(o: Options): Promise<TrainReport> {
         torchMs: tms,
         gflop: flops / 1e9,
         peakRssMb: "peakRssMb" in engine ? (engine.peakRssMb ?? null) : null,
+        torchPeakRssMb: torch[name]!.peakRssMb ?? null,
+        cpuPeakGflops: cpu.peakGflops,
         note: engine.ms !== null ? `gan-compile --emit pytorch, median of ${"iters" in engine ? engine.iters : "?"}` : `failed: ${"error" in engine ? engine.error : ""}`,
         ...(engine.ms === null ? { error: "error" in engine ? String(engine.error) : "failed" } : {}),
       });
@@ -421,17 +456,17 @@ export async function runTrainBench(o: Options): Promise<TrainReport> {
       if (done) {
         const notes = [`median of ${done.iters} after ${done.warmups} warm-up${done.warmups > 1 ? "s" : ""}`];
         if (done.warmups < warmups) notes.push(`first ${(done.first / 1000).toFixed(0)} s`);
-        rows.push({ name, backend, batch: c.batch, ms: done.ms, torchMs: tms, gflop: flops / 1e9, peakRssMb: done.peakRssMb, note: notes.join(", ") });
+        rows.push({ name, backend, batch: c.batch, ms: done.ms, torchMs: tms, gflop: flops / 1e9, peakRssMb: done.peakRssMb, torchPeakRssMb: torch[name]!.peakRssMb ?? null, cpuPeakGflops: cpu.peakGflops, note: notes.join(", ") });
       } else {
         const timed = parsed.filter((p) => p["iter"] !== undefined).map((p) => p["ms"] as number);
         const partial = timed.length > 0 ? ` (${timed.length} iteration${timed.length > 1 ? "s" : ""} done, median ${median(timed).toFixed(0)} ms)` : "";
         const error = r.timedOut ? `timed out after ${o.timeoutS} s${partial}` : `failed: ${lastLine(r.stderr) || `exit ${r.code}`}`.slice(0, 200);
-        rows.push({ name, backend, batch: c.batch, ms: null, torchMs: tms, gflop: flops / 1e9, peakRssMb: null, note: error, error });
+        rows.push({ name, backend, batch: c.batch, ms: null, torchMs: tms, gflop: flops / 1e9, peakRssMb: null, torchPeakRssMb: torch[name]!.peakRssMb ?? null, cpuPeakGflops: cpu.peakGflops, note: error, error });
       }
       log(`${name} ${backend}: ${done ? `${done.ms.toFixed(0)} ms/iter` : rows.at(-1)!.note}`);
     }
   }
-  return { rows, torch, torchVersion, torchWhy: torchProbe.why, tensorflow, tfjsVersion };
+  return { rows, torch, torchVersion, torchWhy: torchProbe.why, tensorflow, tfjsVersion, cpu };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -454,12 +489,14 @@ export function jsonLine(r: TrainRow): string {
     torch_ms_per_iter: r.torchMs === null ? null : round(r.torchMs, 1),
     ratio: r.ms === null || r.torchMs === null ? null : round(r.ms / r.torchMs, 2),
     gflops: r.ms === null ? null : round(r.gflop / (r.ms / 1000), 3),
+    peak_share: r.ms === null || r.cpuPeakGflops === null ? null : round(r.gflop / (r.ms / 1000) / r.cpuPeakGflops, 3),
     peak_rss_mb: r.peakRssMb === null ? null : round(r.peakRssMb, 1),
+    torch_peak_rss_mb: r.torchPeakRssMb === null ? null : round(r.torchPeakRssMb, 1),
     ...(r.error !== undefined ? { error: r.error } : {}),
   });
 }
 
-/** Table cells of a training row: case, backend, ms/iter, img/s, GFLOP/s, RSS, PyTorch, ratio, note. */
+/** Table cells of a training row: case, backend, ms/iter, img/s, GFLOP/s, share of the CPU's peak, RSS, PyTorch's time and RSS, ratio, note. */
 export function cells(r: TrainRow): string[] {
   const ms = r.ms;
   return [
@@ -468,14 +505,18 @@ export function cells(r: TrainRow): string[] {
     ms === null ? "-" : ms.toFixed(ms < 100 ? 1 : 0),
     ms === null ? "-" : ((ips) => ips.toFixed(ips >= 100 ? 0 : ips >= 10 ? 1 : 2))((r.batch * 1000) / ms),
     ms === null ? "-" : (r.gflop / (ms / 1000)).toFixed(2),
+    ms === null || r.cpuPeakGflops === null ? "-" : `${((100 * r.gflop) / (ms / 1000) / r.cpuPeakGflops).toFixed(0)}%`,
     r.peakRssMb === null ? "-" : r.peakRssMb.toFixed(0),
     r.torchMs === null ? "-" : r.torchMs.toFixed(r.torchMs < 100 ? 1 : 0),
+    r.torchPeakRssMb === null ? "-" : r.torchPeakRssMb.toFixed(0),
     ms === null || r.torchMs === null ? "-" : `${(ms / r.torchMs).toFixed(1)}x`,
     r.note,
   ];
 }
 
-export const HEADER = ["case", "backend", "ms/iter", "img/s", "GFLOP/s", "peak RSS MB", "PyTorch ms", "ratio", "note"];
+export const HEADER = ["case", "backend", "ms/iter", "img/s", "GFLOP/s", "% of peak", "peak RSS MB", "PyTorch ms", "PyTorch RSS MB", "ratio", "note"];
+/** The columns of HEADER aligned right (the numbers). */
+export const NUMERIC = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
 
 /** A Markdown table (readable as it is in a terminal), columns padded. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[], right: ReadonlySet<number>): string {
@@ -486,7 +527,8 @@ export function table(header: readonly string[], rows: readonly (readonly string
 
 export function machineLine(rep: TrainReport): string {
   const model = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.*)$/m)?.[1] ?? cpus()[0]?.model ?? "?";
-  return `${model}, ${cpus().length} cores; Node ${process.version}; tfjs ${rep.tfjsVersion}; PyTorch ${rep.torchVersion ?? rep.torchWhy} (2 threads, OMP_WAIT_POLICY=PASSIVE); tensorflow backend ${rep.tensorflow}`;
+  const peak = rep.cpu.peakGflops === null ? "no measured peak" : `measured peak ${rep.cpu.peakGflops.toFixed(0)} GFLOP/s`;
+  return `${model}, ${cpus().length} cores (${rep.cpu.isas.join(" ") || "instruction sets unknown"}; native kernel ${rep.cpu.kernel}, ${peak}); Node ${process.version}; tfjs ${rep.tfjsVersion}; PyTorch ${rep.torchVersion ?? rep.torchWhy} (2 threads, OMP_WAIT_POLICY=PASSIVE); tensorflow backend ${rep.tensorflow}`;
 }
 
 export const FLOPS_NOTE =
@@ -521,7 +563,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === self) {
     if (o.json) for (const r of rep.rows) console.log(jsonLine(r));
     else {
       console.log(`training iteration (D step + G step, Adam) as gan-train runs it; ${machineLine(rep)}`);
-      console.log(table(HEADER, rep.rows.map(cells), new Set([2, 3, 4, 5, 6, 7])));
+      console.log(table(HEADER, rep.rows.map(cells), NUMERIC));
       console.log(FLOPS_NOTE);
     }
   }

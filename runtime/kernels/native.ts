@@ -36,6 +36,8 @@ export interface NativeKernels {
   isa(): string;
   /** Chooses the matrix-product micro-kernel ("avx512f", "avx2+fma", "portable", "auto"); returns the one in use. */
   setIsa(name: string): string;
+  /** The CPU's measured peak GFLOP/s (FMA chains in registers, as wide as the kernel in use) on n threads. */
+  peakGflops(threads: number): number;
 }
 
 export interface NativeLoad {
@@ -44,7 +46,7 @@ export interface NativeLoad {
   readonly about: string;
 }
 
-const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "nonFinite", "transpose", "dropoutMask", "batchNorm", "setThreads", "isa", "setIsa"] as const satisfies readonly (keyof NativeKernels)[];
+const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "nonFinite", "transpose", "dropoutMask", "batchNorm", "setThreads", "isa", "setIsa", "peakGflops"] as const satisfies readonly (keyof NativeKernels)[];
 
 let cached: NativeLoad | undefined;
 

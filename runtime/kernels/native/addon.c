@@ -330,11 +330,22 @@ static napi_value SetIsa(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// peakGflops(threads) -> the CPU's measured peak (FMA chains as wide as the kernel in use)
+static napi_value PeakGflops(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  int n = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  if (argc >= 1) CHECK(napi_get_value_int32(env, argv[0], &n));
+  CHECK(napi_create_double(env, gemm_peak_gflops(n > 0 ? n : pool_threads()), &r));
+  return r;
+}
+
 NAPI_MODULE_INIT() {
   struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"nonFinite", NonFinite}, {"transpose", Transpose}, {"dropoutMask", DropoutMask}, {"batchNorm", BatchNorm}, {"setThreads", SetThreads}, {"isa", Isa}, {"setIsa", SetIsa}};
+  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"nonFinite", NonFinite}, {"transpose", Transpose}, {"dropoutMask", DropoutMask}, {"batchNorm", BatchNorm}, {"setThreads", SetThreads}, {"isa", Isa}, {"setIsa", SetIsa}, {"peakGflops", PeakGflops}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, 0, &f) != napi_ok) return 0;

@@ -39,4 +39,8 @@ const char *gemm_isa(void);
 // Not while a product runs.
 int gemm_set_isa(const char *name);
 
+// The CPU's measured peak in GFLOP/s: FMA chains in registers as wide as the kernel in
+// use, on `threads` threads (about 0.2 s).
+double gemm_peak_gflops(int threads);
+
 #endif
