@@ -19,9 +19,10 @@
 // which fails without internet, and npm then goes on without them.
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { loadNative } from "./kernels/native.ts";
+import { packageRoot } from "./package-root.ts";
 
 export type BackendName = "cpu" | "wasm";
 export type BackendChoice = "auto" | "cpu" | "wasm" | "tensorflow" | "webgpu";
@@ -41,7 +42,7 @@ export interface BackendOptions {
 export class BackendError extends Error {}
 
 /** Where `npm run webgpu` (scripts/webgpu.mjs) installs the WebGPU packages. */
-export const WEBGPU_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".webgpu");
+export const WEBGPU_FOLDER = join(packageRoot(), "node_modules", ".webgpu");
 const WEBGPU_PACKAGES = new Set(["webgpu", "@tensorflow/tfjs-backend-webgpu"]);
 
 /** Imports a package: the WebGPU ones from their own folder, the others as usual. */

@@ -6,6 +6,7 @@
 // (lavapipe; `.ci/run` installs it). Where WebGPU is not installed or finds no adapter the
 // tests say so and pass, except under GAN_REQUIRE_WEBGPU=1 (CI), where that fails them.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -297,27 +298,22 @@ describe("the WebGPU backend", async () => {
     before(() => (root = mkdtempSync(join(tmpdir(), "gan-webgpu-"))));
     after(() => rmSync(root, { recursive: true, force: true }));
 
-    it("gan-train specs/dcgan.gan --backend webgpu --iters 5, then gan-sample from its checkpoint", { skip }, async () => {
+    it("gan-train specs/dcgan.gan --backend webgpu --iters 5, then gan-sample from its checkpoint (the commands as installed: bin/, their dist/ bundle when built)", { skip }, async () => {
       const out = join(root, "dcgan");
-      const { main: trainMain } = await import("../cli/gan-train.ts");
-      let stdout = "";
-      let stderr = "";
-      const io = { stdout: (x: string) => (stdout += x), stderr: (x: string) => (stderr += x) };
       const args = ["specs/dcgan.gan", "--set", "isize=16", "ngf=4", "ndf=4", "--backend", "webgpu", "--iters", "5", "--batch", "8", "--eval-every", "0", "--out", out, "--progress", "lines"];
-      const code = await trainMain(args, io);
-      assert.equal(code, 0, stderr);
+      const train = spawnSync(process.execPath, ["bin/gan-train.js", ...args], { encoding: "utf8", timeout: 300_000 });
+      assert.equal(train.status, 0, train.stderr);
+      const [stdout, stderr] = [train.stdout, train.stderr];
       assert.match(stderr, /backend: TensorFlow\.js [\d.]+ WebGPU \(Dawn\) on /);
       assert.match(stdout, /finished: 5 of 5 iterations, \d+ ms per iteration on webgpu/);
       assert.equal(readSafetensorsMetadata(readFileSync(join(out, "checkpoints", "last.safetensors")))["iteration"], "5");
       const rows = readFileSync(join(out, "log.csv"), "utf8").trim().split("\n");
       assert.equal(rows.length, 6, "a header and a row per iteration");
       assert.ok(rows.slice(1).every((r) => !/NaN|,,/.test(r)), rows.join("\n"));
-      const { main: sampleMain } = await import("../cli/gan-sample.ts");
-      let err = "";
-      const s = await sampleMain(["--checkpoint", out, "--noise", "4", "--backend", "webgpu", "--out", join(out, "s.png")], { stdout: () => undefined, stderr: (x) => (err += x) });
-      assert.equal(s, 0, err);
-      assert.match(err, /backend webgpu/);
-      await startBackend("cpu");
+      const sample = spawnSync(process.execPath, ["bin/gan-sample.js", "--checkpoint", out, "--noise", "4", "--backend", "webgpu", "--out", join(out, "s.png")], { encoding: "utf8", timeout: 300_000 });
+      assert.equal(sample.status, 0, sample.stderr);
+      assert.match(sample.stderr, /backend webgpu/);
+      assert.ok(readFileSync(join(out, "s.png")).length > 100);
     });
   });
 });
