@@ -278,7 +278,7 @@ export interface CpuInfo {
   readonly isas: readonly string[];
   /** The native matrix-product micro-kernel in use, or why none runs. */
   readonly kernel: string;
-  /** FMA chains in registers, as wide as that kernel, on every core the bench uses (GFLOP/s). */
+  /** FMA chains in registers, as wide as that kernel, on the kernels' threads (GFLOP/s). */
   readonly peakGflops: number | null;
 }
 
@@ -294,8 +294,8 @@ export async function cpuInfo(): Promise<CpuInfo> {
   const { loadNative } = await import("../runtime/kernels/native.ts");
   const native = loadNative();
   if (!native.kernels) return { isas, kernel: `no native kernels (${native.about})`, peakGflops: null };
-  const threads = native.kernels.setThreads(cpus().length);
-  return { isas, kernel: native.kernels.isa(), peakGflops: native.kernels.peakGflops(threads) };
+  // on the threads the kernels use (all cores, or GAN_THREADS)
+  return { isas, kernel: native.kernels.isa(), peakGflops: native.kernels.peakGflops(0) };
 }
 
 interface RunOut {

@@ -63,26 +63,28 @@ function reason(e: unknown): string {
   return `installed but does not load (${first.length > 120 ? `${first.slice(0, 120)}…` : first})`;
 }
 
+/** A native TensorFlow package (it registers the "tensorflow" backend on import), or a BackendError saying why not. */
+async function startNative(importer: (name: string) => Promise<unknown>, pkg: (typeof NATIVE)[number]): Promise<BackendInfo> {
+  try {
+    await importer(pkg);
+    if (!(await tf.setBackend("tensorflow"))) throw new Error("it did not register the tensorflow backend");
+    await tf.ready();
+  } catch (e) {
+    throw new BackendError(`${pkg} ${reason(e)}`);
+  }
+  return { name: "tensorflow", why: `${pkg}: native TensorFlow ${pkg.endsWith("-gpu") ? "with CUDA (GPU)" : "on the CPU"}` };
+}
+
 /** The GPU and native backends in auto's order: tfjs-node-gpu, WebGPU on a hardware adapter (with `webgpu`), tfjs-node. */
 async function tryNative(importer: (name: string) => Promise<unknown>, webgpu: boolean): Promise<{ info?: BackendInfo; tried: string[] }> {
+  const [gpu, cpu] = NATIVE;
+  const attempts = [() => startNative(importer, gpu), ...(webgpu ? [() => startWebgpu(importer, true)] : []), () => startNative(importer, cpu)];
   const tried: string[] = [];
-  for (const pkg of NATIVE) {
-    if (webgpu && pkg === "@tensorflow/tfjs-node") {
-      try {
-        return { info: await startWebgpu(importer, true), tried };
-      } catch (e) {
-        tried.push(e instanceof BackendError ? e.message.replace(/: run `npm run webgpu`.*/, " (npm run webgpu)") : `WebGPU did not start (${reason(e)})`);
-      }
-    }
+  for (const attempt of attempts) {
     try {
-      await importer(pkg);
-      // The package registers the "tensorflow" backend on import.
-      if (!(await tf.setBackend("tensorflow"))) throw new Error("it did not register the tensorflow backend");
-      await tf.ready();
-      const gpu = pkg.endsWith("-gpu");
-      return { info: { name: "tensorflow", why: `${pkg}: native TensorFlow ${gpu ? "with CUDA (GPU)" : "on the CPU"}` }, tried };
+      return { info: await attempt(), tried };
     } catch (e) {
-      tried.push(`${pkg} ${reason(e)}`);
+      tried.push(e instanceof BackendError ? e.message.replace(/: run `npm run webgpu`.*/, " (npm run webgpu)") : `WebGPU did not start (${reason(e)})`);
     }
   }
   return { tried };
@@ -147,9 +149,9 @@ const dawnGpus = new WeakMap<Dawn, ReturnType<Dawn["create"]>>();
 /** What the WebGPU adapter is, in a few words, and whether it is a software one. */
 function adapterText(adapter: Adapter): { readonly text: string; readonly software: boolean } {
   const i = adapter.info;
-  const words = [i.description || [i.vendor, i.architecture, i.device].filter(Boolean).join(" ")].filter(Boolean);
+  const name = i.description || [i.vendor, i.architecture, i.device].filter(Boolean).join(" ") || "an unnamed adapter";
   const software = i.isFallbackAdapter === true || i.architecture === "software" || /llvmpipe|lavapipe|swiftshader|warp/i.test(`${i.description} ${i.device}`);
-  return { text: `${words.join(" ") || "an unnamed adapter"}${software ? " (a software adapter: the CPU, not a GPU)" : ""}`, software };
+  return { text: `${name}${software ? " (a software adapter: the CPU, not a GPU)" : ""}`, software };
 }
 
 /**

@@ -73,11 +73,7 @@ async function oneIteration(code: GeneratedCode, seed = 2, jitter = 0): Promise<
   const n = 4;
   const rng = new Rng(seed);
   const inputs: Record<string, tf.Tensor> = noiseTensors(training.noise, rng, n);
-  for (const o of training.data.outputs) {
-    const size = o.shape.reduce((a, b) => a * b, 1);
-    const data = o.classes !== undefined ? Float32Array.from({ length: n }, () => Math.floor(rng.next() * o.classes!)) : rng.fillUniform(n * size, -1, 1);
-    inputs[o.name] = tensorOf(data, n, o.shape, o.classes);
-  }
+  for (const o of training.data.outputs) inputs[o.name] = randomBatch(rng, n, o.shape, o.classes);
   jitterInputs(inputs, jitter);
   const numbers: StepNumbers[] = [];
   for (const st of training.steps) {
@@ -108,6 +104,12 @@ async function oneIteration(code: GeneratedCode, seed = 2, jitter = 0): Promise<
   for (const a of averages) a.copy.dispose();
   for (const p of pools.values()) p.dispose();
   return { numbers, state };
+}
+
+/** n examples of an input (PyTorch-order shape): uniform in [-1, 1), or class labels. */
+function randomBatch(rng: Rng, n: number, shape: readonly number[], classes?: number): tf.Tensor {
+  if (classes !== undefined) return tensorOf(Float32Array.from({ length: n }, () => Math.floor(rng.next() * classes)), n, shape, classes);
+  return tensorOf(rng.fillUniform(n * shape.reduce((a, b) => a * b, 1), -1, 1), n, shape);
 }
 
 /** Each float input times 1 + jitter·u, u uniform in [-1/2, 1/2) (seeded): a nearby batch. */
@@ -163,11 +165,7 @@ async function modelsOnce(path: string, code: GeneratedCode, seed = 2, jitter = 
   const rng = new Rng(seed);
   for (const m of checked) {
     const model = new code.models[m.name]!({ seed: mixSeed(1, m.name) });
-    const inputs = m.inputs.map((input) => {
-      const classes = m.labels?.[input.name];
-      const shape = input.shape!.map((d) => d!);
-      return classes !== undefined ? tensorOf(Float32Array.from({ length: 3 }, () => Math.floor(rng.next() * classes)), 3, shape, classes) : tensorOf(rng.fillUniform(3 * shape.reduce((a, b) => a * b, 1), -1, 1), 3, shape);
-    });
+    const inputs = m.inputs.map((input) => randomBatch(rng, 3, input.shape!.map((d) => d!), m.labels?.[input.name]));
     const named: Record<string, tf.Tensor> = Object.fromEntries(inputs.map((t, i) => [String(i), t]));
     jitterInputs(named, jitter);
     inputs.splice(0, inputs.length, ...Object.values(named));

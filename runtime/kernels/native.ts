@@ -6,8 +6,8 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../package-root.ts";
 
 export interface NativeKernels {
   /** c [M, N] = op(a) · op(b) (+ c when accumulate); sizes [M, N, K, rsA, csA, rsB, csB, accumulate]. */
@@ -36,7 +36,7 @@ export interface NativeKernels {
   isa(): string;
   /** Chooses the matrix-product micro-kernel ("avx512f", "avx2+fma", "portable", "auto"); returns the one in use. */
   setIsa(name: string): string;
-  /** The CPU's measured peak GFLOP/s (FMA chains in registers, as wide as the kernel in use) on n threads. */
+  /** The CPU's measured peak GFLOP/s (FMA chains in registers, as wide as the kernel in use) on n threads (0: the kernels' own). */
   peakGflops(threads: number): number;
 }
 
@@ -50,15 +50,10 @@ const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "nonFinite", "tran
 
 let cached: NativeLoad | undefined;
 
-/** build/Release/gan_native.node above this file (sources) or above the bundle (dist/). */
+/** build/Release/gan_native.node in the package's folder (from the sources or the dist/ bundle alike). */
 function findAddon(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, "build", "Release", "gan_native.node");
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  return undefined;
+  const candidate = join(packageRoot(), "build", "Release", "gan_native.node");
+  return existsSync(candidate) ? candidate : undefined;
 }
 
 function threadsWanted(): number {

@@ -47,7 +47,7 @@ export class Adam {
    * grads: by variable name, as tf.variableGrads returns them; a missing one is zero.
    * applied: a boolean scalar on the device; where false, every parameter and moment stays
    * as it was (a step whose loss or gradients are not finite, decided without reading the
-   * GPU: see Round.step). The step count goes on (notSkipped takes it back once read).
+   * GPU: see Round.step). The step count goes on (notApplied takes it back once read).
    */
   step(grads: Readonly<Record<string, tf.Tensor>>, applied?: tf.Tensor): void {
     this.t++;

@@ -42,10 +42,17 @@ export function deferredReads(): boolean {
   return tf.getBackend() === "webgpu" || tf.getBackend() === "webgl";
 }
 
+/** A step's numbers; not finite: the loss or a gradient was NaN or infinite (said of the loss when it is). */
+function stepNumbers(loss: number, finite: boolean, scores: Readonly<Record<string, number>>, parts: Readonly<Record<string, number>>): StepNumbers {
+  const read = Object.keys(parts).length > 0 ? { scores, parts } : { scores };
+  return finite ? { loss, ...read } : { loss, ...read, nonFinite: Number.isFinite(loss) ? "gradient" : "loss" };
+}
+
 /**
- * A step's outcome. Read at once, `numbers` is set; deferred, the numbers stay on the device
- * (one packed tensor) until read() and `applied` is the device's verdict (a boolean scalar:
- * the loss and every gradient finite) that the averages and the update itself went by.
+ * A step's outcome: its numbers, read at once (the CPU backends) or, deferred, left on the
+ * device (one packed tensor) until read(), `applied` then being the device's verdict (a
+ * boolean scalar: the loss and every gradient finite) that the averages and the update
+ * itself went by.
  */
 export class StepResult {
   private pending: { readonly packed: tf.Tensor; readonly applied: tf.Tensor; readonly scores: readonly string[]; readonly parts: readonly string[] } | undefined;
@@ -67,11 +74,6 @@ export class StepResult {
     return r;
   }
 
-  /** The numbers when they are already read (the CPU backends), else undefined. */
-  get numbers(): StepNumbers | undefined {
-    return this.result;
-  }
-
   /** Whether the update was applied: a boolean, or a boolean scalar on the device until read. */
   get applied(): boolean | tf.Tensor {
     if (this.pending) return this.pending.applied;
@@ -85,10 +87,8 @@ export class StepResult {
     const v = (await packed.data()) as Float32Array;
     tf.dispose([packed, applied]);
     this.pending = undefined;
-    const loss = v[0]!;
     const at = (names: readonly string[], from: number) => Object.fromEntries(names.map((k, i) => [k, v[from + i]!]));
-    const read = { scores: at(scores, 2), ...(parts.length > 0 ? { parts: at(parts, 2 + scores.length) } : {}) };
-    this.result = v[1] === 1 ? { loss, ...read } : { loss, ...read, nonFinite: Number.isFinite(loss) ? "gradient" : "loss" };
+    this.result = stepNumbers(v[0]!, v[1] === 1, at(scores, 2), at(parts, 2 + scores.length));
     return this.result;
   }
 }
@@ -308,8 +308,7 @@ export class Round {
       for (const [k, t] of Object.entries(means)) scores[k] = t.dataSync()[0]!;
       const parts: Record<string, number> = {};
       for (const [k, t] of Object.entries(partValues)) parts[k] = t.dataSync()[0]!;
-      const read = Object.keys(parts).length > 0 ? { scores, parts } : { scores };
-      return StepResult.now(finite ? { loss, ...read } : { loss, ...read, nonFinite: Number.isFinite(loss) ? "gradient" : "loss" });
+      return StepResult.now(stepNumbers(loss, finite, scores, parts));
     } finally {
       tf.dispose(Object.values(means));
       tf.dispose(Object.values(partValues));

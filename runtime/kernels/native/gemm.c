@@ -457,8 +457,9 @@ double gemm_peak_gflops(int threads) {
   peak_t p;
   p.reps = 1 << 16;
   double best = 0;
+  int timed = 0;
   // Grow the run to about 50 ms, then keep the best of three.
-  for (int round = 0; round < 40; round++) {
+  for (int round = 0; round < 40 && timed < 3; round++) {
     double t0 = now_s();
     pool_run(peak_thread, &p, threads);
     double dt = now_s() - t0;
@@ -469,11 +470,7 @@ double gemm_peak_gflops(int threads) {
     int n = threads < pool_threads() ? threads : pool_threads();
     double g = peak_flops_per_rep() * (double)p.reps * n / dt / 1e9;
     if (g > best) best = g;
-    static int kept;
-    if (++kept >= 3) {
-      kept = 0;
-      break;
-    }
+    timed++;
   }
   return best;
 }
