@@ -15,7 +15,7 @@ import { startBackend } from "../runtime/backend.ts";
 import { conv2dBackpropFilterXnn, conv2dBackpropInputWasm } from "../runtime/kernels/wasm-conv-grads.ts";
 import { loadNative } from "../runtime/kernels/native.ts";
 import { COUNT_NON_FINITE, DROPOUT_MASK } from "../runtime/kernels/native-kernels.ts";
-import { batchNorm, dropout } from "../runtime/nn/functional.ts";
+import { batchNorm, conv2d, convTranspose2d, dropout } from "../runtime/nn/functional.ts";
 import { Adam } from "../runtime/optim/adam.ts";
 import { dropoutMaskValues, Rng } from "../runtime/random.ts";
 
@@ -62,6 +62,33 @@ const CONVT: TransposeCase[] = [
   { x: [1, 4, 5, 3], k: [2, 3], o: 4, s: [3, 2], pad: "valid", out: [11, 11] },
 ];
 
+// PyTorch-layout convolutions through runtime/nn/functional.ts: with the addon, the kernels
+// that read [out, in, kH, kW] in place (CONV, CONV_DX, CONV_DW); on the stock backend, the
+// transposing path. Some have fewer output pixels than half the output channels (the
+// forward reads the filter in place), the others more (it is transposed in the kernel).
+interface TorchConvCase {
+  x: [number, number, number, number];
+  k: [number, number];
+  o: number;
+  s: number;
+  p: number;
+  d: number;
+  op?: number; // output padding: a transposed convolution
+}
+
+const TORCH_CONV: TorchConvCase[] = [
+  { x: [1, 4, 4, 64], k: [4, 4], o: 128, s: 2, p: 1, d: 1 }, // a U-Net's bottleneck: filter in place
+  { x: [1, 2, 2, 40], k: [4, 4], o: 33, s: 2, p: 1, d: 1 }, // one output pixel, partial tiles
+  { x: [2, 16, 16, 3], k: [4, 4], o: 8, s: 2, p: 1, d: 1 }, // many pixels: transposed first
+  { x: [2, 9, 7, 5], k: [3, 3], o: 6, s: 1, p: 2, d: 2 },
+  { x: [3, 10, 9, 7], k: [3, 2], o: 5, s: 2, p: 0, d: 1 },
+  { x: [2, 1, 1, 12], k: [4, 4], o: 8, s: 1, p: 0, d: 1, op: 0 }, // DCGAN's G, first layer
+  { x: [2, 4, 4, 9], k: [4, 4], o: 5, s: 2, p: 1, d: 1, op: 0 },
+  { x: [1, 5, 3, 7], k: [3, 3], o: 18, s: 2, p: 1, d: 1, op: 1 },
+  { x: [1, 4, 4, 3], k: [3, 3], o: 4, s: 2, p: 1, d: 2, op: 1 },
+  { x: [1, 3, 3, 5], k: [3, 3], o: 4, s: 1, p: 0, d: 2, op: 1 }, // output padding >= stride (< dilation)
+];
+
 interface Results {
   [name: string]: Float32Array;
 }
@@ -101,6 +128,24 @@ function run(): Results {
       const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).mul(dy).sum())([x, w]);
       keep(`convT${i}.dx`, dx!);
       keep(`convT${i}.dw`, dw!);
+    });
+    TORCH_CONV.forEach((c, i) => {
+      const x = randn(rng, c.x) as tf.Tensor4D;
+      const transposed = c.op !== undefined;
+      const w = randn(rng, transposed ? [c.x[3], c.o, ...c.k] : [c.o, c.x[3], ...c.k]) as tf.Tensor4D;
+      const o = { stride: [c.s, c.s], padding: [c.p, c.p], dilation: [c.d, c.d], outputPadding: [c.op ?? 0, c.op ?? 0] } as const;
+      const f = (a: tf.Tensor, b: tf.Tensor) => (transposed ? convTranspose2d(a as tf.Tensor4D, b as tf.Tensor4D, null, o) : conv2d(a as tf.Tensor4D, b as tf.Tensor4D, null, o));
+      const y = f(x, w);
+      keep(`torchConv${i}.y`, y);
+      const dy = randn(rng, y.shape);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).mul(dy).sum())([x, w]);
+      keep(`torchConv${i}.dx`, dx!);
+      keep(`torchConv${i}.dw`, dw!);
+      // A gradient penalty's second derivatives: every kernel's gradient is used.
+      const penalty = (a: tf.Tensor, b: tf.Tensor) => tf.grad((v: tf.Tensor) => f(v, b).square().mul(dy).sum())(a).square().sum();
+      const [ddx, ddw] = tf.grads(penalty)([x, w]);
+      keep(`torchConv${i}.ddx`, ddx!);
+      keep(`torchConv${i}.ddw`, ddw!);
     });
     const mm: [number[], number[], boolean, boolean][] = [
       [[7, 300], [300, 19], false, false],

@@ -191,6 +191,32 @@ function transpose(native: NativeKernels, backendName: "wasm" | "cpu", fallback:
   };
 }
 
+/**
+ * Kernel names of the convolution on PyTorch's filter layout [O, C, KH, KW] (runtime/nn/
+ * functional.ts uses them when registered): the filter is read and its gradient written in
+ * that layout, with no transposed copy. All three take the forward convolution's geometry
+ * (attr `geometry`: [N, H, W, C, OH, OW, O, KH, KW, SH, SW, PT, PL, DH, DW], x [N, H, W, C]
+ * to y [N, OH, OW, O]): CONV (x, w) -> y, CONV_DX (dy, w) -> dx (a transposed
+ * convolution), CONV_DW (x, dy) -> dw.
+ */
+export const CONV = "GanSpecConv2D";
+export const CONV_DX = "GanSpecConv2DBackpropInput";
+export const CONV_DW = "GanSpecConv2DBackpropFilter";
+
+function convOihw(native: NativeKernels, backendName: "wasm" | "cpu", which: 3 | 4 | 5): Kernel {
+  return (args) => {
+    const i = args.inputs as Record<"x" | "w" | "dy", tf.TensorInfo>;
+    const [p, q] = which === 3 ? [i.x, i.w] : which === 4 ? [i.dy, i.w] : [i.x, i.dy];
+    const g = (args.attrs as { geometry: number[] }).geometry;
+    const [N, H, W, C, OH, OW, O, KH, KW] = g as [number, number, number, number, number, number, number, number, number];
+    const shape = which === 3 ? [N, OH, OW, O] : which === 4 ? [N, H, W, C] : [O, C, KH, KW];
+    const s = storeOf(backendName, args.backend);
+    const out = s.alloc(shape);
+    native.conv(which, s.view(p), s.view(q), s.view(out), new Int32Array(g));
+    return out;
+  };
+}
+
 /** Kernel name of the dropout mask (runtime/nn/functional.ts uses it when registered). */
 export const DROPOUT_MASK = "GanSpecDropoutMask";
 
@@ -311,9 +337,51 @@ function registerLeakyReluGradient(): void {
   });
 }
 
+let convGradientsRegistered = false;
+
+/**
+ * The gradients of CONV, CONV_DX and CONV_DW, in terms of one another with the same
+ * geometry (each is linear in each input), so that gradient penalties can differentiate
+ * a gradient again.
+ */
+function registerConvGradients(): void {
+  if (convGradientsRegistered) return;
+  convGradientsRegistered = true;
+  const run = (name: string, inputs: tf.NamedTensorMap, geometry: number[]) => tf.engine().runKernel(name, inputs, { geometry }) as tf.Tensor;
+  const geometryOf = (attrs: unknown) => (attrs as { geometry: number[] }).geometry;
+  tf.registerGradient({
+    kernelName: CONV,
+    inputsToSave: ["x", "w"],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, w] = saved as [tf.Tensor, tf.Tensor];
+      const g = geometryOf(attrs);
+      return { x: () => run(CONV_DX, { dy: dy as tf.Tensor, w }, g), w: () => run(CONV_DW, { x, dy: dy as tf.Tensor }, g) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: CONV_DX,
+    inputsToSave: ["dy", "w"],
+    gradFunc: (ddx, saved, attrs) => {
+      const [dy, w] = saved as [tf.Tensor, tf.Tensor];
+      const g = geometryOf(attrs);
+      return { dy: () => run(CONV, { x: ddx as tf.Tensor, w }, g), w: () => run(CONV_DW, { x: ddx as tf.Tensor, dy }, g) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: CONV_DW,
+    inputsToSave: ["x", "dy"],
+    gradFunc: (ddw, saved, attrs) => {
+      const [x, dy] = saved as [tf.Tensor, tf.Tensor];
+      const g = geometryOf(attrs);
+      return { x: () => run(CONV_DX, { dy, w: ddw as tf.Tensor }, g), dy: () => run(CONV, { x, w: ddw as tf.Tensor }, g) };
+    },
+  });
+}
+
 // On every backend: TF.js's own LeakyRelu gradient (where(greater(x, 0), ...)) has no
 // gradient of its own (Greater has none), which gradient penalties need.
 registerLeakyReluGradient();
+registerConvGradients();
 
 /** Registers the native kernels on one backend in place of the ones there now. */
 export function registerNativeKernels(native: NativeKernels, backendName: "wasm" | "cpu"): void {
@@ -337,6 +405,9 @@ export function registerNativeKernels(native: NativeKernels, backendName: "wasm"
     [ADAM_STEP, adamStep(native, backendName)],
     [COUNT_NON_FINITE, countNonFinite(native, backendName)],
     [DROPOUT_MASK, dropoutMask(native, backendName)],
+    [CONV, convOihw(native, backendName, 3)],
+    [CONV_DX, convOihw(native, backendName, 4)],
+    [CONV_DW, convOihw(native, backendName, 5)],
     [BN_STATS, bnStats(native, backendName)],
     [BN_APPLY, bnApply(native, backendName)],
     [BN_GRAD, bnGrad(native, backendName)],

@@ -12,8 +12,12 @@ import { packageRoot } from "../package-root.ts";
 export interface NativeKernels {
   /** c [M, N] = op(a) · op(b) (+ c when accumulate); sizes [M, N, K, rsA, csA, rsB, csB, accumulate]. */
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, sizes: Int32Array): void;
-  /** 0: y = conv(x, w); 1: dx from (dy, w); 2: dw from (x, dy). Geometry: [N, H, W, C, OH, OW, O, KH, KW, SH, SW, PT, PL, DH, DW]. */
-  conv(which: 0 | 1 | 2, p: Float32Array, q: Float32Array, out: Float32Array, geometry: Int32Array): void;
+  /**
+   * 0: y = conv(x, w); 1: dx from (dy, w); 2: dw from (x, dy), with w [KH, KW, C, O]; 3, 4, 5:
+   * the same with w [O, C, KH, KW] (PyTorch's layout, read and written in place).
+   * Geometry: [N, H, W, C, OH, OW, O, KH, KW, SH, SW, PT, PL, DH, DW].
+   */
+  conv(which: 0 | 1 | 2 | 3 | 4 | 5, p: Float32Array, q: Float32Array, out: Float32Array, geometry: Int32Array): void;
   /** out[p, q] = scale · Σ_r x[p, r, q] for x viewed as [P, R, Q]; sizes [P, R, Q]. */
   reduce(x: Float32Array, out: Float32Array, sizes: Int32Array, scale: number): void;
   /** out = x > 0 ? x : alpha·x (three arguments), or out = x > 0 ? dy : alpha·dy (leaky(dy, x, out, alpha)). */

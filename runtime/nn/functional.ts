@@ -6,7 +6,7 @@
 // no conv2dTranspose with padding): dilation and transposition are expressed exactly as
 // zero-insertion, padding or cropping, and a stride-1 or strided plain convolution.
 import * as tf from "@tensorflow/tfjs";
-import { backendHas, BN_APPLY, BN_GRAD, BN_STATS, DROPOUT_MASK } from "../kernels/native-kernels.ts";
+import { backendHas, BN_APPLY, BN_GRAD, BN_STATS, CONV, CONV_DX, DROPOUT_MASK } from "../kernels/native-kernels.ts";
 import "../kernels/register.ts";
 import { dropoutMaskValues } from "../random.ts";
 
@@ -74,9 +74,26 @@ function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, ri
   return y;
 }
 
+/**
+ * The geometry of the native kernels' convolution x [N, H, W, C] -> y [N, OH, OW, O] with
+ * the filter [O, C, KH, KW] (runtime/kernels/native-kernels.ts, CONV).
+ */
+function convGeometry(x: readonly number[], y: readonly number[], filter: readonly number[], o: ConvOptions): number[] {
+  return [x[0]!, x[1]!, x[2]!, x[3]!, y[1]!, y[2]!, y[3]!, filter[2]!, filter[3]!, o.stride[0], o.stride[1], o.padding[0], o.padding[1], o.dilation[0], o.dilation[1]];
+}
+
 /** Conv2d: x NHWC, weight [out, in, kH, kW], bias [out] or null. */
 export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.Tensor1D | null, o: ConvOptions): tf.Tensor4D {
   return tf.tidy(() => {
+    if (backendHas(CONV) && x.dtype === "float32" && weight.dtype === "float32") {
+      // The native kernels read the weight in PyTorch's layout, dilation included.
+      const [n, h, w] = x.shape;
+      const [co, , kh, kw] = weight.shape;
+      const out = (size: number, k: number, i: 0 | 1) => Math.floor((size + 2 * o.padding[i] - o.dilation[i] * (k - 1) - 1) / o.stride[i]) + 1;
+      const geometry = convGeometry(x.shape, [n, out(h, kh, 0), out(w, kw, 1), co], weight.shape, o);
+      const y = tf.engine().runKernel(CONV, { x, w: weight }, { geometry }) as tf.Tensor4D;
+      return bias ? y.add(bias) : y;
+    }
     const w = dilateKernel(weight.transpose<tf.Tensor4D>([2, 3, 1, 0]), o.dilation);
     // Zero padding as the convolution's own explicit padding: no padded copy of x, and
     // no slice of the gradient back to x's size.
@@ -105,6 +122,19 @@ export function convTranspose2d(
   bias: tf.Tensor1D | null,
   o: ConvTransposeOptions,
 ): tf.Tensor4D {
+  if (backendHas(CONV_DX) && x.dtype === "float32" && weight.dtype === "float32") {
+    // The gradient of the convolution that maps the output back to x, whose filter
+    // [in, out, kH, kW] is exactly this weight; every tap lands where PyTorch puts it
+    // (output row = input row · S - P + kh · D), so output padding and dilation need nothing.
+    return tf.tidy(() => {
+      const [n, h, w] = x.shape;
+      const [, co, kh, kw] = weight.shape;
+      const out = (size: number, k: number, i: 0 | 1) => (size - 1) * o.stride[i] - 2 * o.padding[i] + o.dilation[i] * (k - 1) + o.outputPadding[i] + 1;
+      const yShape = [n, out(h, kh, 0), out(w, kw, 1), co];
+      const y = tf.engine().runKernel(CONV_DX, { dy: x, w: weight }, { geometry: convGeometry(yShape, x.shape, weight.shape, o) }) as tf.Tensor4D;
+      return bias ? y.add(bias) : y;
+    });
+  }
   if (o.dilation[0] === 1 && o.dilation[1] === 1) return convTranspose2dUndilated(x, weight, bias, o);
   return tf.tidy(() => {
     // Flip kH and kW with one gather over the flattened taps (TF.js's CPU reverse is slow).

@@ -82,7 +82,8 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
 }
 
 // conv(which, input, filterOrDy, out, geometry: Int32Array [N, H, W, C, OH, OW, O, KH, KW, SH, SW, PT, PL, DH, DW])
-//   which 0: out y = conv(x, w); 1: out dx from (dy, w); 2: out dw from (x, dy)
+//   which 0: out y = conv(x, w); 1: out dx from (dy, w); 2: out dw from (x, dy), with the
+//   filter [KH, KW, C, O]; 3, 4, 5: the same with the filter [O, C, KH, KW]
 static napi_value Conv(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -99,7 +100,8 @@ static napi_value Conv(napi_env env, napi_callback_info info) {
   if (!get_floats(env, argv[1], &p, &np) || !get_floats(env, argv[2], &q, &nq) || !get_floats(env, argv[3], &out, &nout) ||
       !get_longs(env, argv[4], s, 15))
     return 0;
-  conv_t g = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14]};
+  conv_t g = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], which >= 3};
+  if (which >= 3) which -= 3;
   if (g.SH < 1 || g.SW < 1 || g.DH < 1 || g.DW < 1) {
     napi_throw_range_error(env, 0, "gan-spec native: stride and dilation must be at least 1");
     return 0;
@@ -107,7 +109,7 @@ static napi_value Conv(napi_env env, napi_callback_info info) {
   double xs = (double)g.N * g.H * g.W * g.C, ys = (double)g.N * g.OH * g.OW * g.O, ws = (double)g.KH * g.KW * g.C * g.O;
   if (which == 0) {
     if (too_small(env, "x", np, xs) || too_small(env, "w", nq, ws) || too_small(env, "y", nout, ys)) return 0;
-    conv2d_forward(&g, p, q, out, 0);
+    if (conv2d_forward(&g, p, q, out, 0) != 0) napi_throw_error(env, 0, "gan-spec native: out of memory");
   } else if (which == 1) {
     if (too_small(env, "dy", np, ys) || too_small(env, "w", nq, ws) || too_small(env, "dx", nout, xs)) return 0;
     if (conv2d_backprop_input(&g, p, q, out, 0) != 0) napi_throw_error(env, 0, "gan-spec native: out of memory");

@@ -5,6 +5,7 @@
 
 #include "gemm.h"
 #include "pool.h"
+#include "transpose.h"
 
 typedef struct {
   const conv_t *g;
@@ -77,21 +78,132 @@ static void pack_a_im2col_t(const void *ctx, long r0, int rows, long p0, int kc,
   }
 }
 
-void conv2d_forward(const conv_t *g, const float *x, const float *w, float *y, int threads) {
+// A = im2col(x) with its columns in PyTorch's filter order: tap (c, kh, kw).
+static void pack_a_im2col_ck(const void *ctx, long r0, int rows, long k0, int kc, float *dst) {
+  const image_t *m = (const image_t *)ctx;
+  const conv_t *g = m->g;
+  long plane = g->OH * g->OW, taps = g->KH * g->KW;
+  for (int r = 0; r < GEMM_MR; r++) {
+    float *d = dst + r;
+    if (r >= rows) {
+      for (int k = 0; k < kc; k++) d[k * GEMM_MR] = 0.f;
+      continue;
+    }
+    long pix = r0 + r;
+    long n = pix / plane, rem = pix % plane;
+    long ih0 = (rem / g->OW) * g->SH - g->PT, iw0 = (rem % g->OW) * g->SW - g->PL;
+    const float *img = m->x + n * g->H * g->W * g->C;
+    long c = k0 / taps, tap = k0 % taps, kh = tap / g->KW, kw = tap % g->KW;
+    for (int i = 0; i < kc; i++) {
+      long ih = ih0 + kh * g->DH, iw = iw0 + kw * g->DW;
+      d[i * GEMM_MR] = (ih >= 0 && ih < g->H && iw >= 0 && iw < g->W) ? img[(ih * g->W + iw) * g->C + c] : 0.f;
+      if (++kw == g->KW) {
+        kw = 0;
+        if (++kh == g->KH) {
+          kh = 0;
+          c++;
+        }
+      }
+    }
+  }
+}
+
+// B = im2col(x) (rows: output pixels; columns: taps (c, kh, kw), PyTorch's filter order).
+static void pack_b_im2col_ck(const void *ctx, long c0, int cols, long p0, int kc, float *dst) {
+  const image_t *m = (const image_t *)ctx;
+  const conv_t *g = m->g;
+  long dh[GEMM_NR], dw[GEMM_NR], cc[GEMM_NR], taps = g->KH * g->KW;
+  for (int j = 0; j < cols; j++) {
+    long k = c0 + j, tap = k % taps;
+    dh[j] = (tap / g->KW) * g->DH;
+    dw[j] = (tap % g->KW) * g->DW;
+    cc[j] = k / taps;
+  }
+  long plane = g->OH * g->OW;
+  long n = p0 / plane, rem = p0 % plane, oh = rem / g->OW, ow = rem % g->OW;
+  for (int i = 0; i < kc; i++) {
+    const float *img = m->x + n * g->H * g->W * g->C;
+    long ih0 = oh * g->SH - g->PT, iw0 = ow * g->SW - g->PL;
+    float *d = dst + i * GEMM_NR;
+    int j = 0;
+    for (; j < cols; j++) {
+      long ih = ih0 + dh[j], iw = iw0 + dw[j];
+      d[j] = (ih >= 0 && ih < g->H && iw >= 0 && iw < g->W) ? img[(ih * g->W + iw) * g->C + cc[j]] : 0.f;
+    }
+    for (; j < GEMM_NR; j++) d[j] = 0.f;
+    if (++ow == g->OW) {
+      ow = 0;
+      if (++oh == g->OH) {
+        oh = 0;
+        n++;
+      }
+    }
+  }
+}
+
+// A scratch buffer kept between calls (the kernels run on one calling thread at a time):
+// a fresh allocation of a large filter would cost its page faults on every call.
+static float *scratch;
+static size_t scratch_size;
+
+static float *scratch_floats(size_t n) {
+  if (n > scratch_size) {
+    free(scratch);
+    scratch = (float *)malloc(n * sizeof(float));
+    scratch_size = scratch ? n : 0;
+  }
+  return scratch;
+}
+
+// Which forward a [O, C, KH, KW] filter takes: -1 chooses by size, 0 transposes the filter
+// into [KH, KW, C, O] first, 1 reads it in place (for tests and measurements).
+int conv_oihw_forward_mode = -1;
+
+int conv2d_forward(const conv_t *g, const float *x, const float *w, float *y, int threads) {
   image_t a = {g, x};
+  long M = g->N * g->OH * g->OW, K = g->KH * g->KW * g->C;
+  if (g->oihw) {
+    // In place, the im2col packing gathers one value at a time (the columns run over
+    // kW, kH, then C); transposed, it copies runs of C but the filter is read and written
+    // once more. The filter's traffic wins when there are few output pixels per output
+    // channel (measured: in place wins below about one pixel per two channels, e.g. a
+    // U-Net's bottleneck), the packing's when there are more.
+    int direct = conv_oihw_forward_mode >= 0 ? conv_oihw_forward_mode : 2 * M <= g->O;
+    if (direct) {
+      strided_t b = {w, 1, K};
+      gemm(M, g->O, K, pack_a_im2col_ck, &a, pack_b_strided, &b, y, g->O, 0, threads);
+      return 0;
+    }
+    float *t = scratch_floats((size_t)(K * g->O));
+    if (!t) return -1;
+    long s4[4] = {g->O, g->C, g->KH, g->KW};
+    int perm[4] = {2, 3, 1, 0};
+    transpose(w, t, 4, s4, perm);
+    strided_t b = {t, g->O, 1};
+    gemm(M, g->O, K, pack_a_im2col, &a, pack_b_strided, &b, y, g->O, 0, threads);
+    return 0;
+  }
   strided_t b = {w, g->O, 1};
-  gemm(g->N * g->OH * g->OW, g->O, g->KH * g->KW * g->C, pack_a_im2col, &a, pack_b_strided, &b, y, g->O, 0, threads);
+  gemm(M, g->O, K, pack_a_im2col, &a, pack_b_strided, &b, y, g->O, 0, threads);
+  return 0;
 }
 
 void conv2d_backprop_filter(const conv_t *g, const float *x, const float *dy, float *dw, int threads) {
   image_t a = {g, x};
+  long P = g->N * g->OH * g->OW, K = g->KH * g->KW * g->C;
+  if (g->oihw) {
+    // dw [O, (C, KH, KW)] = dy^T · im2col(x)
+    strided_t t = {dy, 1, g->O};
+    gemm(g->O, K, P, pack_a_strided, &t, pack_b_im2col_ck, &a, dw, K, 0, threads);
+    return;
+  }
   strided_t b = {dy, g->O, 1};
-  gemm(g->KH * g->KW * g->C, g->O, g->N * g->OH * g->OW, pack_a_im2col_t, &a, pack_b_strided, &b, dw, g->O, 0, threads);
+  gemm(K, g->O, P, pack_a_im2col_t, &a, pack_b_strided, &b, dw, g->O, 0, threads);
 }
 
 typedef struct {
   const conv_t *g;
-  const float *cols;  // [images, OH, OW, KH, KW, C]
+  const float *cols;  // [images, OH, OW, KH, KW, C], or [images, OH, OW, C, KH, KW] for oihw
   float *dx;          // the first image of the chunk
   long images;
 } col2im_t;
@@ -115,8 +227,13 @@ static void col2im_thread(void *ctx, int tid, int nthreads) {
             long iw = ow * g->SW - g->PL + kw * g->DW;
             if (iw < 0 || iw >= g->W) continue;
             float *d = img + (ih * g->W + iw) * g->C;
-            const float *t = s + (kh * g->KW + kw) * g->C;
-            for (long c = 0; c < g->C; c++) d[c] += t[c];
+            if (g->oihw) {
+              const float *t = s + kh * g->KW + kw;
+              for (long c = 0; c < g->C; c++) d[c] += t[c * taps];
+            } else {
+              const float *t = s + (kh * g->KW + kw) * g->C;
+              for (long c = 0; c < g->C; c++) d[c] += t[c];
+            }
           }
         }
       }
@@ -133,10 +250,11 @@ int conv2d_backprop_input(const conv_t *g, const float *dy, const float *w, floa
   long chunk = per_image > 0 ? COLS_LIMIT / per_image : g->N;
   if (chunk < 1) chunk = 1;
   if (chunk > g->N) chunk = g->N;
-  // B = w^T: element (o, j) is w[j * O + o]; packing reads each column j contiguously.
-  float *cols = (float *)malloc((size_t)(chunk * per_image > 0 ? chunk * per_image : 1) * sizeof(float));
+  float *cols = scratch_floats((size_t)(chunk * per_image > 0 ? chunk * per_image : 1));
   if (!cols) return -1;
-  strided_t b = {w, 1, g->O};
+  // B = w^T: element (o, j) is w[j * O + o] ([KH, KW, C, O]; packing reads each column j
+  // contiguously), or w as it is ([O, (C, KH, KW)]).
+  strided_t b = g->oihw ? (strided_t){w, taps_c, 1} : (strided_t){w, 1, g->O};
   for (long n0 = 0; n0 < g->N; n0 += chunk) {
     long nb = g->N - n0 < chunk ? g->N - n0 : chunk;
     strided_t a = {dy + n0 * g->OH * g->OW * g->O, g->O, 1};
@@ -144,6 +262,5 @@ int conv2d_backprop_input(const conv_t *g, const float *dy, const float *w, floa
     col2im_t j = {g, cols, dx + n0 * g->H * g->W * g->C, nb};
     pool_run(col2im_thread, &j, threads > 0 ? threads : 64);
   }
-  free(cols);
   return 0;
 }
