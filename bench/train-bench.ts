@@ -22,8 +22,7 @@
 // FLOPs per iteration are computed from the IR: 2 * MACs of every conv / convT / linear
 // forward, x 3 (forward + input gradient + weight gradient), once per model call of the
 // train: section, with a named value (`fake = G(z)`) counted once per iteration as PyTorch
-// computes it (the Round recomputes G's forward under the tape in the G step; that extra
-// work is not counted). This gives the numbers of ../shared/PERFORMANCE-ANCHORS.md
+// computes it (and as the Round now runs it: once per round, its tape kept for the G step). This gives the numbers of ../shared/PERFORMANCE-ANCHORS.md
 // (MLP b64 2.25 G, DCGAN b4 10.0 G, Pix2Pix b1 65.8 G). Never part of the test suite.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -192,6 +191,7 @@ async function runCase(c: Case, backend: string, iters: number, warmups: number)
   const { loadCodeTemporarily } = await import("../cli/code.ts");
   const { Adam } = await import("../runtime/optim/adam.ts");
   const { Round } = await import("../runtime/train/round.ts");
+  const { iterationRounds } = await import("../runtime/train/training.ts");
   const { fromTorchOrder } = await import("../runtime/nn/functional.ts");
   const { Rng } = await import("../runtime/random.ts");
   const info = await startBackend(backend as "cpu");
@@ -211,10 +211,13 @@ async function runCase(c: Case, backend: string, iters: number, warmups: number)
   // An iteration ends when its numbers are read (on a GPU: when the device has done its work).
   const one = async (i: number): Promise<number> => {
     const t0 = performance.now();
-    const round = new Round(models, inputs, i);
     const results = [];
-    for (const s of steps) for (let k = 0; k < s.repeat; k++) results.push(s.run(round, optimizers[s.model]!));
-    round.dispose();
+    // gan-train's rounds (here all on the same batch)
+    for (const rp of iterationRounds(steps)) {
+      const round = new Round(models, inputs, i, { plan: rp.plan });
+      for (const s of rp.steps) results.push(s.run(round, optimizers[s.model]!));
+      round.dispose();
+    }
     await Promise.all(results.map((r) => r.read()));
     return performance.now() - t0;
   };

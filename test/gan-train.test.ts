@@ -12,6 +12,7 @@ import { main } from "../cli/gan-train.ts";
 import { compile } from "../compiler/compile.ts";
 import { emitFiles } from "../compiler/generate.ts";
 import { readSafetensors, readSafetensorsMetadata } from "../runtime/io/safetensors.ts";
+import { SMALL_WIDTHS } from "./helpers.ts";
 
 const TINY = "test/fixtures/specs/tiny-gan.gan";
 let root: string;
@@ -223,21 +224,11 @@ describe("gan-train: the zoo's recipes (test/fixtures/specs/recipes.gan: labels,
 });
 
 describe("gan-train: every spec in specs/ trains, resumes and samples (at small widths)", () => {
-  // The widths only shrink the models; the data, the steps and the settings are the spec's.
-  const small: Record<string, string[]> = {
-    "dcgan.gan": ["isize=16", "ngf=4", "ndf=4"],
-    "pix2pix.gan": ["ngf=2", "ndf=2"],
-    "cyclegan.gan": ["size=32", "load=36", "ngf=4", "ndf=4", "n_blocks=1"],
-    "sngan.gan": ["ch=4"],
-    "sagan.gan": ["ch=8"],
-    "lsgan.gan": ["ngf=4", "ndf=4"],
-    "wgan-gp.gan": ["dim=4"],
-  };
   const specs = readdirSync("specs").filter((f) => f.endsWith(".gan")).sort();
   for (const spec of specs) {
     it(spec, async () => {
       const out = join(root, `every-${spec}`);
-      const sets = (small[spec] ?? []).flatMap((s) => ["--set", s]);
+      const sets = Object.entries(SMALL_WIDTHS[spec] ?? {}).flatMap(([k, v]) => ["--set", `${k}=${v}`]);
       const first = await train([`specs/${spec}`, ...sets, "--out", out, "--iters", "1", "--batch", "4", "--eval-every", "0"]);
       assert.equal(first.code, 0, first.stderr);
       const again = await train(["--out", out, "--resume", "--iters", "2"]);

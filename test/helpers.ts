@@ -51,3 +51,20 @@ export function torchPython(): { python: string | undefined; whyNot: string } {
     return { python: undefined, whyNot: `not run: no python3 with PyTorch here (${e instanceof Error ? e.message : String(e)})` };
   }
 }
+
+/**
+ * Widths that only shrink each spec of specs/ (the data, the steps and the settings stay
+ * the spec's), for the tests that train every spec.
+ */
+export const SMALL_WIDTHS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  "dcgan.gan": { isize: 16, ngf: 4, ndf: 4 },
+  "pix2pix.gan": { ngf: 2, ndf: 2 },
+  "cyclegan.gan": { size: 32, load: 36, ngf: 4, ndf: 4, n_blocks: 1 },
+  "sngan.gan": { ch: 4 },
+  "sagan.gan": { ch: 8 },
+  "lsgan.gan": { ngf: 4, ndf: 4 },
+  "wgan-gp.gan": { dim: 4 },
+  "mnist-gan.gan": {},
+  "cgan.gan": {},
+  "acgan.gan": {},
+};

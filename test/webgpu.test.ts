@@ -23,7 +23,7 @@ import { ImagePool, mixSeed, Round, type StepNumbers } from "../runtime/train/ro
 import { noiseTensors, tensorOf } from "../runtime/train/schedule.ts";
 import { afterUpdate } from "../runtime/train/trainer.ts";
 import { Ema } from "../runtime/train/ema.ts";
-import { codeFor, compileText } from "./helpers.ts";
+import { codeFor, compileText, SMALL_WIDTHS } from "./helpers.ts";
 
 /** Why WebGPU cannot run here (null: it can). */
 async function unavailable(): Promise<string | null> {
@@ -38,20 +38,6 @@ async function unavailable(): Promise<string | null> {
 }
 
 const required = process.env["GAN_REQUIRE_WEBGPU"] === "1";
-
-// The widths only shrink the models (as test/gan-train.test.ts's every-spec run).
-const SMALL: Record<string, Record<string, number>> = {
-  "dcgan.gan": { isize: 16, ngf: 4, ndf: 4 },
-  "pix2pix.gan": { ngf: 2, ndf: 2 },
-  "cyclegan.gan": { size: 32, load: 36, ngf: 4, ndf: 4, n_blocks: 1 },
-  "sngan.gan": { ch: 4 },
-  "sagan.gan": { ch: 8 },
-  "lsgan.gan": { ngf: 4, ndf: 4 },
-  "wgan-gp.gan": { dim: 4 },
-  "mnist-gan.gan": {},
-  "cgan.gan": {},
-  "acgan.gan": {},
-};
 
 interface Outcome {
   readonly numbers: StepNumbers[];
@@ -237,11 +223,11 @@ describe("the WebGPU backend", async () => {
   const specs = readdirSync("specs").filter((f) => f.endsWith(".gan")).sort();
   for (const spec of specs) {
     it(`${spec}: one iteration equals the cpu backend's within 1e-4`, { skip }, async () => {
-      const code = await codeFor(`specs/${spec}`, SMALL[spec] ?? {});
+      const code = await codeFor(`specs/${spec}`, SMALL_WIDTHS[spec] ?? {});
       await parity(spec, (seed, jitter) => oneIteration(code, seed, jitter));
     });
   }
-  it("covers every spec", { skip }, () => assert.deepEqual(specs.filter((s) => SMALL[s] === undefined), []));
+  it("covers every spec", { skip }, () => assert.deepEqual(specs.filter((s) => SMALL_WIDTHS[s] === undefined), []));
 
   // The test specs: every training form (penalties, pools, averages, schedules, labels,
   // several outputs) and every layer kind, at once.
@@ -250,13 +236,13 @@ describe("the WebGPU backend", async () => {
     const path = `test/fixtures/specs/${spec}`;
     const trains = /^train:/m.test(readFileSync(path, "utf8"));
     it(`${path}: ${trains ? "one iteration" : "every model's outputs and parameter gradients (training mode)"} equal the cpu backend's within 1e-4`, { skip }, async () => {
-      const code = await codeFor(path, spec === "cycle-recipe.gan" ? SMALL["cyclegan.gan"] : {});
+      const code = await codeFor(path, spec === "cycle-recipe.gan" ? SMALL_WIDTHS["cyclegan.gan"] : {});
       await parity(spec, (seed, jitter) => (trains ? oneIteration(code, seed, jitter) : modelsOnce(path, code, seed, jitter)));
     });
   }
 
   it("100 iterations leave tensors and GPU memory as they were", { skip }, async () => {
-    const code = await codeFor("specs/dcgan.gan", SMALL["dcgan.gan"]!);
+    const code = await codeFor("specs/dcgan.gan", SMALL_WIDTHS["dcgan.gan"]!);
     await startBackend("webgpu");
     try {
       const training = code.training!;

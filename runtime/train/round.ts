@@ -5,9 +5,12 @@
 //    each step computes fresh gradients, i.e. zero_grad is implicit);
 //  - a named value (`fake = G(z)`) is computed once per round; a step that does not train
 //    the models it depends on gets that tensor as a constant (PyTorch's `.detach()`);
-//  - a step that trains one of those models recomputes it under the gradient tape with the
-//    same dropout masks and without moving BatchNorm's running statistics a second time,
-//    so the result equals PyTorch reusing the same `fake` tensor;
+//  - a later step that trains one of those models differentiates through that same
+//    computation, as PyTorch does through its `fake` tensor's graph: when the round knows
+//    its steps (`plan`), the gradient tape's record of the value's computation is kept
+//    from the first step for the later one (each model runs once); otherwise the value is
+//    recomputed under the later step's tape with the same dropout masks and without moving
+//    BatchNorm's running statistics a second time (the same numbers, twice the work);
 //  - logged numbers are read out as plain numbers, after the step: at once on the CPU
 //    backends; on a GPU (deferredReads) later and all at once (StepResult.read), the
 //    update then being applied on the device only where the loss and gradients are finite.
@@ -168,8 +171,37 @@ export class ImagePool {
   }
 }
 
+/** A node of TF.js's gradient tape (tfjs-core's TapeNode): only what is used here. */
+interface TapeNode {
+  readonly saved?: tf.Tensor[];
+}
+
+/**
+ * TF.js's gradient tape: the engine's internal state in tfjs-core 4.x (`activeTape`, the
+ * nodes recorded while a gradient is being computed; `gradientDepth`, nested gradients),
+ * or undefined where it is not shaped so (then values are recomputed, never kept).
+ */
+function tapeState(): { activeTape: TapeNode[] | null; gradientDepth: number } | undefined {
+  const s = (tf.engine() as unknown as { state?: { activeTape?: unknown; gradientDepth?: unknown } }).state;
+  if (s === undefined || typeof s.gradientDepth !== "number" || !(s.activeTape === null || Array.isArray(s.activeTape))) return undefined;
+  return s as { activeTape: TapeNode[] | null; gradientDepth: number };
+}
+
+/** Frees the tensors tape nodes saved for their gradients (what TF.js does after a backward pass). */
+function disposeTape(nodes: readonly TapeNode[]): void {
+  for (const n of nodes) for (const t of n.saved ?? []) t.dispose();
+}
+
 export class Round {
   private readonly cache = new Map<string, tf.Tensor | tf.Tensor[]>();
+  /**
+   * The tape records of values computed in a step that did not train their models, kept
+   * for a later step of this round that does (by value name); used once, then freed by that
+   * step's backward pass, or here by dispose().
+   */
+  private readonly kept = new Map<string, TapeNode[]>();
+  /** How many steps have started in this round. */
+  private stepsStarted = 0;
   /** Values recomputed under the running step's tape (reused within that step). */
   private readonly stepCache = new Map<string, tf.Tensor | tf.Tensor[]>();
   /** The models whose step is running (empty between steps). */
@@ -186,9 +218,11 @@ export class Round {
     readonly seed: number,
     /**
      * frozenStats: BatchNorm uses batch statistics but its running statistics stay (sample
-     * grids); pools: the run's image pools by value name (they outlive a round).
+     * grids); pools: the run's image pools by value name (they outlive a round); plan: the
+     * models each step of this round trains, in order (training.ts's iterationRounds), so
+     * that a value's computation is differentiated once rather than recomputed.
      */
-    private readonly options: { readonly frozenStats?: boolean; readonly pools?: ReadonlyMap<string, ImagePool> } = {},
+    private readonly options: { readonly frozenStats?: boolean; readonly pools?: ReadonlyMap<string, ImagePool>; readonly plan?: readonly (readonly string[])[] } = {},
   ) {}
 
   /** A data or noise tensor of this round. */
@@ -222,18 +256,36 @@ export class Round {
     if (cached !== undefined && !needsGradient) return cached;
     const tracked = this.stepCache.get(name) as T | undefined;
     if (tracked !== undefined) return tracked;
+    const tape = tapeState();
+    const kept = this.kept.get(name);
+    if (cached !== undefined && kept !== undefined && tape?.activeTape && tape.gradientDepth === 1) {
+      // This step's tape runs back through the value's first computation: its record goes
+      // onto the tape now, before the operations that use the value.
+      this.kept.delete(name);
+      tape.activeTape.push(...kept);
+      this.stepCache.set(name, cached);
+      return cached;
+    }
+    // Computed now in a step that does not train its models, for a later step that does:
+    // its record is taken off this step's tape (which does not need it) and kept.
+    const keep = cached === undefined && !needsGradient && tape?.activeTape && tape.gradientDepth === 1 && this.trainedLater(deps) ? tape.activeTape : undefined;
+    const start = keep?.length ?? 0;
     const savedCalls = this.calls;
     const savedRecomputing = this.recomputing;
-    this.keys.push(name);
+    const savedKeys = this.keys.splice(0);
+    // The value's own key, whichever step computes it: a recomputation draws the same
+    // dropout masks as the first computation.
+    this.keys.push(`value ${name}`);
     this.calls = 0;
     if (cached !== undefined) this.recomputing = true;
     try {
       const t = compute();
+      if (keep) this.kept.set(name, keep.splice(start));
       if (cached === undefined) this.cache.set(name, Array.isArray(t) ? t.map((x) => tf.keep(x)) : tf.keep(t));
       else if (needsGradient) this.stepCache.set(name, t);
       return t;
     } finally {
-      this.keys.pop();
+      this.keys.splice(0, this.keys.length, ...savedKeys);
       this.calls = savedCalls;
       this.recomputing = savedRecomputing;
     }
@@ -267,6 +319,11 @@ export class Round {
     return (kind === "gp" ? norms.sqrt().sub(1).square().mean() : norms.mean()) as tf.Scalar;
   }
 
+  /** Whether a step after the running one trains one of `models` (known from the plan). */
+  private trainedLater(models: readonly string[]): boolean {
+    return (this.options.plan ?? []).slice(this.stepsStarted).some((trains) => trains.some((m) => models.includes(m)));
+  }
+
   /** One optimisation step of `models` (one, or several with one optimizer) on the loss `body` computes. */
   step(models: string | readonly string[], optimizer: Adam, body: () => StepBody): StepResult {
     const list = typeof models === "string" ? [models] : models;
@@ -278,6 +335,7 @@ export class Round {
     }
     const model = list.join("+");
     this.training = list;
+    this.stepsStarted++;
     this.keys.push(`step ${model}`);
     this.calls = 0;
     const means: Record<string, tf.Tensor> = {};
@@ -322,6 +380,8 @@ export class Round {
   dispose(): void {
     for (const t of this.cache.values()) tf.dispose(t);
     this.cache.clear();
+    for (const nodes of this.kept.values()) disposeTape(nodes);
+    this.kept.clear();
   }
 }
 

@@ -19,7 +19,7 @@ import { Ema, withAverages } from "./ema.ts";
 import { deferredReads, ImagePool, mixSeed, Round, type StepResult } from "./round.ts";
 import { RunFolder } from "./run-folder.ts";
 import { BatchSchedule } from "./schedule.ts";
-import { lrFactor, type StepFn, type Training } from "./training.ts";
+import { iterationRounds, lrFactor, type RoundPlan, type StepFn, type Training } from "./training.ts";
 
 export type { Row };
 
@@ -241,13 +241,14 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
     last = row;
     reporter.progress(row, total);
   };
+  const rounds = iterationRounds(training.steps);
   while (iter < total) {
     const t0 = performance.now();
     const done: Unread["steps"][number][] = [];
     let k = iter * batchesPerIter;
     let round: Round | undefined;
     let roundInputs: Record<string, tf.Tensor> | undefined;
-    const newRound = async () => {
+    const newRound = async (plan: RoundPlan["plan"]) => {
       round?.dispose();
       if (roundInputs) tf.dispose(Object.values(roundInputs));
       const data = await pending!;
@@ -255,17 +256,16 @@ export async function train(s: TrainSetup): Promise<TrainSummary> {
       pending = next < total * batchesPerIter ? schedule.load(next) : undefined;
       pending?.catch(() => undefined);
       roundInputs = schedule.inputs(data, k);
-      round = new Round(models, roundInputs, mixSeed(seed, `round ${k}`), { pools });
+      round = new Round(models, roundInputs, mixSeed(seed, `round ${k}`), { pools, plan });
       k++;
     };
-    await newRound();
     // The epoch of this iteration, counted from 0: the learning-rate schedules' clock.
     const epochIndex = schedule.epochOf(iter + 1) - 1;
     setLearningRates(training, optimizers, epochIndex);
-    for (const st of training.steps) {
-      const optimizer = optimizers[st.model]!;
-      for (let r = 0; r < st.repeat; r++) {
-        if (r > 0) await newRound();
+    for (const rp of rounds) {
+      await newRound(rp.plan);
+      for (const st of rp.steps) {
+        const optimizer = optimizers[st.model]!;
         const res = st.run(round!, optimizer);
         afterUpdate(st, models, averages, iter, res.applied);
         done.push({ st, res, optimizer });

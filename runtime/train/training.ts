@@ -47,6 +47,30 @@ export interface StepFn {
   readonly run: (round: Round, optimizer: Adam) => StepResult;
 }
 
+/** One round of an iteration: the steps it runs, in order, and the models each trains. */
+export interface RoundPlan {
+  readonly steps: readonly StepFn[];
+  /** Round's `plan` option: the models each of its steps trains, in order. */
+  readonly plan: readonly (readonly string[])[];
+}
+
+/**
+ * An iteration's rounds, as gan-train runs them: a round (one batch of data and noise) for
+ * the first step and one more for every repeat after a step's first (`step D * 5` draws
+ * five batches; the steps after it share the fifth).
+ */
+export function iterationRounds(steps: readonly StepFn[]): RoundPlan[] {
+  const rounds: { steps: StepFn[]; plan: (readonly string[])[] }[] = [];
+  for (const st of steps) {
+    for (let r = 0; r < st.repeat; r++) {
+      if (rounds.length === 0 || r > 0) rounds.push({ steps: [], plan: [] });
+      rounds.at(-1)!.steps.push(st);
+      rounds.at(-1)!.plan.push(st.models);
+    }
+  }
+  return rounds;
+}
+
 export interface TrainSettings {
   readonly batch: number;
   /** Exactly one of epochs and iters is set. */
