@@ -25,9 +25,9 @@
 // computes it (and as the Round now runs it: once per round, its tape kept for the G step). This gives the numbers of ../shared/PERFORMANCE-ANCHORS.md
 // (MLP b64 2.25 G, DCGAN b4 10.0 G, Pix2Pix b1 65.8 G). Never part of the test suite.
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { cpus } from "node:os";
-import { resolve } from "node:path";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -184,11 +184,21 @@ interface ChildResult {
   readonly why: string;
 }
 
-async function runCase(c: Case, backend: string, iters: number, warmups: number): Promise<ChildResult> {
+/** The case's generated TypeScript, written into a fresh temporary folder (by the parent). */
+async function generate(c: Case): Promise<string> {
+  const { compile } = await import("../compiler/compile.ts");
+  const { emitCode } = await import("../cli/code.ts");
+  const dir = mkdtempSync(join(tmpdir(), "gan-spec-bench-"));
+  await emitCode(compile(readFileSync(`${root}${c.spec}`, "utf8"), c.spec, { overrides: new Map(Object.entries(c.set)) }), dir);
+  return dir;
+}
+
+/** codeDir: the case's generated code (generate()), else generated here (the emitter's memory then counts). */
+async function runCase(c: Case, backend: string, iters: number, warmups: number, codeDir?: string): Promise<ChildResult> {
   const tf = await import("@tensorflow/tfjs");
   const { startBackend } = await import("../runtime/backend.ts");
   const { compile } = await import("../compiler/compile.ts");
-  const { loadCodeTemporarily } = await import("../cli/code.ts");
+  const { importCode, loadCodeTemporarily } = await import("../cli/code.ts");
   const { Adam } = await import("../runtime/optim/adam.ts");
   const { Round } = await import("../runtime/train/round.ts");
   const { iterationRounds } = await import("../runtime/train/training.ts");
@@ -198,7 +208,7 @@ async function runCase(c: Case, backend: string, iters: number, warmups: number)
   const r = compile(readFileSync(`${root}${c.spec}`, "utf8"), c.spec, { overrides: new Map(Object.entries(c.set)) });
   const plan = r.train!;
   // The generated code, as gan-train trains it.
-  const code = await loadCodeTemporarily(r);
+  const code = codeDir === undefined ? await loadCodeTemporarily(r) : await importCode(r, codeDir);
   const models = Object.fromEntries(Object.entries(code.models).map(([name, Cls]) => [name, new Cls()]));
   const steps = code.training!.steps;
   const optimizers = Object.fromEntries(steps.map((s) => [s.model, new Adam(models[s.model]!.parameters(), s.optimizer)]));
@@ -436,9 +446,11 @@ export async function runTrainBench(o: Options): Promise<TrainReport> {
       if (b === "cpu" && o.backends === null) return o.all || c.spec === SPECS["mlp"]; // stock-speed convolutions: minutes per iteration
       return true;
     });
+    // The code is generated here, once, as gan-compile would: a child's peak RSS is training's.
+    const codeDir = await generate(c);
     for (const backend of backends) {
       log(`${name} ${backend} ...`);
-      const r = await run(process.execPath, ["--import", "tsx", self, "--case", name, backend, String(iters), String(warmups)], o.timeoutS, process.env, (l) => {
+      const r = await run(process.execPath, ["--import", "tsx", self, "--case", name, backend, String(iters), String(warmups), codeDir], o.timeoutS, process.env, (l) => {
         try {
           const p = JSON.parse(l) as { warmup?: number; iter?: number; ms?: number };
           if (p.warmup !== undefined) log(`${name} ${backend}: warm-up ${p.warmup}: ${p.ms!.toFixed(0)} ms`);
@@ -468,6 +480,7 @@ export async function runTrainBench(o: Options): Promise<TrainReport> {
       }
       log(`${name} ${backend}: ${done ? `${done.ms.toFixed(0)} ms/iter` : rows.at(-1)!.note}`);
     }
+    rmSync(codeDir, { recursive: true, force: true });
   }
   return { rows, torch, torchVersion, torchWhy: torchProbe.why, tensorflow, tfjsVersion, cpu };
 }
@@ -542,7 +555,7 @@ export const FLOPS_NOTE =
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === self) {
   const argv = process.argv.slice(2);
   if (argv[0] === "--case") {
-    const result = await runCase(caseOf(argv[1]!), argv[2]!, Number(argv[3] ?? 5), Number(argv[4] ?? 2));
+    const result = await runCase(caseOf(argv[1]!), argv[2]!, Number(argv[3] ?? 5), Number(argv[4] ?? 2), argv[5]);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } else if (argv[0] === "--probe-tensorflow") {
     const { startBackend } = await import("../runtime/backend.ts");

@@ -59,8 +59,16 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string, o
   const names = new Map<number, string>();
   const local = namer(identifier);
   for (const input of m.inputs) names.set(input.value, local(input.name));
+  // Each value's last use (its index in m.layers): it is disposed right after, so that a
+  // training forward holds only what the backward pass saved (as PyTorch frees a tensor
+  // when its last reference goes). Model inputs belong to the caller, outputs to it.
+  const lastUse = new Map<number, number>();
+  m.layers.forEach((l, i) => l.inputs.forEach((v) => lastUse.set(v, i)));
+  const kept = new Set<number>([...m.inputs.map((i) => i.value), m.output.value, ...(m.outputs ?? []).map((o) => o.value)]);
+  const dead = new Map<number, number[]>();
+  for (const [v, i] of lastUse) if (!kept.has(v)) dead.set(i, [...(dead.get(i) ?? []), v]);
   const lines: string[] = [];
-  for (const l of m.layers) {
+  for (const [i, l] of m.layers.entries()) {
     const ins = l.inputs.map((v) => names.get(v) ?? `v${v}`);
     const out = local(l.name ?? `v${l.id}`);
     names.set(l.id, out);
@@ -96,6 +104,11 @@ function emitModel(project: Project, spec: IrSpec, m: IrModel, folder: string, o
       }
     }
     lines.push(`const ${out} = ${expr}; // ${shapeText(l.out)}  ${l.line}:${l.col}`);
+    const free = (dead.get(i) ?? []).map((v) => names.get(v) ?? `v${v}`);
+    if (free.length > 0) {
+      used.add("release");
+      lines.push(`release(${free.join(", ")});`);
+    }
   }
   const result = names.get(m.output.value) ?? m.inputs[0]!.name;
   const outputs = m.outputs ?? [];

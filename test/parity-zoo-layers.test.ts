@@ -120,6 +120,8 @@ describe("dropout2d", () => {
     }
     const share = zeroChannels / (64 * 16);
     assert.ok(share > 0.18 && share < 0.32, `dropped ${share}`);
-    assert.equal(F.dropout2d(x, 0.25, false, 7), x);
+    const same = F.dropout2d(x, 0.25, false, 7);
+    assert.notEqual(same, x, "a tensor of its own");
+    assert.deepEqual(same.dataSync(), x.dataSync());
   });
 });

@@ -299,25 +299,34 @@ function countNonFinite(native: NativeKernels, backendName: "wasm" | "cpu"): Ker
 let gradientRegistered = false;
 
 /**
- * LeakyRelu's gradient as one kernel where this project registered it for the backend in
- * use, else dy · step(x) (1 where x > 0, else alpha): the same values.
+ * The gradients of LeakyRelu (slope >= 0: runtime/nn/functional.ts's leakyRelu takes
+ * another path for a negative one) and Relu from their *output*, as PyTorch's in-place
+ * activations do: y > 0 exactly where x > 0, so the values are the same, and the input (a
+ * convolution's or BatchNorm's output) need not be kept for the backward pass: the output
+ * is kept anyway, as the next layer's input. One kernel where this project registered it
+ * for the backend in use, else dy · step(y) (1 where y > 0, else the slope).
  */
-function registerLeakyReluGradient(): void {
+function registerActivationGradients(): void {
   if (gradientRegistered) return;
   gradientRegistered = true;
+  const fromOutput = (dy: tf.Tensor, y: tf.Tensor, alpha: number): tf.Tensor =>
+    backendHas(LEAKY_GRAD) && dy.dtype === "float32" && y.dtype === "float32"
+      ? (tf.engine().runKernel(LEAKY_GRAD, { dy, x: y }, { alpha }) as tf.Tensor)
+      : tf.mul(dy, tf.step(y, alpha)); // differentiable again (Step's gradient is 0)
   tf.registerGradient({
     kernelName: "LeakyRelu",
-    inputsToSave: ["x"],
+    outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
-      const [x] = saved as [tf.Tensor];
-      const alpha = (attrs as { alpha: number }).alpha;
-      const d = dy as tf.Tensor;
-      return {
-        x: () =>
-          backendHas(LEAKY_GRAD) && d.dtype === "float32" && x.dtype === "float32"
-            ? (tf.engine().runKernel(LEAKY_GRAD, { dy: d, x }, { alpha }) as tf.Tensor)
-            : tf.mul(d, tf.step(x, alpha)), // 1 where x > 0, else alpha: differentiable again (Step's gradient is 0)
-      };
+      const [y] = saved as [tf.Tensor];
+      return { x: () => fromOutput(dy as tf.Tensor, y, (attrs as { alpha: number }).alpha) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: "Relu",
+    outputsToSave: [true],
+    gradFunc: (dy, saved) => {
+      const [y] = saved as [tf.Tensor];
+      return { x: () => fromOutput(dy as tf.Tensor, y, 0) };
     },
   });
   // The gradient's own gradient (gradient penalties differentiate a gradient again): the
@@ -379,8 +388,9 @@ function registerConvGradients(): void {
 }
 
 // On every backend: TF.js's own LeakyRelu gradient (where(greater(x, 0), ...)) has no
-// gradient of its own (Greater has none), which gradient penalties need.
-registerLeakyReluGradient();
+// gradient of its own (Greater has none), which gradient penalties need; and both of
+// TF.js's keep the activation's input.
+registerActivationGradients();
 registerConvGradients();
 
 /** Registers the native kernels on one backend in place of the ones there now. */

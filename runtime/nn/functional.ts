@@ -287,13 +287,15 @@ function batchNormNative(x: tf.Tensor, s: BatchNormState, o: { readonly momentum
   return { y, ...running };
 }
 
+/** LeakyReLU; a negative slope (its gradient needs the input's sign, not the output's) as x > 0 ? x : slope·x. */
 export function leakyRelu(x: tf.Tensor, slope: number): tf.Tensor {
+  if (slope < 0) return tf.tidy(() => tf.where(tf.greater(x, 0), x, x.mul(slope)));
   return tf.leakyRelu(x, slope);
 }
 
 /** Dropout: zero with probability p, scale the rest by 1 / (1 - p); p = 1 gives zeros. */
 export function dropout(x: tf.Tensor, p: number, training: boolean, seed: number): tf.Tensor {
-  if (!training || p === 0) return x;
+  if (!training || p === 0) return x.clone(); // a tensor of its own (a clone shares the data): generated code disposes each value after its last use
   if (p >= 1) return tf.zerosLike(x);
   // PyTorch's: input · noise, noise = bernoulli(1 - p) / (1 - p) in float32.
   const scale = Math.fround(1 / Math.fround(1 - p));
@@ -313,7 +315,7 @@ export function dropout(x: tf.Tensor, p: number, training: boolean, seed: number
  * and channel, broadcast over H and W), the rest scaled by 1 / (1 - p), as PyTorch's.
  */
 export function dropout2d(x: tf.Tensor4D, p: number, training: boolean, seed: number): tf.Tensor4D {
-  if (!training || p === 0) return x;
+  if (!training || p === 0) return x.clone();
   if (p >= 1) return tf.zerosLike(x);
   const scale = Math.fround(1 / Math.fround(1 - p));
   return tf.tidy(() => {
@@ -509,7 +511,7 @@ function lerpAxis(x: tf.Tensor4D, axis: 1 | 2, scale: number): tf.Tensor4D {
  * ResizeNearestNeighborGrad is wrong for batches larger than 1.
  */
 export function upsample(x: tf.Tensor4D, scale: number, mode: "nearest" | "bilinear"): tf.Tensor4D {
-  if (scale === 1) return x;
+  if (scale === 1) return x.clone();
   return tf.tidy(() => {
     if (mode === "bilinear") return lerpAxis(lerpAxis(x, 1, scale), 2, scale);
     const repeat = (t: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D => {

@@ -1,7 +1,7 @@
 // What generated model modules import: the base class, and each layer kind's runtime form
 // (one line per kind: the registry of runtime/nn/layers/). Tensors inside are channels-last.
 export { type ForwardOptions, Layer, type StateEntry } from "./layer.ts";
-export { Model, type ModelOptions, type NamedState } from "./model.ts";
+export { Model, type ModelOptions, type NamedState, release } from "./model.ts";
 // Channels-last inside, PyTorch's NCHW outside.
 export { fromTorchOrder, toTorchOrder } from "./functional.ts";
 export { lrelu, relu, sigmoid, softmax, tanh } from "./layers/activations.ts";

@@ -53,3 +53,12 @@ export abstract class Model {
     for (const s of this.state()) s.variable.dispose();
   }
 }
+
+/**
+ * Frees values of a forward pass after their last use (the generated forwards call it), as
+ * PyTorch frees a tensor when its last reference goes. What the backward pass needs stays:
+ * the tensors an operation saved for its gradient are copies that share the data.
+ */
+export function release(...values: tf.Tensor[]): void {
+  for (const v of values) v.dispose();
+}

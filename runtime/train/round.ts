@@ -21,6 +21,7 @@ import type { Adam } from "../optim/adam.ts";
 import { differentiableTwice } from "../nn/functional.ts";
 import { Rng } from "../random.ts";
 import { backendHas, COUNT_NON_FINITE } from "../kernels/native-kernels.ts";
+import { disposeTape, freeDuringBackward, type TapeNode, topLevelTape } from "./tape.ts";
 
 /** What a step logs, as plain numbers. */
 export interface StepNumbers {
@@ -171,27 +172,6 @@ export class ImagePool {
   }
 }
 
-/** A node of TF.js's gradient tape (tfjs-core's TapeNode): only what is used here. */
-interface TapeNode {
-  readonly saved?: tf.Tensor[];
-}
-
-/**
- * TF.js's gradient tape: the engine's internal state in tfjs-core 4.x (`activeTape`, the
- * nodes recorded while a gradient is being computed; `gradientDepth`, nested gradients),
- * or undefined where it is not shaped so (then values are recomputed, never kept).
- */
-function tapeState(): { activeTape: TapeNode[] | null; gradientDepth: number } | undefined {
-  const s = (tf.engine() as unknown as { state?: { activeTape?: unknown; gradientDepth?: unknown } }).state;
-  if (s === undefined || typeof s.gradientDepth !== "number" || !(s.activeTape === null || Array.isArray(s.activeTape))) return undefined;
-  return s as { activeTape: TapeNode[] | null; gradientDepth: number };
-}
-
-/** Frees the tensors tape nodes saved for their gradients (what TF.js does after a backward pass). */
-function disposeTape(nodes: readonly TapeNode[]): void {
-  for (const n of nodes) for (const t of n.saved ?? []) t.dispose();
-}
-
 export class Round {
   private readonly cache = new Map<string, tf.Tensor | tf.Tensor[]>();
   /**
@@ -256,19 +236,19 @@ export class Round {
     if (cached !== undefined && !needsGradient) return cached;
     const tracked = this.stepCache.get(name) as T | undefined;
     if (tracked !== undefined) return tracked;
-    const tape = tapeState();
+    const tape = topLevelTape();
     const kept = this.kept.get(name);
-    if (cached !== undefined && kept !== undefined && tape?.activeTape && tape.gradientDepth === 1) {
+    if (cached !== undefined && kept !== undefined && tape) {
       // This step's tape runs back through the value's first computation: its record goes
       // onto the tape now, before the operations that use the value.
       this.kept.delete(name);
-      tape.activeTape.push(...kept);
+      tape.push(...kept);
       this.stepCache.set(name, cached);
       return cached;
     }
     // Computed now in a step that does not train its models, for a later step that does:
     // its record is taken off this step's tape (which does not need it) and kept.
-    const keep = cached === undefined && !needsGradient && tape?.activeTape && tape.gradientDepth === 1 && this.trainedLater(deps) ? tape.activeTape : undefined;
+    const keep = cached === undefined && !needsGradient && this.trainedLater(deps) ? tape : undefined;
     const start = keep?.length ?? 0;
     const savedCalls = this.calls;
     const savedRecomputing = this.recomputing;
@@ -345,6 +325,7 @@ export class Round {
         const b = body();
         for (const [k, t] of Object.entries(b.scores)) means[k] = tf.keep(t.mean());
         for (const [k, t] of Object.entries(b.parts ?? {})) partValues[k] = tf.keep(t.clone());
+        freeDuringBackward();
         return b.loss;
       }, params);
       // NaN or Inf in the loss or any gradient: the update is not applied (the weights stay
