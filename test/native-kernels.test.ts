@@ -15,7 +15,7 @@ import { startBackend } from "../runtime/backend.ts";
 import { conv2dBackpropFilterXnn, conv2dBackpropInputWasm } from "../runtime/kernels/wasm-conv-grads.ts";
 import { loadNative } from "../runtime/kernels/native.ts";
 import { COUNT_NON_FINITE, DROPOUT_MASK } from "../runtime/kernels/native-kernels.ts";
-import { batchNorm, conv2d, convTranspose2d, dropout } from "../runtime/nn/functional.ts";
+import { batchNorm, conv2d, convTranspose2d, dropout, linear } from "../runtime/nn/functional.ts";
 import { Adam } from "../runtime/optim/adam.ts";
 import { dropoutMaskValues, Rng } from "../runtime/random.ts";
 
@@ -147,6 +147,24 @@ function run(): Results {
       keep(`torchConv${i}.ddx`, ddx!);
       keep(`torchConv${i}.ddw`, ddw!);
     });
+    // Linear with its bias in one product (LINEAR), its gradients and second derivatives.
+    for (const [n, k, o] of [[64, 784, 1024], [5, 3, 33], [1, 100, 17]] as const) {
+      const x = randn(rng, [n, k]) as tf.Tensor2D;
+      const w = randn(rng, [o, k]) as tf.Tensor2D;
+      const b = randn(rng, [o]) as tf.Tensor1D;
+      const f = (a: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => linear(a as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D);
+      const y = f(x, w, b);
+      keep(`linear${n}x${k}x${o}.y`, y);
+      const dy = randn(rng, y.shape);
+      const [dx, dw, db] = tf.grads((a: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => f(a, ww, bb).mul(dy).sum())([x, w, b]);
+      keep(`linear${n}x${k}x${o}.dx`, dx!);
+      keep(`linear${n}x${k}x${o}.dw`, dw!);
+      keep(`linear${n}x${k}x${o}.db`, db!);
+      const penalty = (a: tf.Tensor, ww: tf.Tensor) => tf.grad((v: tf.Tensor) => f(v, ww, b).square().mul(dy).sum())(a).square().sum();
+      const [ddx, ddw] = tf.grads(penalty)([x, w]);
+      keep(`linear${n}x${k}x${o}.ddx`, ddx!);
+      keep(`linear${n}x${k}x${o}.ddw`, ddw!);
+    }
     const mm: [number[], number[], boolean, boolean][] = [
       [[7, 300], [300, 19], false, false],
       [[300, 7], [300, 19], true, false],

@@ -134,6 +134,28 @@ function batchMatMul(native: NativeKernels, backendName: "wasm" | "cpu", fallbac
   };
 }
 
+/**
+ * Kernel name of Linear with its bias in one product (runtime/nn/functional.ts uses it when
+ * registered): y [N, out] = x [N, in] · w [out, in]ᵀ + b [out], the product accumulated
+ * onto the bias rows (as PyTorch's addmm), one kernel instead of a product and an add.
+ */
+export const LINEAR = "GanSpecLinear";
+
+function linearBias(native: NativeKernels, backendName: "wasm" | "cpu"): Kernel {
+  return (args) => {
+    const { x, w, b } = args.inputs as Record<"x" | "w" | "b", tf.TensorInfo>;
+    const [n, k] = x.shape as [number, number];
+    const o = w.shape[0]!;
+    const s = storeOf(backendName, args.backend);
+    const y = s.alloc([n, o]);
+    const yv = s.view(y);
+    const bv = s.view(b);
+    for (let i = 0; i < n; i++) yv.set(bv, i * o);
+    native.gemm(s.view(x), s.view(w), yv, new Int32Array([n, o, k, k, 1, 1, k, 1]));
+    return y;
+  };
+}
+
 /** Sum or Mean over a contiguous run of axes (any other set falls back). */
 function reduce(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Kernel, mean: boolean): Kernel {
   return (args) => {
@@ -346,6 +368,23 @@ function registerActivationGradients(): void {
   });
 }
 
+let linearGradientRegistered = false;
+
+/** LINEAR's gradient in plain TF.js ops (differentiable again, for penalties). */
+function registerLinearGradient(): void {
+  if (linearGradientRegistered) return;
+  linearGradientRegistered = true;
+  tf.registerGradient({
+    kernelName: LINEAR,
+    inputsToSave: ["x", "w"],
+    gradFunc: (dy, saved) => {
+      const [x, w] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const d = dy as tf.Tensor2D;
+      return { x: () => tf.matMul(d, w), w: () => tf.matMul(d, x, true, false), b: () => tf.sum(d, 0) };
+    },
+  });
+}
+
 let convGradientsRegistered = false;
 
 /**
@@ -392,6 +431,7 @@ function registerConvGradients(): void {
 // TF.js's keep the activation's input.
 registerActivationGradients();
 registerConvGradients();
+registerLinearGradient();
 
 /** Registers the native kernels on one backend in place of the ones there now. */
 export function registerNativeKernels(native: NativeKernels, backendName: "wasm" | "cpu"): void {
@@ -415,6 +455,7 @@ export function registerNativeKernels(native: NativeKernels, backendName: "wasm"
     [ADAM_STEP, adamStep(native, backendName)],
     [COUNT_NON_FINITE, countNonFinite(native, backendName)],
     [DROPOUT_MASK, dropoutMask(native, backendName)],
+    [LINEAR, linearBias(native, backendName)],
     [CONV, convOihw(native, backendName, 3)],
     [CONV_DX, convOihw(native, backendName, 4)],
     [CONV_DW, convOihw(native, backendName, 5)],

@@ -6,7 +6,7 @@
 // no conv2dTranspose with padding): dilation and transposition are expressed exactly as
 // zero-insertion, padding or cropping, and a stride-1 or strided plain convolution.
 import * as tf from "@tensorflow/tfjs";
-import { backendHas, BN_APPLY, BN_GRAD, BN_STATS, CONV, CONV_DX, DROPOUT_MASK } from "../kernels/native-kernels.ts";
+import { backendHas, BN_APPLY, BN_GRAD, BN_STATS, CONV, CONV_DX, DROPOUT_MASK, LINEAR } from "../kernels/native-kernels.ts";
 import "../kernels/register.ts";
 import { dropoutMaskValues } from "../random.ts";
 
@@ -183,6 +183,9 @@ function convTranspose2dUndilated(x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.
 
 /** Linear: x [N, in], weight [out, in]. */
 export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D | null): tf.Tensor2D {
+  if (bias && backendHas(LINEAR) && x.dtype === "float32" && weight.dtype === "float32" && bias.dtype === "float32") {
+    return tf.engine().runKernel(LINEAR, { x, w: weight, b: bias }, {}) as tf.Tensor2D;
+  }
   return tf.tidy(() => {
     const y = tf.matMul(x, weight, false, true);
     return (bias ? y.add(bias) : y) as tf.Tensor2D;
