@@ -94,12 +94,31 @@ void adam_step(const adam_t *h, const float *p, const float *g, const float *m, 
   pool_run(adam_thread, &j, n < SPLIT ? 1 : 64);
 }
 
-long count_nonfinite(const float *x, long n) {
+static long count_range(const float *x, long i0, long i1) {
   long count = 0;
-  for (long i = 0; i < n; i++) {
+  for (long i = i0; i < i1; i++) {
     float d = x[i] - x[i];  // 0 for a finite value, NaN for NaN and ±Inf
     count += d != d;
   }
+  return count;
+}
+
+typedef struct {
+  const float *x;
+  long n;
+  long counts[64];
+} count_job_t;
+
+static void count_thread(void *ctx, int tid, int nthreads) {
+  count_job_t *j = (count_job_t *)ctx;
+  j->counts[tid] = count_range(j->x, j->n * tid / nthreads, j->n * (tid + 1) / nthreads);
+}
+
+long count_nonfinite(const float *x, long n) {
+  count_job_t j = {x, n, {0}};
+  pool_run(count_thread, &j, n < SPLIT ? 1 : 64);
+  long count = 0;
+  for (int t = 0; t < 64; t++) count += j.counts[t];
   return count;
 }
 
