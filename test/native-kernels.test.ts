@@ -3,7 +3,7 @@
 // convolutions and transposed convolutions with their gradients over a table of
 // geometries (strides, explicit / same / valid padding, dilation, odd channel counts, sizes
 // that leave partial GEMM tiles), matrix products with every transpose and batch
-// broadcast, Sum / Mean over contiguous and scattered axes, LeakyReLU and its gradient,
+// broadcast, Sum / Mean over contiguous and scattered axes, Concat and SplitV, LeakyReLU and its gradient,
 // training-mode BatchNorm and its gradient, the fused Adam step (bit for bit);
 // on the wasm backend (the addon working in the wasm heap) and on the cpu backend. Also
 // the wasm fallback kernels used when the addon is absent, and the addon's own checks.
@@ -164,6 +164,15 @@ function run(): Results {
       const [ddx, ddw] = tf.grads(penalty)([x, w]);
       keep(`linear${n}x${k}x${o}.ddx`, ddx!);
       keep(`linear${n}x${k}x${o}.ddw`, ddw!);
+    }
+    // Concat along every axis, and its gradient (SplitV), above and below the size copies split at.
+    for (const [shapes, axis] of [[[[2, 3, 4, 5], [2, 3, 4, 7], [2, 3, 4, 1]], 3], [[[2, 3, 4, 5], [2, 1, 4, 5]], 1], [[[1, 128, 128, 64], [1, 128, 128, 64]], 3], [[[3, 2], [4, 2]], 0], [[[2, 0, 3], [2, 5, 3]], 1]] as const) {
+      const parts = shapes.map((sh) => randn(rng, [...sh]));
+      const tag = `concat${shapes.map((sh) => sh.join("x")).join("+")}@${axis}`;
+      const y = tf.concat(parts, axis);
+      keep(`${tag}.y`, y);
+      const dy = randn(rng, y.shape);
+      tf.grads((...p: tf.Tensor[]) => tf.concat(p, axis).mul(dy).sum())(parts).forEach((g, i) => keep(`${tag}.d${i}`, g));
     }
     const mm: [number[], number[], boolean, boolean][] = [
       [[7, 300], [300, 19], false, false],

@@ -239,6 +239,50 @@ function convOihw(native: NativeKernels, backendName: "wasm" | "cpu", which: 3 |
   };
 }
 
+/** Concat of float32 tensors: one strided copy per input (TF.js's wasm kernel copies pixel by pixel from JavaScript). */
+function concat(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Kernel): Kernel {
+  return (args) => {
+    const inputs = (args.inputs as unknown as tf.TensorInfo[]).filter((t) => t.shape.every((d) => d > 0));
+    const all = args.inputs as unknown as tf.TensorInfo[];
+    if (inputs.length < 2 || !all.every((t) => t.dtype === "float32")) return fallback(args);
+    const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, all[0]!.shape)[0]!;
+    const outShape = tf.backend_util.computeOutShape(all.map((t) => t.shape), axis);
+    const rows = inputs[0]!.shape.slice(0, axis).reduce((a, d) => a * d, 1);
+    const lens = inputs.map((t) => t.shape.slice(axis).reduce((a, d) => a * d, 1));
+    const width = lens.reduce((a, b) => a + b, 0);
+    const s = storeOf(backendName, args.backend);
+    const out = s.alloc(outShape);
+    let at = 0;
+    inputs.forEach((t, i) => {
+      native.copyRows(s.view(t), s.view(out), new Int32Array([rows, lens[i]!, 0, lens[i]!, at, width]));
+      at += lens[i]!;
+    });
+    return out;
+  };
+}
+
+/** SplitV of a float32 tensor (Concat's gradient): one strided copy per part. */
+function splitV(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Kernel): Kernel {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const a = args.attrs as { numOrSizeSplits: number | number[]; axis: number };
+    if (x.dtype !== "float32") return fallback(args);
+    const axis = tf.util.parseAxisParam(a.axis, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, a.numOrSizeSplits, axis);
+    const rows = x.shape.slice(0, axis).reduce((p, d) => p * d, 1);
+    const inner = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+    const width = x.shape[axis]! * inner;
+    const s = storeOf(backendName, args.backend);
+    let at = 0;
+    return sizes.map((size) => {
+      const part = s.alloc(x.shape.map((d, i) => (i === axis ? size : d)));
+      if (size > 0 && rows > 0 && inner > 0) native.copyRows(s.view(x), s.view(part), new Int32Array([rows, size * inner, at, width, 0, size * inner]));
+      at += size * inner;
+      return part;
+    });
+  };
+}
+
 /** Kernel name of the dropout mask (runtime/nn/functional.ts uses it when registered). */
 export const DROPOUT_MASK = "GanSpecDropoutMask";
 
@@ -450,6 +494,8 @@ export function registerNativeKernels(native: NativeKernels, backendName: "wasm"
     ["Sum", reduce(native, backendName, fallback("Sum"), false)],
     ["Mean", reduce(native, backendName, fallback("Mean"), true)],
     ["Transpose", transpose(native, backendName, fallback("Transpose"))],
+    ["Concat", concat(native, backendName, fallback("Concat"))],
+    ["SplitV", splitV(native, backendName, fallback("SplitV"))],
     ["LeakyRelu", leakyRelu(native, backendName, fallback("LeakyRelu"))],
     [LEAKY_GRAD, leakyReluGrad(native, backendName)],
     [ADAM_STEP, adamStep(native, backendName)],

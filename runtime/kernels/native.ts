@@ -27,6 +27,8 @@ export interface NativeKernels {
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, constants: Float32Array): void;
   /** How many elements of x are NaN or ±Inf. */
   nonFinite(x: Float32Array): number;
+  /** rows × len values: dst[dstOffset + r·dstStride + i] = src[srcOffset + r·srcStride + i]; sizes [rows, len, srcOffset, srcStride, dstOffset, dstStride]. */
+  copyRows(src: Float32Array, dst: Float32Array, sizes: Int32Array): void;
   /** y = x with axes permuted (y's axis i is x's axis perm[i]); rank 1 to 8. */
   transpose(x: Float32Array, y: Float32Array, shape: Int32Array, perm: Int32Array): void;
   /** out[i] = scale where the i-th uniform of the seed's stream is >= p, else 0 (seed: two 32-bit halves). */
@@ -50,7 +52,7 @@ export interface NativeLoad {
   readonly about: string;
 }
 
-const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "nonFinite", "transpose", "dropoutMask", "batchNorm", "setThreads", "isa", "setIsa", "peakGflops"] as const satisfies readonly (keyof NativeKernels)[];
+const FUNCTIONS = ["gemm", "conv", "reduce", "leaky", "adam", "nonFinite", "transpose", "copyRows", "dropoutMask", "batchNorm", "setThreads", "isa", "setIsa", "peakGflops"] as const satisfies readonly (keyof NativeKernels)[];
 
 let cached: NativeLoad | undefined;
 

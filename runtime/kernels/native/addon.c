@@ -194,6 +194,22 @@ static napi_value NonFinite(napi_env env, napi_callback_info info) {
 }
 
 // transpose(x, y, shape: Int32Array, perm: Int32Array)
+// copyRows(src, dst, sizes: Int32Array [rows, len, srcOffset, srcStride, dstOffset, dstStride])
+static napi_value CopyRows(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, 0, 0));
+  float *src, *dst;
+  size_t ns, nd;
+  long s[6];
+  if (argc < 3 || !get_floats(env, argv[0], &src, &ns) || !get_floats(env, argv[1], &dst, &nd) || !get_longs(env, argv[2], s, 6)) return 0;
+  long rows = s[0], len = s[1];
+  if (rows == 0 || len == 0) return 0;
+  if (too_small(env, "src", ns, (double)s[2] + (double)(rows - 1) * s[3] + len) || too_small(env, "dst", nd, (double)s[4] + (double)(rows - 1) * s[5] + len)) return 0;
+  copy_rows(src + s[2], s[3], dst + s[4], s[5], rows, len);
+  return 0;
+}
+
 static napi_value Transpose(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -347,7 +363,7 @@ NAPI_MODULE_INIT() {
   struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"nonFinite", NonFinite}, {"transpose", Transpose}, {"dropoutMask", DropoutMask}, {"batchNorm", BatchNorm}, {"setThreads", SetThreads}, {"isa", Isa}, {"setIsa", SetIsa}, {"peakGflops", PeakGflops}};
+  } fns[] = {{"gemm", Gemm}, {"conv", Conv}, {"reduce", Reduce}, {"leaky", Leaky}, {"adam", Adam}, {"nonFinite", NonFinite}, {"transpose", Transpose}, {"copyRows", CopyRows}, {"dropoutMask", DropoutMask}, {"batchNorm", BatchNorm}, {"setThreads", SetThreads}, {"isa", Isa}, {"setIsa", SetIsa}, {"peakGflops", PeakGflops}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, 0, &f) != napi_ok) return 0;

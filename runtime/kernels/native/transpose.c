@@ -129,3 +129,20 @@ void transpose(const float *x, float *y, int rank0, const long *shape0, const in
   j.items = others * (j.same ? 1 : (j.n_a + TILE - 1) / TILE);
   pool_run(transpose_thread, &j, size < 65536 ? 1 : 64);
 }
+
+typedef struct {
+  const float *src;
+  float *dst;
+  long rows, len, src_stride, dst_stride;
+} rows_job_t;
+
+static void copy_rows_thread(void *ctx, int tid, int n) {
+  const rows_job_t *j = (const rows_job_t *)ctx;
+  long r0 = j->rows * tid / n, r1 = j->rows * (tid + 1) / n;
+  for (long r = r0; r < r1; r++) memcpy(j->dst + r * j->dst_stride, j->src + r * j->src_stride, (size_t)j->len * sizeof(float));
+}
+
+void copy_rows(const float *src, long src_stride, float *dst, long dst_stride, long rows, long len) {
+  rows_job_t j = {src, dst, rows, len, src_stride, dst_stride};
+  pool_run(copy_rows_thread, &j, rows * len < (1L << 18) ? 1 : 64);
+}

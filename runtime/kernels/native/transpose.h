@@ -7,4 +7,8 @@
 
 void transpose(const float *x, float *y, int rank, const long *shape, const int *perm);
 
+// rows x len values: dst[r * dst_stride + i] = src[r * src_stride + i] (a concatenation's
+// part, or a slice along an axis, in one call).
+void copy_rows(const float *src, long src_stride, float *dst, long dst_stride, long rows, long len);
+
 #endif
