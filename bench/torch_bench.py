@@ -15,7 +15,7 @@ dcgan-b64, dcgan-b16, pix2pix-b1). Each case runs in its own process (so its pea
 own) with torch.set_num_threads(2) (--threads N) and OMP_WAIT_POLICY=PASSIVE (spin-waiting
 starves OpenBLAS on 2 cores). Median of --iters (default 5) timed iterations after 2
 warm-ups; a case whose first warm-up takes more than 20 s gets 1 warm-up and 3 timed
-iterations unless --iters is given. Prints one JSON line per case:
+iterations, one under 0.2 s 10 warm-ups and 30 timed iterations, unless --iters is given. Prints one JSON line per case:
 {"name", "ms_per_iter", "iters", "warmups", "peak_rss_mb", "torch", "threads"}
 (or {"name", "ms_per_iter": null, "error"} when a case fails).
 
@@ -313,9 +313,12 @@ def run_case(name, iters, threads):
     one()
     first = time.perf_counter() - t0
     slow = first > 20.0
-    warmups = 1 if slow else 2
+    # a fast case (first iteration under 0.2 s) is noisy over 5 iterations: 10 warm-ups, 30
+    # timed (the same rule as bench/train-bench.ts)
+    fast = first < 0.2 and iters is None
+    warmups = 1 if slow else 10 if fast else 2
     if iters is None:
-        iters = 3 if slow else 5
+        iters = 3 if slow else 30 if fast else 5
     for _ in range(warmups - 1):
         one()
     times = []

@@ -14,7 +14,8 @@
 //
 // Options: --json (one JSON object per line), --quick (mlp-b64 and dcgan-b16 only, 1 warm-up
 // and 3 timed iterations), --iters N (timed iterations; default 5 after 2 warm-ups; a case
-// whose first iteration takes > 20 s gets 1 warm-up), --all (cpu for every case),
+// whose first iteration takes > 20 s gets 1 warm-up, one under 0.2 s 10 warm-ups and 30
+// timed iterations, here and in PyTorch), --all (cpu for every case),
 // --backends=wasm,cpu,tensorflow,webgpu, --device cuda (PyTorch's side on the GPU),
 // --timeout S (per case; default 1200: a case that fails or
 // times out is a row saying so), --no-torch, --python PATH (default /usr/bin/python3).
@@ -236,17 +237,21 @@ async function runCase(c: Case, backend: string, iters: number, warmups: number,
   say({ warmup: 1, ms: first });
   // A slow case (first iteration > 20 s) gets one warm-up: the first iteration holds the
   // one-off costs (kernel set-up, allocation); later ones are steady.
-  const nWarm = first > 20_000 ? 1 : warmups;
+  // A fast one (under 0.2 s; iters 0: no --iters given) is noisy over 5 iterations: 10
+  // warm-ups and 30 timed (the same rule as bench/torch_bench.py).
+  const fast = first < 200 && iters === 0;
+  const nWarm = first > 20_000 ? 1 : fast ? 10 : warmups;
+  const nIters = iters === 0 ? (fast ? 30 : 5) : iters;
   for (let w = 1; w < nWarm; w++) say({ warmup: w + 1, ms: await one(w) });
   const times: number[] = [];
-  for (let i = 0; i < iters; i++) {
+  for (let i = 0; i < nIters; i++) {
     times.push(await one(nWarm + i));
     say({ iter: i + 1, ms: times.at(-1) });
   }
   return {
     done: true,
     ms: median(times),
-    iters,
+    iters: nIters,
     warmups: nWarm,
     first,
     min: Math.min(...times),
@@ -385,7 +390,8 @@ export async function runTrainBench(o: Options): Promise<TrainReport> {
   log(`tensorflow backend ${tensorflow}`);
   const torchProbe = o.torch ? probeTorch(o.python) : { ok: false, why: "--no-torch" };
   log(`PyTorch: ${torchProbe.why}`);
-  const iters = o.iters ?? (o.quick ? 3 : 5);
+  // 0: the child's default (5 timed iterations, 30 for a case under 0.2 s)
+  const iters = o.iters ?? (o.quick ? 3 : 0);
   const warmups = o.quick ? 1 : 2;
   const rows: TrainRow[] = [];
   const torch: TrainReport["torch"] = {};
