@@ -12,6 +12,54 @@ import { defaultOutDir, emitFiles, emitTorchFiles, writeFiles } from "../compile
 const root = fileURLToPath(new URL("..", import.meta.url));
 const specs = readdirSync(join(root, "specs")).filter((f) => f.endsWith(".gan"));
 
+/** A generated forward's statements: the values each defines, uses and releases. */
+function forwardOf(text: string): { inputs: string[]; lines: { defines?: string; uses: string[]; releases: string[] }[]; returns: string[] } {
+  const body = text.slice(text.indexOf("    forward("));
+  const inputs = [...body.slice(0, body.indexOf(")")).matchAll(/(\w+): tf\./g)].map((m) => m[1]!);
+  const lines: { defines?: string; uses: string[]; releases: string[] }[] = [];
+  let returns: string[] = [];
+  for (const line of body.split("\n").slice(1)) {
+    const code = line.replace(/\/\/.*$/, "").trim();
+    if (code.startsWith("return")) {
+      returns = [...code.matchAll(/\b([A-Za-z_]\w*)\b/g)].map((m) => m[1]!).filter((n) => n !== "return");
+      break;
+    }
+    const release = /^release\((.*)\);$/.exec(code);
+    if (release) lines.push({ uses: [], releases: release[1]!.split(", ") });
+    else {
+      const def = /^const (\w+) = (.*);$/.exec(code);
+      if (def) lines.push({ defines: def[1]!, uses: [...def[2]!.matchAll(/\b([A-Za-z_]\w*)\b/g)].map((m) => m[1]!), releases: [] });
+    }
+  }
+  return { inputs, lines, returns };
+}
+
+describe("generated forwards release each value after its last use", () => {
+  for (const f of specs) {
+    it(`specs/${f}`, () => {
+      const path = `specs/${f}`;
+      const result = compile(readFileSync(join(root, path), "utf8"), path);
+      for (const file of emitFiles(result, defaultOutDir(path)).filter((x) => /^[A-Z]\w*\.ts$/.test(x.path))) {
+        const { inputs, lines, returns } = forwardOf(file.text);
+        const defined = lines.flatMap((l) => (l.defines ? [l.defines] : []));
+        assert.ok(defined.length > 0, `${file.path}: no forward statements found`);
+        const released = lines.flatMap((l) => l.releases);
+        // every value that is neither an input nor returned is released once, after its last use
+        const expected = defined.filter((v) => !returns.includes(v) && lines.some((l) => l.uses.includes(v)));
+        assert.deepEqual([...released].sort(), [...expected].sort(), `${file.path}: released values`);
+        for (const [i, l] of lines.entries()) {
+          for (const v of l.releases) {
+            assert.ok(!inputs.includes(v), `${file.path}: releases its input ${v}`);
+            assert.ok(!lines.slice(i + 1).some((later) => later.uses.includes(v)) && !returns.includes(v), `${file.path}: ${v} used after its release`);
+            const last = lines.slice(0, i).reduce((at, e, j) => (e.uses.includes(v) ? j : at), -1);
+            assert.ok(lines.slice(last + 1, i).every((e) => e.defines === undefined), `${file.path}: ${v} released late`);
+          }
+        }
+      }
+    });
+  }
+});
+
 describe("generated/", () => {
   for (const f of specs) {
     it(`generated/ is fresh for specs/${f}`, () => {
