@@ -45,29 +45,26 @@ static void pack_a_im2col(const void *ctx, long r0, int rows, long k0, int kc, f
   }
 }
 
-// A = im2col(x)^T: row = tap (kh, kw, c), column = output pixel.
-static void pack_a_im2col_t(const void *ctx, long r0, int rows, long p0, int kc, float *dst) {
-  const image_t *m = (const image_t *)ctx;
-  const conv_t *g = m->g;
-  long dh[GEMM_MR_MAX], dw[GEMM_MR_MAX], cc[GEMM_MR_MAX];
-  for (int r = 0; r < rows; r++) {
-    long k = r0 + r, tap = k / g->C;
-    dh[r] = (tap / g->KW) * g->DH;
-    dw[r] = (tap % g->KW) * g->DW;
-    cc[r] = k % g->C;
-  }
+// Taps (an offset in the image and a channel each) gathered for the output pixels p0 ..
+// p0+kc-1 into dst[i * width + t] (taps past `count` zero): im2col(x) read by rows of
+// pixels, for either side of a product.
+typedef struct {
+  long dh, dw, c;
+} tap_t;
+
+static inline __attribute__((always_inline)) void gather_taps(const conv_t *g, const float *x, const tap_t *taps, int count, int width, long p0, int kc, float *dst) {
   long plane = g->OH * g->OW;
   long n = p0 / plane, rem = p0 % plane, oh = rem / g->OW, ow = rem % g->OW;
   for (int i = 0; i < kc; i++) {
-    const float *img = m->x + n * g->H * g->W * g->C;
+    const float *img = x + n * g->H * g->W * g->C;
     long ih0 = oh * g->SH - g->PT, iw0 = ow * g->SW - g->PL;
-    float *d = dst + i * GEMM_MR;
-    int r = 0;
-    for (; r < rows; r++) {
-      long ih = ih0 + dh[r], iw = iw0 + dw[r];
-      d[r] = (ih >= 0 && ih < g->H && iw >= 0 && iw < g->W) ? img[(ih * g->W + iw) * g->C + cc[r]] : 0.f;
+    float *d = dst + i * width;
+    int t = 0;
+    for (; t < count; t++) {
+      long ih = ih0 + taps[t].dh, iw = iw0 + taps[t].dw;
+      d[t] = (ih >= 0 && ih < g->H && iw >= 0 && iw < g->W) ? img[(ih * g->W + iw) * g->C + taps[t].c] : 0.f;
     }
-    for (; r < GEMM_MR; r++) d[r] = 0.f;
+    for (; t < width; t++) d[t] = 0.f;
     if (++ow == g->OW) {
       ow = 0;
       if (++oh == g->OH) {
@@ -76,6 +73,18 @@ static void pack_a_im2col_t(const void *ctx, long r0, int rows, long p0, int kc,
       }
     }
   }
+}
+
+// A = im2col(x)^T: row = tap (kh, kw, c), column = output pixel.
+static void pack_a_im2col_t(const void *ctx, long r0, int rows, long p0, int kc, float *dst) {
+  const image_t *m = (const image_t *)ctx;
+  const conv_t *g = m->g;
+  tap_t taps[GEMM_MR_MAX];
+  for (int r = 0; r < rows; r++) {
+    long k = r0 + r, tap = k / g->C;
+    taps[r] = (tap_t){(tap / g->KW) * g->DH, (tap % g->KW) * g->DW, k % g->C};
+  }
+  gather_taps(g, m->x, taps, rows, GEMM_MR, p0, kc, dst);
 }
 
 // A = im2col(x) with its columns in PyTorch's filter order: tap (c, kh, kw).
@@ -112,33 +121,13 @@ static void pack_a_im2col_ck(const void *ctx, long r0, int rows, long k0, int kc
 static void pack_b_im2col_ck(const void *ctx, long c0, int cols, long p0, int kc, float *dst) {
   const image_t *m = (const image_t *)ctx;
   const conv_t *g = m->g;
-  long dh[GEMM_NR], dw[GEMM_NR], cc[GEMM_NR], taps = g->KH * g->KW;
+  tap_t taps[GEMM_NR];
+  long per_channel = g->KH * g->KW;
   for (int j = 0; j < cols; j++) {
-    long k = c0 + j, tap = k % taps;
-    dh[j] = (tap / g->KW) * g->DH;
-    dw[j] = (tap % g->KW) * g->DW;
-    cc[j] = k / taps;
+    long k = c0 + j, tap = k % per_channel;
+    taps[j] = (tap_t){(tap / g->KW) * g->DH, (tap % g->KW) * g->DW, k / per_channel};
   }
-  long plane = g->OH * g->OW;
-  long n = p0 / plane, rem = p0 % plane, oh = rem / g->OW, ow = rem % g->OW;
-  for (int i = 0; i < kc; i++) {
-    const float *img = m->x + n * g->H * g->W * g->C;
-    long ih0 = oh * g->SH - g->PT, iw0 = ow * g->SW - g->PL;
-    float *d = dst + i * GEMM_NR;
-    int j = 0;
-    for (; j < cols; j++) {
-      long ih = ih0 + dh[j], iw = iw0 + dw[j];
-      d[j] = (ih >= 0 && ih < g->H && iw >= 0 && iw < g->W) ? img[(ih * g->W + iw) * g->C + cc[j]] : 0.f;
-    }
-    for (; j < GEMM_NR; j++) d[j] = 0.f;
-    if (++ow == g->OW) {
-      ow = 0;
-      if (++oh == g->OH) {
-        oh = 0;
-        n++;
-      }
-    }
-  }
+  gather_taps(g, m->x, taps, cols, GEMM_NR, p0, kc, dst);
 }
 
 // A scratch buffer kept between calls (the kernels run on one calling thread at a time):
