@@ -325,7 +325,7 @@ export class Round {
         const b = body();
         for (const [k, t] of Object.entries(b.scores)) means[k] = tf.keep(t.mean());
         for (const [k, t] of Object.entries(b.parts ?? {})) partValues[k] = tf.keep(t.clone());
-        freeDuringBackward();
+        freeDuringBackward(params);
         return b.loss;
       }, params);
       // NaN or Inf in the loss or any gradient: the update is not applied (the weights stay

@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 /** A node of the tape (tfjs-core's TapeNode): what is used here. */
 export interface TapeNode {
   readonly inputs?: Readonly<Record<string, tf.Tensor>>;
+  readonly outputs?: readonly tf.Tensor[];
   readonly saved?: tf.Tensor[];
   gradient?: (dys: (tf.Tensor | null)[]) => Record<string, () => tf.Tensor>;
 }
@@ -50,17 +51,23 @@ export function disposeTape(nodes: readonly TapeNode[]): void {
  * producer). The same kernels run in the same order, so the results are the same bits.
  * A gradient that is one of the node's output gradients or saved tensors is cloned first
  * (a clone shares the data), so what is freed is never what is passed on. Call at the end
- * of the function being differentiated, when the tape is complete.
+ * of the function being differentiated, when the tape is complete; xs: what it is
+ * differentiated with respect to.
  */
-export function freeDuringBackward(): void {
+export function freeDuringBackward(xs: readonly tf.Tensor[]): void {
   if (!tapeOptions.freeDuringBackward) return;
+  // The backward pass runs a node's gradient for its inputs that depend on xs only (TF.js
+  // prunes the others: tape.js's getFilteredNodesXToY): the node is done after that many.
+  const fromX = new Set(xs.map((x) => x.id));
   for (const node of topLevelTape() ?? []) {
     const gradient = node.gradient;
-    if (gradient === undefined || node.inputs === undefined) continue;
-    const inputs = Object.keys(node.inputs).length;
+    const used = Object.values(node.inputs ?? {}).filter((t) => fromX.has(t.id)).length;
+    if (used === 0) continue;
+    for (const o of node.outputs ?? []) fromX.add(o.id);
+    if (gradient === undefined) continue;
     node.gradient = (dys) => {
       const fns = gradient(dys);
-      let left = inputs;
+      let left = used;
       const given = dys.filter((d): d is tf.Tensor => d !== null);
       const wrapped: Record<string, () => tf.Tensor> = {};
       for (const [name, fn] of Object.entries(fns)) {
