@@ -247,8 +247,8 @@ function concat(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Ke
     if (inputs.length < 2 || !all.every((t) => t.dtype === "float32")) return fallback(args);
     const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, all[0]!.shape)[0]!;
     const outShape = tf.backend_util.computeOutShape(all.map((t) => t.shape), axis);
-    const rows = inputs[0]!.shape.slice(0, axis).reduce((a, d) => a * d, 1);
-    const lens = inputs.map((t) => t.shape.slice(axis).reduce((a, d) => a * d, 1));
+    const rows = tf.util.sizeFromShape(inputs[0]!.shape.slice(0, axis));
+    const lens = inputs.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
     const width = lens.reduce((a, b) => a + b, 0);
     const s = storeOf(backendName, args.backend);
     const out = s.alloc(outShape);
@@ -269,8 +269,8 @@ function splitV(native: NativeKernels, backendName: "wasm" | "cpu", fallback: Ke
     if (x.dtype !== "float32") return fallback(args);
     const axis = tf.util.parseAxisParam(a.axis, x.shape)[0]!;
     const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, a.numOrSizeSplits, axis);
-    const rows = x.shape.slice(0, axis).reduce((p, d) => p * d, 1);
-    const inner = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, axis));
+    const inner = tf.util.sizeFromShape(x.shape.slice(axis + 1));
     const width = x.shape[axis]! * inner;
     const s = storeOf(backendName, args.backend);
     let at = 0;
@@ -362,8 +362,6 @@ function countNonFinite(native: NativeKernels, backendName: "wasm" | "cpu"): Ker
   };
 }
 
-let gradientRegistered = false;
-
 /**
  * The gradients of LeakyRelu (slope >= 0: runtime/nn/functional.ts's leakyRelu takes
  * another path for a negative one) and Relu from their *output*, as PyTorch's in-place
@@ -373,8 +371,6 @@ let gradientRegistered = false;
  * for the backend in use, else dy · step(y) (1 where y > 0, else the slope).
  */
 function registerActivationGradients(): void {
-  if (gradientRegistered) return;
-  gradientRegistered = true;
   const fromOutput = (dy: tf.Tensor, y: tf.Tensor, alpha: number): tf.Tensor =>
     backendHas(LEAKY_GRAD) && dy.dtype === "float32" && y.dtype === "float32"
       ? (tf.engine().runKernel(LEAKY_GRAD, { dy, x: y }, { alpha }) as tf.Tensor)
@@ -412,12 +408,8 @@ function registerActivationGradients(): void {
   });
 }
 
-let linearGradientRegistered = false;
-
 /** LINEAR's gradient in plain TF.js ops (differentiable again, for penalties). */
 function registerLinearGradient(): void {
-  if (linearGradientRegistered) return;
-  linearGradientRegistered = true;
   tf.registerGradient({
     kernelName: LINEAR,
     inputsToSave: ["x", "w"],
@@ -429,16 +421,12 @@ function registerLinearGradient(): void {
   });
 }
 
-let convGradientsRegistered = false;
-
 /**
  * The gradients of CONV, CONV_DX and CONV_DW, in terms of one another with the same
  * geometry (each is linear in each input), so that gradient penalties can differentiate
  * a gradient again.
  */
 function registerConvGradients(): void {
-  if (convGradientsRegistered) return;
-  convGradientsRegistered = true;
   const run = (name: string, inputs: tf.NamedTensorMap, geometry: number[]) => tf.engine().runKernel(name, inputs, { geometry }) as tf.Tensor;
   const geometryOf = (attrs: unknown) => (attrs as { geometry: number[] }).geometry;
   tf.registerGradient({
@@ -470,9 +458,9 @@ function registerConvGradients(): void {
   });
 }
 
-// On every backend: TF.js's own LeakyRelu gradient (where(greater(x, 0), ...)) has no
-// gradient of its own (Greater has none), which gradient penalties need; and both of
-// TF.js's keep the activation's input.
+// Registered once, when this module loads, on every backend. TF.js's own LeakyRelu
+// gradient (where(greater(x, 0), ...)) has no gradient of its own (Greater has none),
+// which gradient penalties need; and both of TF.js's activation gradients keep the input.
 registerActivationGradients();
 registerConvGradients();
 registerLinearGradient();

@@ -27,7 +27,7 @@ interface TapeState {
 export const tapeOptions = { freeDuringBackward: true };
 
 /** The engine's tape, or undefined where TF.js's internals are not as expected. */
-export function tapeState(): TapeState | undefined {
+function tapeState(): TapeState | undefined {
   const s = (tf.engine() as unknown as { state?: { activeTape?: unknown; gradientDepth?: unknown } }).state;
   if (s === undefined || typeof s.gradientDepth !== "number" || !(s.activeTape === null || Array.isArray(s.activeTape))) return undefined;
   return s as TapeState;

@@ -144,10 +144,6 @@ static float *scratch_floats(size_t n) {
   return scratch;
 }
 
-// Which forward a [O, C, KH, KW] filter takes: -1 chooses by size, 0 transposes the filter
-// into [KH, KW, C, O] first, 1 reads it in place (for tests and measurements).
-int conv_oihw_forward_mode = -1;
-
 int conv2d_forward(const conv_t *g, const float *x, const float *w, float *y, int threads) {
   image_t a = {g, x};
   long M = g->N * g->OH * g->OW, K = g->KH * g->KW * g->C;
@@ -157,8 +153,7 @@ int conv2d_forward(const conv_t *g, const float *x, const float *w, float *y, in
     // once more. The filter's traffic wins when there are few output pixels per output
     // channel (measured: in place wins below about one pixel per two channels, e.g. a
     // U-Net's bottleneck), the packing's when there are more.
-    int direct = conv_oihw_forward_mode >= 0 ? conv_oihw_forward_mode : 2 * M <= g->O;
-    if (direct) {
+    if (2 * M <= g->O) {
       strided_t b = {w, 1, K};
       gemm(M, g->O, K, pack_a_im2col_ck, &a, pack_b_strided, &b, y, g->O, 0, threads);
       return 0;
@@ -168,9 +163,7 @@ int conv2d_forward(const conv_t *g, const float *x, const float *w, float *y, in
     long s4[4] = {g->O, g->C, g->KH, g->KW};
     int perm[4] = {2, 3, 1, 0};
     transpose(w, t, 4, s4, perm);
-    strided_t b = {t, g->O, 1};
-    gemm(M, g->O, K, pack_a_im2col, &a, pack_b_strided, &b, y, g->O, 0, threads);
-    return 0;
+    w = t;  // now [KH, KW, C, O]
   }
   strided_t b = {w, g->O, 1};
   gemm(M, g->O, K, pack_a_im2col, &a, pack_b_strided, &b, y, g->O, 0, threads);
