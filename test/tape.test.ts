@@ -17,17 +17,13 @@ import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import type { GeneratedCode } from "../cli/code.ts";
 import { startBackend } from "../runtime/backend.ts";
-import type { Model } from "../runtime/nn/model.ts";
-import { stateDict } from "../runtime/nn/state-dict.ts";
-import { Adam } from "../runtime/optim/adam.ts";
 import { Rng } from "../runtime/random.ts";
-import { Ema } from "../runtime/train/ema.ts";
-import { ImagePool, mixSeed, Round, type StepNumbers } from "../runtime/train/round.ts";
-import { noiseTensors, tensorOf } from "../runtime/train/schedule.ts";
+import { mixSeed, Round, type StepNumbers } from "../runtime/train/round.ts";
 import { afterUpdate } from "../runtime/train/trainer.ts";
 import { tapeOptions } from "../runtime/train/tape.ts";
 import { iterationRounds } from "../runtime/train/training.ts";
 import { codeFor, SMALL_WIDTHS } from "./helpers.ts";
+import { TrainFixture } from "./train-fixture.ts";
 
 interface Run {
   readonly numbers: StepNumbers[];
@@ -52,44 +48,32 @@ async function train(code: GeneratedCode, tape: boolean, batch = 4): Promise<Run
 }
 
 async function iterations(code: GeneratedCode, plan: boolean, iters: number, n: number): Promise<Run> {
-  const training = code.training!;
-  const models: Record<string, Model> = {};
   const forwards: Record<string, number> = {};
-  for (const [name, Cls] of Object.entries(code.models)) {
-    const m = new Cls({ seed: mixSeed(1, name) });
+  const f = new TrainFixture(code, (name, m) => {
     const forward = m.forwardOutputs.bind(m);
     forwards[name] = 0;
     m.forwardOutputs = (inputs, opts) => {
       forwards[name]!++;
       return forward(inputs, opts);
     };
-    models[name] = m;
-  }
-  const optimizers = Object.fromEntries(training.steps.map((st) => [st.model, new Adam(st.models.flatMap((m) => models[m]!.parameters()), st.optimizer)]));
-  const averages = (training.ema ?? []).map((a) => new Ema(a.model, a.decay, new code.models[a.model]!({ seed: 7 }), models[a.model]!, 0));
-  const pools = new Map((training.pools ?? []).map((p) => [p.name, new ImagePool(Math.min(p.size, 2))]));
+  });
   const rng = new Rng(2);
   const numbers: StepNumbers[] = [];
   // The peak above what is alive before the first step (weights, data).
   let peakBytes = 0;
-  const profiled = async (f: () => Promise<void>) => {
+  const profiled = async (run: () => Promise<void>) => {
     const base = tf.memory().numBytes;
-    const info = await tf.profile(f);
+    const info = await tf.profile(run);
     peakBytes = Math.max(peakBytes, info.peakBytes - base);
   };
   for (let iter = 0; iter < iters; iter++) {
-    for (const [k, rp] of iterationRounds(training.steps).entries()) {
-      const inputs: Record<string, tf.Tensor> = noiseTensors(training.noise, rng, n);
-      for (const o of training.data.outputs) {
-        const size = n * o.shape.reduce((a, b) => a * b, 1);
-        const values = o.classes === undefined ? rng.fillUniform(size, -1, 1) : Float32Array.from({ length: n }, () => Math.floor(rng.next() * o.classes!));
-        inputs[o.name] = tensorOf(values, n, o.shape, o.classes);
-      }
+    for (const [k, rp] of iterationRounds(f.training.steps).entries()) {
+      const inputs = f.inputs(rng, n);
       await profiled(async () => {
-        const round = new Round(models, inputs, mixSeed(3, `${iter} ${k}`), { pools, ...(plan ? { plan: rp.plan } : {}) });
+        const round = new Round(f.models, inputs, mixSeed(3, `${iter} ${k}`), { pools: f.pools, ...(plan ? { plan: rp.plan } : {}) });
         for (const st of rp.steps) {
-          const res = st.run(round, optimizers[st.model]!);
-          afterUpdate(st, models, averages, iter, res.applied);
+          const res = st.run(round, f.optimizers[st.model]!);
+          afterUpdate(st, f.models, f.averages, iter, res.applied);
           numbers.push(await res.read());
         }
         round.dispose();
@@ -97,19 +81,8 @@ async function iterations(code: GeneratedCode, plan: boolean, iters: number, n: 
       tf.dispose(Object.values(inputs));
     }
   }
-  const state = new Map<string, Float32Array>();
-  for (const [name, m] of Object.entries(models)) for (const t of await stateDict(m)) state.set(`${name}.${t.name}`, t.data);
-  for (const a of averages) for (const t of await stateDict(a.copy)) state.set(`ema.${a.model}.${t.name}`, t.data);
-  for (const st of training.steps) {
-    const { m, v } = optimizers[st.model]!.state();
-    m.forEach((t, i) => state.set(`exp_avg.${st.model}.${i}`, t.dataSync() as Float32Array));
-    v.forEach((t, i) => state.set(`exp_avg_sq.${st.model}.${i}`, t.dataSync() as Float32Array));
-  }
-  for (const [name, pool] of pools) (await pool.contents()).forEach((im, i) => state.set(`pool.${name}.${i}`, im));
-  for (const o of Object.values(optimizers)) o.dispose();
-  for (const m of Object.values(models)) m.dispose();
-  for (const a of averages) a.copy.dispose();
-  for (const p of pools.values()) p.dispose();
+  const state = await f.snapshot();
+  f.dispose();
   return { numbers, state, forwards, peakBytes };
 }
 
@@ -159,15 +132,11 @@ describe("the gradient tape: values computed once per round, memory freed during
   }
 
   it("a kept record that no later step uses is freed with the round", async () => {
-    const code = await codeFor("specs/dcgan.gan", SMALL_WIDTHS["dcgan.gan"]!);
-    const training = code.training!;
-    const models: Record<string, Model> = {};
-    for (const [name, Cls] of Object.entries(code.models)) models[name] = new Cls({ seed: 1 });
-    const stepD = training.steps.find((st) => st.model === "D")!;
-    const optimizer = new Adam(models["D"]!.parameters(), stepD.optimizer);
-    const rng = new Rng(5);
-    const inputs: Record<string, tf.Tensor> = noiseTensors(training.noise, rng, 2);
-    for (const o of training.data.outputs) inputs[o.name] = tensorOf(rng.fillUniform(2 * o.shape.reduce((a, b) => a * b, 1), -1, 1), 2, o.shape);
+    const f = new TrainFixture(await codeFor("specs/dcgan.gan", SMALL_WIDTHS["dcgan.gan"]!));
+    const stepD = f.training.steps.find((st) => st.model === "D")!;
+    const optimizer = f.optimizers["D"]!;
+    const models = f.models;
+    const inputs = f.inputs(new Rng(5), 2);
     const warm = new Round(models, inputs, 8); // Adam's moments exist from here on
     await stepD.run(warm, optimizer).read();
     warm.dispose();
@@ -180,7 +149,6 @@ describe("the gradient tape: values computed once per round, memory freed during
     round.dispose();
     assert.equal(tf.memory().numTensors, before);
     tf.dispose(Object.values(inputs));
-    optimizer.dispose();
-    for (const m of Object.values(models)) m.dispose();
+    f.dispose();
   });
 });

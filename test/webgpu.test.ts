@@ -15,15 +15,14 @@ import * as tf from "@tensorflow/tfjs";
 import type { GeneratedCode } from "../cli/code.ts";
 import { startBackend } from "../runtime/backend.ts";
 import { readSafetensorsMetadata } from "../runtime/io/safetensors.ts";
-import type { Model } from "../runtime/nn/model.ts";
 import { stateDict } from "../runtime/nn/state-dict.ts";
 import { Adam } from "../runtime/optim/adam.ts";
 import { Rng } from "../runtime/random.ts";
-import { ImagePool, mixSeed, Round, type StepNumbers } from "../runtime/train/round.ts";
+import { mixSeed, Round, type StepNumbers } from "../runtime/train/round.ts";
 import { noiseTensors, tensorOf } from "../runtime/train/schedule.ts";
 import { afterUpdate } from "../runtime/train/trainer.ts";
-import { Ema } from "../runtime/train/ema.ts";
 import { codeFor, compileText, SMALL_WIDTHS } from "./helpers.ts";
+import { randomBatch, TrainFixture } from "./train-fixture.ts";
 
 /** Why WebGPU cannot run here (null: it can). */
 async function unavailable(): Promise<string | null> {
@@ -50,52 +49,23 @@ interface Outcome {
  * current backend: models from seed 1, a batch of 4 drawn from seed 2 (data and noise).
  */
 async function oneIteration(code: GeneratedCode, seed = 2, jitter = 0): Promise<Outcome> {
-  const training = code.training!;
-  const models: Record<string, Model> = {};
-  for (const [name, Cls] of Object.entries(code.models)) models[name] = new Cls({ seed: mixSeed(1, name) });
-  const optimizers = Object.fromEntries(training.steps.map((st) => [st.model, new Adam(st.models.flatMap((m) => models[m]!.parameters()), st.optimizer)]));
-  const averages = (training.ema ?? []).map((a) => new Ema(a.model, a.decay, new code.models[a.model]!({ seed: 7 }), models[a.model]!, 0));
-  const pools = new Map((training.pools ?? []).map((p) => [p.name, new ImagePool(Math.min(p.size, 2))]));
-  const n = 4;
-  const rng = new Rng(seed);
-  const inputs: Record<string, tf.Tensor> = noiseTensors(training.noise, rng, n);
-  for (const o of training.data.outputs) inputs[o.name] = randomBatch(rng, n, o.shape, o.classes);
+  const f = new TrainFixture(code);
+  const inputs = f.inputs(new Rng(seed), 4);
   jitterInputs(inputs, jitter);
   const numbers: StepNumbers[] = [];
-  for (const st of training.steps) {
+  for (const st of f.training.steps) {
     for (let r = 0; r < st.repeat; r++) {
-      const round = new Round(models, inputs, mixSeed(3, `${st.model} ${r}`), { pools });
-      const res = st.run(round, optimizers[st.model]!);
-      afterUpdate(st, models, averages, 0, res.applied);
+      const round = new Round(f.models, inputs, mixSeed(3, `${st.model} ${r}`), { pools: f.pools });
+      const res = st.run(round, f.optimizers[st.model]!);
+      afterUpdate(st, f.models, f.averages, 0, res.applied);
       numbers.push(await res.read());
       round.dispose();
     }
   }
-  const state = new Map<string, Float32Array>();
-  for (const [name, m] of Object.entries(models)) for (const t of await stateDict(m)) state.set(`${name}.${t.name}`, t.data);
-  for (const a of averages) for (const t of await stateDict(a.copy)) state.set(`ema.${a.model}.${t.name}`, t.data);
-  for (const st of training.steps) {
-    // the moments by their parameter's name (the optimizer's order: each model's parameters in state order)
-    const names = st.models.flatMap((m) => models[m]!.state().filter((x) => x.kind === "parameter").map((x) => `${m}.${x.key}`));
-    const { m, v } = optimizers[st.model]!.state();
-    for (const [i, name] of names.entries()) {
-      state.set(`exp_avg.${name}`, (await m[i]!.data()) as Float32Array);
-      state.set(`exp_avg_sq.${name}`, (await v[i]!.data()) as Float32Array);
-    }
-  }
-  for (const [name, pool] of pools) (await pool.contents()).forEach((im, i) => state.set(`pool.${name}.${i}`, im));
+  const state = await f.snapshot();
   tf.dispose(Object.values(inputs));
-  for (const o of Object.values(optimizers)) o.dispose();
-  for (const m of Object.values(models)) m.dispose();
-  for (const a of averages) a.copy.dispose();
-  for (const p of pools.values()) p.dispose();
+  f.dispose();
   return { numbers, state };
-}
-
-/** n examples of an input (PyTorch-order shape): uniform in [-1, 1), or class labels. */
-function randomBatch(rng: Rng, n: number, shape: readonly number[], classes?: number): tf.Tensor {
-  if (classes !== undefined) return tensorOf(Float32Array.from({ length: n }, () => Math.floor(rng.next() * classes)), n, shape, classes);
-  return tensorOf(rng.fillUniform(n * shape.reduce((a, b) => a * b, 1), -1, 1), n, shape);
 }
 
 /** Each float input times 1 + jitter·u, u uniform in [-1/2, 1/2) (seeded): a nearby batch. */
