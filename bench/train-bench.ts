@@ -23,7 +23,8 @@
 // FLOPs per iteration are computed from the IR: 2 * MACs of every conv / convT / linear
 // forward, x 3 (forward + input gradient + weight gradient), once per model call of the
 // train: section, with a named value (`fake = G(z)`) counted once per iteration as PyTorch
-// computes it (and as the Round now runs it: once per round, its tape kept for the G step). This gives the numbers of ../shared/PERFORMANCE-ANCHORS.md
+// computes it (and as the Round runs it: once per round, its tape kept for the G step).
+// This gives the numbers of ../shared/PERFORMANCE-ANCHORS.md
 // (MLP b64 2.25 G, DCGAN b4 10.0 G, Pix2Pix b1 65.8 G). Never part of the test suite.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -503,7 +504,13 @@ export function spacedJson(o: Readonly<Record<string, unknown>>): string {
     .join(", ")}}`;
 }
 
+/** The share of the CPU's measured peak FLOP rate a row reaches (null: no time or no peak). */
+function peakShare(r: TrainRow): number | null {
+  return r.ms === null || r.cpuPeakGflops === null ? null : r.gflop / (r.ms / 1000) / r.cpuPeakGflops;
+}
+
 export function jsonLine(r: TrainRow): string {
+  const share = peakShare(r);
   return spacedJson({
     name: r.name,
     backend: r.backend,
@@ -511,7 +518,7 @@ export function jsonLine(r: TrainRow): string {
     torch_ms_per_iter: r.torchMs === null ? null : round(r.torchMs, 1),
     ratio: r.ms === null || r.torchMs === null ? null : round(r.ms / r.torchMs, 2),
     gflops: r.ms === null ? null : round(r.gflop / (r.ms / 1000), 3),
-    peak_share: r.ms === null || r.cpuPeakGflops === null ? null : round(r.gflop / (r.ms / 1000) / r.cpuPeakGflops, 3),
+    peak_share: share === null ? null : round(share, 3),
     peak_rss_mb: r.peakRssMb === null ? null : round(r.peakRssMb, 1),
     torch_peak_rss_mb: r.torchPeakRssMb === null ? null : round(r.torchPeakRssMb, 1),
     ...(r.error !== undefined ? { error: r.error } : {}),
@@ -521,13 +528,14 @@ export function jsonLine(r: TrainRow): string {
 /** Table cells of a training row: case, backend, ms/iter, img/s, GFLOP/s, share of the CPU's peak, RSS, PyTorch's time and RSS, ratio, note. */
 export function cells(r: TrainRow): string[] {
   const ms = r.ms;
+  const share = peakShare(r);
   return [
     r.name,
     r.backend,
     ms === null ? "-" : ms.toFixed(ms < 100 ? 1 : 0),
     ms === null ? "-" : ((ips) => ips.toFixed(ips >= 100 ? 0 : ips >= 10 ? 1 : 2))((r.batch * 1000) / ms),
     ms === null ? "-" : (r.gflop / (ms / 1000)).toFixed(2),
-    ms === null || r.cpuPeakGflops === null ? "-" : `${((100 * r.gflop) / (ms / 1000) / r.cpuPeakGflops).toFixed(0)}%`,
+    share === null ? "-" : `${(100 * share).toFixed(0)}%`,
     r.peakRssMb === null ? "-" : r.peakRssMb.toFixed(0),
     r.torchMs === null ? "-" : r.torchMs.toFixed(r.torchMs < 100 ? 1 : 0),
     r.torchPeakRssMb === null ? "-" : r.torchPeakRssMb.toFixed(0),
