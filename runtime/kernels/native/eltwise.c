@@ -111,7 +111,9 @@ typedef struct {
 
 static void count_thread(void *ctx, int tid, int nthreads) {
   count_job_t *j = (count_job_t *)ctx;
-  j->counts[tid] = count_range(j->x, j->n * tid / nthreads, j->n * (tid + 1) / nthreads);
+  long i0, i1;
+  range(j->n, tid, nthreads, &i0, &i1);
+  j->counts[tid] = count_range(j->x, i0, i1);
 }
 
 long count_nonfinite(const float *x, long n) {
